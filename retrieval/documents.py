@@ -39,6 +39,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class LoadResult:
     documents: tuple[Document, ...]
     skipped: tuple[SkippedFile, ...]
+    hashes: dict[str, str]  # every candidate file, indexed or skipped -> sha256 of its bytes
 
 
 def list_document_files(seeds_dir: Path) -> list[Path]:
@@ -80,10 +81,13 @@ def decode_text(data: bytes) -> str:
 def load_documents(seeds_dir: Path) -> LoadResult:
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
+    hashes: dict[str, str] = {}
     for path in list_document_files(seeds_dir):
+        hashes[path.name] = "unreadable"
         try:
             data = path.read_bytes()
-            document = parse_document(path.name, decode_text(data), hashlib.sha256(data).hexdigest())
+            hashes[path.name] = hashlib.sha256(data).hexdigest()
+            document = parse_document(path.name, decode_text(data), hashes[path.name])
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or exc}"
         except ValueError as exc:
@@ -95,7 +99,7 @@ def load_documents(seeds_dir: Path) -> LoadResult:
             reason = "no text after the headers"
         log.warning("skipping %s: %s", path.name, reason)
         skipped.append(SkippedFile(path.name, reason))
-    return LoadResult(tuple(documents), tuple(skipped))
+    return LoadResult(tuple(documents), tuple(skipped), hashes)
 
 
 def parse_document(doc: str, text: str, sha256: str = "") -> Document:

@@ -1,0 +1,241 @@
+"""Hybrid search: sentence vectors + paragraph vectors + BM25, fused, grouped by paragraph.
+
+A sentence is scored with its paragraph's context so "He announced plans..." is found by
+"What did Rehman announce?" (the paragraph names Rehman), while the sentence itself stays
+the unit that is shown in bold and cited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Sequence
+
+import numpy as np
+
+from .answers import short_answer
+from .embedder import Embedder
+from .errors import QuestionError
+from .index import load_index
+from .lexical import LexicalIndex, tokenize
+from .models import Answer, Passage, SourceInfo
+from .store import Manifest, human_date, read_manifest
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+# Fusion weights, tuned on benchmarks/eval_seed.jsonl (see README, "Quality").
+SENTENCE_WEIGHT = 0.6  # the rest goes to the paragraph's vector
+LEXICAL_WEIGHT = 0.15
+CANDIDATES = 64
+# Abstention: calibrated on the off-topic questions of the evaluation set.
+MIN_DENSE = 0.30
+MIN_DENSE_WITH_TERMS = 0.22
+
+
+@dataclass(frozen=True)
+class DocRow:
+    doc: str
+    title: str
+    date: str | None
+    place: str | None
+    paragraphs: int
+    sentences: int
+
+
+def check_question(question: str, max_chars: int = 1000) -> str:
+    """Normalise a question or raise ``QuestionError`` with a message for the user."""
+    if question is None:
+        raise QuestionError("the question is empty")
+    cleaned = unicodedata.normalize("NFC", question)
+    # Zero-width and control characters arrive from copy-paste; they mean nothing here.
+    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t")
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("the question is empty")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise QuestionError("the question has no words to search for")
+    return cleaned
+
+
+class Searcher:
+    """Answers questions from one loaded index generation. Thread-safe for reading."""
+
+    def __init__(self, folder: Path, embedder: Embedder, *, verify: bool = True) -> None:
+        self.folder = folder
+        self.manifest: Manifest = read_manifest(folder, verify=verify)
+        self.embedder = embedder
+        self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
+        paragraphs = load_index(folder / "paragraphs.faiss", "flat")
+        # Paragraph vectors stay in memory: they are few, and every candidate needs one.
+        self._paragraph_vectors = paragraphs._index.reconstruct_n(0, len(paragraphs)) if len(paragraphs) else np.zeros((0, self.manifest.dim), np.float32)
+        self._lexical = LexicalIndex.load(folder / "bm25")
+        self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self.documents: list[DocRow] = [
+            DocRow(*row)
+            for row in self._db.execute(
+                "SELECT doc, title, date, place, paragraphs, sentences FROM documents ORDER BY id"
+            )
+        ]
+        para_doc = np.fromiter((r[0] for r in self._db.execute("SELECT doc_id FROM paragraphs ORDER BY id")), dtype=np.int32)
+        self._para_doc = para_doc - 1
+        self._sent_para = np.fromiter((r[0] for r in self._db.execute("SELECT paragraph_id FROM sentences ORDER BY id")), dtype=np.int32) - 1
+        # First sentence row of each paragraph, to pull a paragraph's sentences as candidates.
+        self._para_first = np.searchsorted(self._sent_para, np.arange(len(self._para_doc)), side="left")
+        self._para_end = np.searchsorted(self._sent_para, np.arange(len(self._para_doc)), side="right")
+        self.skipped = dict(self._db.execute("SELECT name, reason FROM skipped").fetchall())
+        self.extras = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM extras")}
+        self._doc_tokens: dict[int, set[str]] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---- public API -------------------------------------------------------------------
+
+    def sources(self) -> list[SourceInfo]:
+        return [SourceInfo(d.doc, d.title, d.date, d.place, d.paragraphs, d.sentences) for d in self.documents]
+
+    def ask(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        mode: Mode = "hybrid",
+        max_chars: int = 1000,
+        pool: int = 10,
+    ) -> Answer:
+        question = check_question(question, max_chars)
+        k = max(1, int(k))
+        ranked, evidence = self._rank(question, mode, since, until)
+        if not ranked:
+            return Answer(question, False, None, ())
+        answered = self._answerable(question, evidence, mode)
+        passages = [self._passage(sid, score) for sid, score in ranked[: max(k, pool)]]
+        if not answered:
+            return Answer(question, False, None, tuple(passages[:k]), tuple(passages[k:]))
+        best_doc = self.documents[self._para_doc[self._sent_para[ranked[0][0]]]]
+        short = short_answer(question, passages[0], date=best_doc.date, place=best_doc.place, people=self.extras.get("people"))
+        return Answer(question, True, short, tuple(passages[:k]), tuple(passages[k:]))
+
+    # ---- ranking ----------------------------------------------------------------------
+
+    def _rank(self, question: str, mode: Mode, since: str | None, until: str | None):
+        total = len(self._sent_para)
+        if total == 0:
+            return [], {}
+        allowed = self._allowed_paragraphs(since, until)
+        candidates: set[int] = set()
+        dense_s: dict[int, float] = {}
+        para_scores = np.zeros(len(self._para_doc), dtype=np.float32)
+        if mode in ("hybrid", "dense"):
+            query = self.embedder.encode([question])[0]
+            scores, ids = self._sentences.search(query[None, :], CANDIDATES)
+            for score, sid in zip(scores[0], ids[0]):
+                if sid >= 0:
+                    dense_s[int(sid)] = float(score)
+            para_scores = self._paragraph_vectors @ query
+            top_paras = np.argsort(-para_scores)[:8]
+            for p in top_paras:
+                candidates.update(range(int(self._para_first[p]), int(self._para_end[p])))
+            candidates.update(dense_s)
+        lexical = np.zeros(0, dtype=np.float32)
+        lex_max = 0.0
+        if mode in ("hybrid", "lexical"):
+            lexical = self._lexical.scores(question)
+            lex_max = float(lexical.max()) if lexical.size else 0.0
+            if lex_max > 0:
+                top = np.argpartition(-lexical, min(CANDIDATES, total - 1))[:CANDIDATES]
+                candidates.update(int(i) for i in top if lexical[i] > 0)
+        if allowed is not None:
+            candidates = {c for c in candidates if self._sent_para[c] in allowed}
+        if not candidates:
+            return [], {}
+        cand = np.fromiter(sorted(candidates), dtype=np.int64)
+        if mode != "lexical":
+            missing = [c for c in cand if c not in dense_s]
+            if missing:
+                vectors = self._sentences._index.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+                for c, v in zip(missing, vectors @ query):
+                    dense_s[int(c)] = float(v)
+            s = np.array([dense_s[int(c)] for c in cand], dtype=np.float32)
+            p = para_scores[self._sent_para[cand]]
+            dense = SENTENCE_WEIGHT * s + (1 - SENTENCE_WEIGHT) * p
+        else:
+            s = p = dense = np.zeros(len(cand), dtype=np.float32)
+        lex = lexical[cand] / lex_max if lex_max > 0 else np.zeros(len(cand), dtype=np.float32)
+        if mode == "hybrid":
+            combined = dense + LEXICAL_WEIGHT * lex
+        elif mode == "dense":
+            combined = dense
+        else:
+            combined = lex
+        order = np.argsort(-combined, kind="stable")
+        seen: set[int] = set()
+        ranked: list[tuple[int, float]] = []
+        for i in order:
+            para = int(self._sent_para[cand[i]])
+            if para in seen:
+                continue  # one result per paragraph: its best sentence
+            seen.add(para)
+            ranked.append((int(cand[i]), float(combined[i])))
+        best = order[0]
+        evidence = {
+            "sentence": float(s[best]),
+            "paragraph": float(p[best]),
+            "dense": float(dense[best]),
+            "max_sentence": float(s.max()),
+            "max_paragraph": float(p.max()),
+            "lexical": float(lex[best]),
+            "best_paragraph": int(self._sent_para[cand[best]]),
+        }
+        return ranked, evidence
+
+    def _allowed_paragraphs(self, since: str | None, until: str | None) -> set[int] | None:
+        if not since and not until:
+            return None
+        docs = {
+            i
+            for i, d in enumerate(self.documents)
+            if d.date and (not since or d.date >= since) and (not until or d.date <= until)
+        }
+        return {int(p) for p in np.flatnonzero(np.isin(self._para_doc, list(docs)))}
+
+    def _answerable(self, question: str, evidence: dict, mode: Mode) -> bool:
+        """Does the best passage answer at all? Similarity alone is weak on near misses,
+        so a middling score also needs the question's rarer words in the passage."""
+        if mode == "lexical":
+            return evidence["lexical"] > 0 and self._term_coverage(question, evidence["best_paragraph"]) >= 0.5
+        strength = max(evidence["max_sentence"], evidence["max_paragraph"])
+        if strength >= MIN_DENSE:
+            return True
+        return strength >= MIN_DENSE_WITH_TERMS and self._term_coverage(question, evidence["best_paragraph"]) >= 0.5
+
+    def _term_coverage(self, question: str, paragraph: int) -> float:
+        terms = set(tokenize(question))
+        if not terms:
+            return 0.0
+        text = self._db.execute("SELECT text FROM paragraphs WHERE id = ?", (paragraph + 1,)).fetchone()[0]
+        return len(terms & set(tokenize(text))) / len(terms)
+
+    def _passage(self, sentence_id: int, score: float) -> Passage:
+        with self._lock:
+            row = self._db.execute(
+                """SELECT s.number, s.text, s.start, s.end, p.number, p.text, d.doc, d.title, d.date
+                   FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id JOIN documents d ON d.id = p.doc_id
+                   WHERE s.id = ?""",
+                (sentence_id + 1,),
+            ).fetchone()
+        number, text, start, end, para_no, para_text, doc, title, date = row
+        return Passage(doc, title, date, para_no, number, text, para_text, score, start, end)

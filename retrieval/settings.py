@@ -1,0 +1,74 @@
+"""One settings object, read from the environment and ``.env`` once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("data/index")
+    model: str = DEFAULT_MODEL
+    max_question_chars: int = 1000
+
+    # Discord (read here so there is exactly one settings object; retrieval ignores them)
+    discord_token: str | None = field(default=None, repr=False)
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    guild_id: int | None = None
+    cooldown_per_minute: int = 6
+    audit_channel_id: int | None = None
+    watch: bool = False
+    max_upload_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
+        """Read settings from ``env`` (default: ``os.environ`` after loading ``.env``)."""
+        if env is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                # Real environment variables win over .env, as users expect.
+                load_dotenv(override=False)
+            env = os.environ
+        guild = env.get("CITEBOT_GUILD_ID", "").strip()
+        audit = env.get("CITEBOT_AUDIT_CHANNEL_ID", "").strip()
+        return cls(
+            seeds_dir=Path(env.get("CITEBOT_SEEDS_DIR") or "seeds"),
+            index_dir=Path(env.get("CITEBOT_INDEX_DIR") or "data/index"),
+            model=env.get("CITEBOT_MODEL") or DEFAULT_MODEL,
+            max_question_chars=_int(env, "CITEBOT_MAX_QUESTION_CHARS", 1000),
+            discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
+            discord_api_base=env.get("CITEBOT_DISCORD_API_BASE") or None,
+            discord_gateway_url=env.get("CITEBOT_DISCORD_GATEWAY_URL") or None,
+            guild_id=int(guild) if guild.isdigit() else None,
+            cooldown_per_minute=_int(env, "CITEBOT_COOLDOWN_PER_MINUTE", 6),
+            audit_channel_id=int(audit) if audit.isdigit() else None,
+            watch=_flag(env, "CITEBOT_WATCH"),
+            max_upload_bytes=_int(env, "CITEBOT_MAX_UPLOAD_BYTES", 1024 * 1024),
+            log_level=(env.get("CITEBOT_LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
