@@ -38,7 +38,9 @@ def _progress_factory(stream: TextIO = sys.stderr):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # Global options work before or after the command; SUPPRESS keeps a subcommand's
+    # unset copy from overwriting a value given before it.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--seeds", metavar="DIR", type=Path, help="documents folder (CITEBOT_SEEDS_DIR, default seeds/)")
     common.add_argument("--index-dir", metavar="DIR", type=Path, help="index folder (CITEBOT_INDEX_DIR, default data/index)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -76,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().with_overrides(seeds_dir=args.seeds, index_dir=args.index_dir)
+    return Settings.from_env().with_overrides(
+        seeds_dir=getattr(args, "seeds", None), index_dir=getattr(args, "index_dir", None)
+    )
 
 
 def _open(settings: Settings):
@@ -243,7 +247,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         parser.print_help(out)
         return EXIT_USAGE
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Library chatter (faiss CPU features, model loading) is noise for a person at a prompt.

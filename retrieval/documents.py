@@ -113,7 +113,7 @@ def parse_document(doc: str, text: str, sha256: str = "") -> Document:
             date = m.group(1)
             text = text[m.end() :].lstrip()
         first_line = text.split("\n", 1)[0]
-        if m := (_TITLE_HEADER.match(first_line) or _MD_HEADING.match(first_line)):
+        if title is None and (m := (_TITLE_HEADER.match(first_line) or _MD_HEADING.match(first_line))):
             title = m.group("title")
             text = text[len(first_line) :].lstrip()
 

@@ -1,0 +1,46 @@
+"""Shared fixtures: one small index over the bundled seeds, built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval.embedder import load_embedder
+from retrieval.service import Citebot
+from retrieval.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def seed_citebot(tmp_path_factory, embedder) -> Citebot:
+    """A Citebot over a copy of the bundled seeds, with its index built once."""
+    base = tmp_path_factory.mktemp("seed")
+    seeds = base / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    citebot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
+    citebot.ensure_index()
+    return citebot
+
+
+@pytest.fixture
+def make_citebot(tmp_path, embedder):
+    """A fresh Citebot over a seeds folder the test fills in."""
+
+    def make(files: dict[str, str | bytes] | None = None) -> Citebot:
+        seeds = tmp_path / "seeds"
+        seeds.mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            data = content.encode() if isinstance(content, str) else content
+            (seeds / name).write_bytes(data)
+        return Citebot(Settings(seeds_dir=seeds, index_dir=tmp_path / "index"), embedder=embedder)
+
+    return make

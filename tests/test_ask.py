@@ -1,0 +1,68 @@
+"""What a user gets back from ``ask``: the contract both front ends render."""
+
+import pytest
+
+from retrieval.errors import QuestionError
+
+
+def test_answer_json_contract(seed_citebot):
+    data = seed_citebot.ask("How many tents were sent?").to_json()
+    assert set(data) == {"question", "answered", "short_answer", "results"}
+    assert data["answered"] is True
+    assert data["short_answer"] == "10,000"
+    assert 1 <= len(data["results"]) <= 3
+    first = data["results"][0]
+    assert set(first) == {"doc", "title", "date", "paragraph", "sentence", "text", "paragraph_text", "score", "citation"}
+    assert first["paragraph"] == 7 and "10,000 tents" in first["text"]
+    assert first["text"] in first["paragraph_text"]
+    assert first["date"] == "2025-01-23"
+    assert "¶7" in first["citation"] and "2025-01-23" in first["citation"]
+    assert isinstance(first["score"], float)
+
+
+def test_pronoun_sentence_found_through_its_paragraph(seed_citebot):
+    answer = seed_citebot.ask("What did Rehman announce?")
+    best = answer.results[0]
+    assert (best.paragraph, best.text) == (6, best.paragraph_text[best.sentence_start : best.sentence_end])
+    assert "announced plans to form a delegation" in best.text
+
+
+def test_dateline_paragraph_answers_where(seed_citebot):
+    answer = seed_citebot.ask("Where did the meeting take place?")
+    assert answer.results[0].paragraph == 1
+    assert answer.short_answer == "Doha"
+
+
+def test_results_never_repeat_a_paragraph(seed_citebot):
+    answer = seed_citebot.ask("Hamas Pakistan Gaza", k=7)
+    paragraphs = [r.paragraph for r in answer.results]
+    assert len(paragraphs) == len(set(paragraphs))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do I bake sourdough bread?", "What's the weather in Paris tomorrow?", "Who won the Champions League final?"],
+)
+def test_off_topic_question_is_not_answered(seed_citebot, question):
+    answer = seed_citebot.ask(question)
+    assert answer.answered is False
+    assert answer.short_answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   \u200b  ", "empty"), ("?!?!", "no words"), ("x" * 1001, "too long")],
+)
+def test_unusable_questions_raise_a_clear_error(seed_citebot, question, message):
+    with pytest.raises(QuestionError, match=message):
+        seed_citebot.ask(question)
+
+
+def test_odd_unicode_is_answered_not_crashed(seed_citebot):
+    answer = seed_citebot.ask("Hów mány tënts wêre sent? 😀 \u202e")
+    assert answer.results
+
+
+def test_date_filters_exclude_documents_outside_the_range(seed_citebot):
+    assert seed_citebot.ask("How many tents were sent?", until="2024-12-31").results == ()
+    assert seed_citebot.ask("How many tents were sent?", since="2025-01-01").results

@@ -1,0 +1,88 @@
+"""The ``citebot`` command line: output for people, JSON for programs, exit codes."""
+
+import io
+import json
+import subprocess
+import sys
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cli(seed_citebot, monkeypatch):
+    settings = seed_citebot.settings
+    monkeypatch.setenv("CITEBOT_SEEDS_DIR", str(settings.seeds_dir))
+    monkeypatch.setenv("CITEBOT_INDEX_DIR", str(settings.index_dir))
+
+    def run(*argv: str, stdin: str | None = None) -> tuple[int, str]:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        out = io.StringIO()
+        return main(list(argv), out=out), out.getvalue()
+
+    return run
+
+
+def test_ask_json_is_exactly_one_object(cli):
+    code, out = cli("ask", "--json", "How many tents were sent?")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert data["short_answer"] == "10,000" and data["results"][0]["paragraph"] == 7
+
+
+def test_ask_k_sets_the_number_of_results(cli):
+    code, out = cli("ask", "--json", "-k", "5", "Hamas and Pakistan")
+    assert code == 0 and len(json.loads(out)["results"]) == 5
+
+
+def test_ask_for_a_person_shows_sentence_and_citation(cli):
+    code, out = cli("ask", "How many tents were sent?")
+    assert code == 0
+    assert "10,000" in out and "¶7" in out and "2025-01-23" in out
+
+
+def test_batch_questions_from_stdin_one_json_per_line(cli):
+    code, out = cli("ask", "--json", "-", stdin="How many tents were sent?\n\nWhere did the meeting take place?\n")
+    assert code == 0
+    answers = [json.loads(line) for line in out.strip().splitlines()]
+    assert [a["question"] for a in answers] == ["How many tents were sent?", "Where did the meeting take place?"]
+
+
+@pytest.mark.parametrize("argv", [("ask", ""), ("ask", "x" * 1001), ("ask", "-k", "0", "hello")])
+def test_usage_errors_exit_2_with_one_line(cli, argv, capsys):
+    code, _ = cli(*argv)
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("citebot: ") and "\n" not in err
+
+
+def test_missing_seeds_folder_exits_2(tmp_path, capsys):
+    code = main(["--seeds", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "ix"), "ask", "hello"], out=io.StringIO())
+    assert code == 2
+    assert "seeds folder not found" in capsys.readouterr().err
+
+
+def test_index_command_reports_up_to_date(cli):
+    code, out = cli("index")
+    assert code == 0 and "up to date" in out
+
+
+def test_installed_entry_point_answers(seed_citebot, tmp_path):
+    """The real ``citebot`` process, as a user runs it, on the persisted index."""
+    settings = seed_citebot.settings
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--seeds", str(settings.seeds_dir), "--index-dir", str(settings.index_dir),
+         "ask", "--json", "Who is the current head of Hamas?"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["answered"] and data["results"][0]["paragraph"] == 1

@@ -1,0 +1,26 @@
+"""The numpy query path must give the reference model's vectors."""
+
+import numpy as np
+
+from retrieval.embedder import NumpyBertEmbedder, SentenceTransformerEmbedder, resolve_model
+
+
+def test_default_model_resolves_to_the_packaged_folder():
+    model_id, path = resolve_model("packaged:all-MiniLM-L6-v2")
+    assert model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert NumpyBertEmbedder.supports(path)
+
+
+def test_numpy_path_matches_sentence_transformers():
+    model_id, path = resolve_model("packaged:all-MiniLM-L6-v2")
+    texts = [
+        "What did Rehman announce?",
+        "He announced plans to form a delegation of internationally recognized figures.",
+        "Ünïcödé, emoji 😀 and an @everyone ping",
+        "word " * 400,  # longer than the model's window: both truncate the same way
+    ]
+    fast = NumpyBertEmbedder(path, model_id).encode(texts)
+    reference = SentenceTransformerEmbedder().encode(texts)
+    cosines = (fast * reference).sum(axis=1)
+    assert np.all(cosines > 0.9999), cosines
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)

@@ -1,0 +1,86 @@
+"""The persisted index: round trip, stale detection, corruption, embedding cache."""
+
+import json
+
+from retrieval.service import Citebot
+from retrieval.store import current_generation
+
+ARTICLE = "date 2024-03-01\nOslo - The council approved a new bridge. It will cost 40 million kroner.\n\nThe mayor, Kari Nordmann, said work starts in May."
+
+
+def test_round_trip_reuses_the_persisted_index(make_citebot, embedder):
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    report = citebot.ensure_index()
+    assert report is not None and report.added == ("bridge.txt",)
+    # A new process (a new Citebot) loads what is on disk instead of rebuilding.
+    again = Citebot(citebot.settings, embedder=embedder)
+    assert again.ensure_index() is None
+    answer = again.ask("How much will the bridge cost?")
+    assert answer.answered and answer.results[0].paragraph == 1
+
+
+def test_changed_document_makes_the_index_stale_and_the_cache_saves_work(make_citebot, embedder):
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    citebot.ensure_index()
+    seeds = citebot.settings.seeds_dir
+    (seeds / "bridge.txt").write_text(ARTICLE + "\n\nA third paragraph about ferries.")
+    (seeds / "extra.md").write_text("# Ferries\n\nFerries run every hour.")
+    report = Citebot(citebot.settings, embedder=embedder).ensure_index()
+    assert report is not None
+    assert report.changed == ("bridge.txt",) and report.added == ("extra.md",)
+    # Only the new sentences and the paragraphs that changed went through the model.
+    assert 0 < report.embedded < report.sentences + report.paragraphs
+
+
+def test_removed_document_is_reported(make_citebot, embedder):
+    citebot = make_citebot({"bridge.txt": ARTICLE, "other.txt": "Something else entirely."})
+    citebot.ensure_index()
+    (citebot.settings.seeds_dir / "other.txt").unlink()
+    report = Citebot(citebot.settings, embedder=embedder).ensure_index()
+    assert report.removed == ("other.txt",)
+    assert [s.doc for s in Citebot(citebot.settings, embedder=embedder).sources()] == ["bridge.txt"]
+
+
+def test_truncated_vectors_file_forces_a_rebuild(make_citebot, embedder):
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    citebot.ensure_index()
+    faiss_file = current_generation(citebot.settings.index_dir) / "sentences.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:64])
+    fresh = Citebot(citebot.settings, embedder=embedder)
+    report = fresh.ensure_index()
+    assert report is not None and "manifest" in report.reason
+    assert fresh.ask("When does work start?").results[0].paragraph == 2
+
+
+def test_model_change_forces_a_rebuild(make_citebot, embedder):
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    citebot.ensure_index()
+    manifest_path = current_generation(citebot.settings.index_dir) / "manifest.json"
+    data = json.loads(manifest_path.read_text())
+    data["model_id"] = "some-other-model"
+    manifest_path.write_text(json.dumps(data))
+    report = Citebot(citebot.settings, embedder=embedder).ensure_index()
+    assert report is not None and "model changed" in report.reason
+
+
+def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    citebot.ensure_index()
+    before = citebot.ask("How much will the bridge cost?")
+    (citebot.settings.seeds_dir / "more.txt").write_text("Another document about tunnels.")
+
+    import retrieval.service as service
+
+    def explode(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(service, "write_generation", explode)
+    try:
+        citebot.reindex()
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the rebuild should have failed")
+    after = citebot.ask("How much will the bridge cost?")
+    assert after.to_json() == before.to_json()
+    assert [s.doc for s in citebot.sources()] == ["bridge.txt"]
