@@ -1,0 +1,1 @@
+"""citebot's front ends: the Discord bot and the console, thin edges over ``retrieval``."""
