@@ -18,7 +18,7 @@ from .documents import LoadResult, list_document_files, load_documents
 from .embedder import Embedder, load_embedder
 from .errors import CitebotError, IndexUnavailable, NoDocumentsError
 from .lexical import LexicalIndex
-from .models import Answer, Document, SkippedFile, SourceInfo
+from .models import Answer, Document, Mention, Person, Quote, Role, SkippedFile, SourceInfo
 from .search import Searcher
 from .settings import Settings
 from .store import (
@@ -63,6 +63,9 @@ class ReindexReport:
         parts.append(f"{self.embedded} texts embedded, the rest from cache")
         return "\n".join(parts)
 
+
+# A topic must be at least this close to a quote (cosine) for the quote to count as about it.
+QUOTE_MIN_SIMILARITY = 0.2
 
 ProgressFactory = Callable[[int, str], Any]  # (total, description) -> object with update(n) and close()
 
@@ -242,6 +245,54 @@ class Citebot:
     def sources(self) -> list[SourceInfo]:
         return self.searcher.sources()
 
+    def people(self) -> list[Person]:
+        return people_from_extras(self.searcher.extras)
+
+    def who(self, name: str) -> PersonLookup:
+        from .people import find_person
+
+        match = find_person(self.people(), name)
+        return PersonLookup(match.person, list(match.suggestions))
+
+    def quotes(self, topic: str | None = None, speaker: str | None = None) -> QuoteResult:
+        """Quotes ranked by meaning against ``topic`` (all when no topic), by ``speaker``."""
+        searcher = self.searcher
+        people = self.people()
+        quotes = quotes_from_extras(searcher.extras)
+        if speaker and speaker.strip():
+            match = self.who(speaker)
+            if match.person is None:
+                hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
+                return QuoteResult((), f"No one called {speaker!r} in the documents.{hint}")
+            quotes = [q for q in quotes if q.speaker == match.person.name]
+        if not topic or not topic.strip() or not quotes:
+            return QuoteResult(tuple(quotes), None if quotes else self._reported_note(topic, people))
+        import numpy as np
+
+        vectors = self.embedder.encode([topic] + [q.text for q in quotes])
+        scores = vectors[1:] @ vectors[0]
+        order = np.argsort(-scores)
+        ranked = tuple(quotes[i] for i in order if scores[i] >= QUOTE_MIN_SIMILARITY)
+        return QuoteResult(ranked, None if ranked else self._reported_note(topic, people))
+
+    def _reported_note(self, topic: str | None, people: list[Person]) -> str:
+        """No quote matched: point at the closest reported speech, which is not a quote."""
+        about = f" about {topic!r}" if topic else ""
+        reported = self.searcher.extras.get("reported", [])
+        if not reported:
+            return f"No direct quote{about} in the documents."
+        texts = [r["text"] for r in reported]
+        if topic:
+            vectors = self.embedder.encode([topic] + texts)
+            best = int((vectors[1:] @ vectors[0]).argmax())
+        else:
+            best = 0
+        r = reported[best]
+        return (
+            f"No direct quote{about}. Closest reported speech (not a quote): “{r['text']}” "
+            f"({r.get('citation') or r['doc'] + ', ¶' + str(r['paragraph'])})"
+        )
+
 
 def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
     """What BM25 sees per sentence: the sentence, plus the sentence before it so a pronoun
@@ -256,3 +307,38 @@ def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
                 out.append(" ".join(filter(None, [s.text, s.text, previous, meta])))
                 previous = s.text
     return out
+
+
+@dataclass(frozen=True)
+class PersonLookup:
+    person: Person | None
+    suggestions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    quotes: tuple[Quote, ...]
+    note: str | None = None  # e.g. no quote matched: the closest reported speech
+
+
+def people_from_extras(extras: dict[str, Any]) -> list[Person]:
+    quotes = quotes_from_extras(extras)
+    people = []
+    for p in extras.get("people", []):
+        people.append(
+            Person(
+                name=p["name"],
+                aliases=tuple(p.get("aliases", ())),
+                roles=tuple(Role(**r) for r in p.get("roles_detail", ())),
+                mentions=tuple(Mention(**m) for m in p.get("mentions", ())),
+                quotes=tuple(q for q in quotes if q.speaker == p["name"]),
+            )
+        )
+    return people
+
+
+def quotes_from_extras(extras: dict[str, Any]) -> list[Quote]:
+    return [
+        Quote(q["text"], q.get("speaker"), q["doc"], q.get("title", q["doc"]), q.get("date"), q["paragraph"])
+        for q in extras.get("quotes", [])
+    ]

@@ -1,0 +1,209 @@
+"""The Discord bot: a ``commands.Bot`` subclass handed its Citebot service and settings.
+
+Shaped like discord.py's ``examples/advanced_startup.py``: cogs loaded in ``setup_hook``,
+one tree error handler, ``AllowedMentions.none()`` bot-wide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from retrieval.errors import CitebotError, QuestionError
+from retrieval.service import Citebot, ReindexRunning
+from retrieval.settings import Settings
+
+from .render import render_error
+
+log = logging.getLogger("citebot.bot")
+
+COG_MODULES = ("bot.cogs.ask", "bot.cogs.info", "bot.cogs.people", "bot.cogs.admin")
+
+
+class CooldownHit(app_commands.CheckFailure):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"You're asking quickly: try again in {max(1, round(retry_after))} s.")
+        self.retry_after = retry_after
+
+
+class NotModerator(app_commands.CheckFailure):
+    pass
+
+
+class RateLimiter:
+    """At most ``per_minute`` questions per user in any 60 seconds (0 = unlimited)."""
+
+    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+
+    def hit(self, user_id: int) -> float | None:
+        """Record a question; return seconds to wait when over the limit, else None."""
+        if self.per_minute <= 0:
+            return None
+        now = self._clock()
+        seen = self._seen[user_id]
+        while seen and now - seen[0] >= 60:
+            seen.popleft()
+        if len(seen) >= self.per_minute:
+            return 60 - (now - seen[0])
+        seen.append(now)
+        return None
+
+
+def configure_discord_endpoints(settings: Settings) -> None:
+    """Point discord.py at another Discord-compatible server when the settings say so."""
+    from discord import gateway, http
+    import yarl
+
+    if settings.discord_api_base:
+        # _set_api_version() rebuilds Route.BASE from the version: set ours after it.
+        http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class CitebotBot(commands.Bot):
+    def __init__(self, citebot: Citebot, settings: Settings, **options: Any) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False  # privileged; mentions carry their content without it
+        options.setdefault("guild_ready_timeout", 2.0)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.citebot = citebot
+        self.settings = settings
+        self.limiter = RateLimiter(settings.cooldown_per_minute)
+        # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
+        self.heavy = asyncio.Semaphore(2)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
+
+    async def setup_hook(self) -> None:
+        # Load (or rebuild) the index before commands arrive, off the event loop.
+        await asyncio.to_thread(self.citebot.ensure_index)
+        for module in COG_MODULES:
+            await self.load_extension(module)
+        await self.sync_commands_if_changed()
+
+    # ---- command sync -------------------------------------------------------------------
+
+    def _commands_hash(self, guild: discord.abc.Snowflake | None) -> str:
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync only when the command definitions changed: syncing is rate-limited by Discord."""
+        guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        digest = self._commands_hash(guild)
+        marker = Path(self.settings.index_dir) / f"commands-{self.settings.guild_id or 'global'}.sha256"
+        try:
+            if marker.read_text().strip() == digest:
+                log.info("slash commands unchanged; not syncing")
+                return False
+        except OSError:
+            pass
+        await self.tree.sync(guild=guild)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        from retrieval.store import atomic_write_text
+
+        atomic_write_text(marker, digest + "\n")
+        log.info("slash commands synced %s", f"to guild {self.settings.guild_id}" if guild else "globally")
+        return True
+
+    # ---- shared helpers for cogs ------------------------------------------------------------
+
+    def check_rate(self, user_id: int) -> None:
+        wait = self.limiter.hit(user_id)
+        if wait is not None:
+            raise CooldownHit(wait)
+
+    async def run_heavy(self, func, *args, **kwargs):
+        async with self.heavy:
+            return await asyncio.to_thread(func, *args, **kwargs)
+
+    # ---- errors ---------------------------------------------------------------------------
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use this command here."
+        elif isinstance(original, ReindexRunning):
+            message = "A reindex is already running; the current index keeps answering."
+        elif isinstance(original, (QuestionError, CitebotError)):
+            message = str(original)
+        else:
+            log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original)
+            message = "Something went wrong while answering; the error has been logged."
+        await send_ephemeral(interaction, message)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        # The default prints to stderr; we want the traceback in the log, and to keep running.
+        log.exception("error in %s", event_method)
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    parts = render_error(message)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(**parts.send_kwargs(), ephemeral=True)
+        else:
+            await interaction.response.send_message(**parts.send_kwargs(), ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message to the user", exc_info=True)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    for noisy in ("faiss", "bm25s", "sentence_transformers", "transformers", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run_bot(settings: Settings) -> int:
+    """``citebot run``: returns the process exit status."""
+    import sys
+
+    setup_logging(settings.log_level)
+    if not settings.discord_token:
+        print("citebot: DISCORD_TOKEN is not set (put it in .env or the environment)", file=sys.stderr)
+        return 1
+    configure_discord_endpoints(settings)
+    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
+        print(f"citebot: seeds folder not found: {settings.seeds_dir}", file=sys.stderr)
+        return 2
+    bot = CitebotBot(Citebot(settings), settings)
+    try:
+        # log_handler=None: we configured logging ourselves (and the token is never logged).
+        bot.run(settings.discord_token, log_handler=None)
+    except discord.LoginFailure:
+        print("citebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("citebot: the bot asked for an intent it is not allowed", file=sys.stderr)
+        return 1
+    except CitebotError as exc:
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:
+        print(f"citebot: cannot reach Discord: {exc}", file=sys.stderr)
+        return 1
+    return 0

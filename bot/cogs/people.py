@@ -1,0 +1,66 @@
+"""/who and /quote, with names autocompleted from the people index."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..render import autocomplete_choices, escape, render_people, render_person, render_quotes, MessageParts, truncate
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
+
+
+class People(commands.Cog):
+    def __init__(self, bot: "CitebotBot") -> None:
+        self.bot = bot
+
+    def _names(self) -> list[str]:
+        names: list[str] = []
+        for person in self.bot.citebot.people():
+            names.append(person.name)
+            names.extend(a for a in person.aliases if a != person.name)
+        return names
+
+    async def name_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return autocomplete_choices(self._names(), current)
+
+    @app_commands.command(name="who", description="Who a person in the documents is: roles, aliases, where mentioned")
+    @app_commands.describe(name="A name or part of one (leave empty to list everyone)")
+    @app_commands.autocomplete(name=name_autocomplete)
+    async def who(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100] | None = None) -> None:
+        sources = self.bot.citebot.sources()
+        if not name:
+            parts = render_people(self.bot.citebot.people(), sources=sources)
+        else:
+            match = self.bot.citebot.who(name)
+            if match.person is not None:
+                parts = render_person(match.person, sources=sources)
+            else:
+                hint = f" Did you mean: {', '.join(match.suggestions)}?" if match.suggestions else ""
+                parts = MessageParts(content=truncate(escape(f"No one called “{name}” in the documents.{hint}"), 2000, markdown=True), ephemeral=True)
+        await interaction.response.send_message(**parts.send_kwargs(), ephemeral=parts.ephemeral)
+
+    @app_commands.command(name="quote", description="Find verbatim quotes in the documents and who said them")
+    @app_commands.describe(topic="What the quote is about (leave empty for all quotes)", speaker="Only quotes by this person")
+    @app_commands.autocomplete(speaker=name_autocomplete)
+    async def quote(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, 300] | None = None,
+        speaker: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        self.bot.check_rate(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        result = await self.bot.run_heavy(self.bot.citebot.quotes, topic, speaker)
+        parts = render_quotes(result.quotes, topic=topic, speaker=speaker)
+        if result.note:
+            parts.content = truncate(f"{parts.content or ''}\n{escape(result.note)}".strip(), 2000, markdown=True)
+        await interaction.followup.send(**parts.send_kwargs())
+
+
+async def setup(bot: "CitebotBot") -> None:
+    await bot.add_cog(People(bot))
