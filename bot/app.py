@@ -23,6 +23,7 @@ from retrieval.errors import CitebotError, QuestionError
 from retrieval.service import Citebot, ReindexRunning
 from retrieval.settings import Settings
 
+from .logs import setup_logging
 from .render import render_error
 
 log = logging.getLogger("citebot.bot")
@@ -167,15 +168,6 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
             await interaction.response.send_message(**parts.send_kwargs(), ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver an error message to the user", exc_info=True)
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    for noisy in ("faiss", "bm25s", "sentence_transformers", "transformers", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def run_bot(settings: Settings) -> int:

@@ -246,13 +246,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if args.command is None:
         parser.print_help(out)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Library chatter (faiss CPU features, model loading) is noise for a person at a prompt.
-    for noisy in ("faiss", "bm25s", "sentence_transformers", "transformers", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from bot.logs import setup_logging
+
+    setup_logging("INFO" if getattr(args, "verbose", False) else "WARNING")
     try:
         return COMMANDS[args.command](args, out)
     except UsageError as exc:
