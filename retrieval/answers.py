@@ -127,3 +127,23 @@ def short_answer(
     else:
         names = [s for s in names if not _ORG_WORDS.search(s[2]) and len(s[2].split()) >= 2]
     return _closest(names, question, text)
+
+
+def has_answer_type(kind: str, question: str, text: str, *, date: str | None = None, place: str | None = None) -> bool:
+    """Does ``text`` hold an expression of the type a ``kind`` question asks for, other than
+    what the question already says? ``date``/``place`` are the dateline's metadata, if any."""
+    q_lower = question.lower()
+
+    def fresh(spans: list[tuple[int, int, str]]) -> bool:
+        return any(v and v.lower() not in q_lower for _, _, v in spans)
+
+    if kind == "number":
+        return fresh(_spans(_NUMBER, text))
+    if kind == "when":
+        return bool(date) or fresh(_spans(_WEEKDAY_MONTH, text))
+    if kind == "where":
+        spans = [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(rf"\b(?:in|to|at|from)\s+({_NAME.pattern})", text)]
+        return bool(place) or fresh(spans)
+    if kind == "org":
+        return fresh([s for s in _names(text, None) if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])])
+    return fresh(_names(text, None))
