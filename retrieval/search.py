@@ -39,6 +39,8 @@ LEXICAL_WEIGHT = 0.15
 # A sentence holding an expression of the type the question asks for (a date for "when",
 # a number for "how many", a place for "where", a name for "who") gets this much more.
 TYPE_BOOST = 0.08
+# Weight of BM25 when choosing which sentence of a paragraph to show (see _rank).
+SENTENCE_LEXICAL_WEIGHT = 0.35
 CANDIDATES = 64
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
@@ -211,15 +213,24 @@ class Searcher:
         else:
             combined = lex
         order = np.argsort(-combined, kind="stable")
+        # Paragraphs are ranked by their best sentence; the sentence shown for a paragraph is
+        # then picked with more weight on the question's own words: inside one paragraph the
+        # context is shared, so a word match ("announce") is what tells sentences apart.
+        within = combined + (SENTENCE_LEXICAL_WEIGHT - LEXICAL_WEIGHT) * lex if mode == "hybrid" else combined
+        pick: dict[int, int] = {}
+        for i in order:
+            para = int(self._sent_para[cand[i]])
+            if para not in pick or within[i] > within[pick[para]]:
+                pick[para] = int(i)
         seen: set[int] = set()
         ranked: list[tuple[int, float]] = []
         for i in order:
             para = int(self._sent_para[cand[i]])
             if para in seen:
-                continue  # one result per paragraph: its best sentence
+                continue  # one result per paragraph
             seen.add(para)
-            ranked.append((int(cand[i]), float(combined[i])))
-        best = order[0]
+            ranked.append((int(cand[pick[para]]), float(combined[i])))
+        best = pick[int(self._sent_para[cand[order[0]]])]
         evidence = {
             "sentence": float(s[best]),
             "paragraph": float(p[best]),
