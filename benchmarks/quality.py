@@ -1,6 +1,9 @@
 """Retrieval quality on the seed evaluation set: dense, lexical and hybrid side by side.
 
-    python benchmarks/quality.py [--eval benchmarks/eval_seed.jsonl] [--seeds seeds] [--misses]
+    python benchmarks/quality.py [--eval benchmarks/eval_seed.jsonl ...] [--seeds seeds] [--misses]
+
+``--eval`` may be given more than once; ``--heldout`` adds ``benchmarks/eval_heldout.jsonl``
+(written before the ranking and abstention rules were tuned, and never tuned on).
 
 Scores (see benchmarks/README_eval.md): top-1 and top-3 paragraph accuracy, sentence-level
 top-1, short-answer accuracy, off-topic questions abstained, answerable questions abstained.
@@ -66,23 +69,27 @@ def evaluate(citebot: Citebot, items: list[dict], mode: str, show_misses: bool =
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--eval", type=Path, default=ROOT / "benchmarks" / "eval_seed.jsonl")
+    parser.add_argument("--eval", type=Path, action="append", help="evaluation set (repeatable)")
+    parser.add_argument("--heldout", action="store_true", help="also score benchmarks/eval_heldout.jsonl")
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args()
-    items = [json.loads(line) for line in args.eval.read_text().splitlines() if line.strip()]
+    paths = args.eval or [ROOT / "benchmarks" / "eval_seed.jsonl"]
+    if args.heldout:
+        paths.append(ROOT / "benchmarks" / "eval_heldout.jsonl")
+    sets = {path: [json.loads(line) for line in path.read_text().splitlines() if line.strip()] for path in paths}
+    modes = ("dense", "lexical", "hybrid")
     with tempfile.TemporaryDirectory() as tmp:
         citebot = Citebot(Settings(seeds_dir=args.seeds, index_dir=Path(tmp) / "index"))
         citebot.ensure_index()
-        modes = ("dense", "lexical", "hybrid")
-        results = {mode: evaluate(citebot, items, mode, args.misses) for mode in modes}
-    answerable = sum(1 for i in items if i["paragraph"] is not None)
-    print(f"\n{answerable} answerable + {len(items) - answerable} off-topic questions ({args.eval.name})\n")
-    print(f"| metric | {' | '.join(modes)} |")
-    print(f"|---|{'---|' * len(modes)}")
-    for metric in results["hybrid"]:
-        print(f"| {metric} | {' | '.join(f'{results[m][metric]:.1%}' for m in modes)} |")
-
+        results = {path: {mode: evaluate(citebot, items, mode, args.misses) for mode in modes} for path, items in sets.items()}
+    for path, items in sets.items():
+        answerable = sum(1 for i in items if i["paragraph"] is not None)
+        print(f"\n{answerable} answerable + {len(items) - answerable} off-topic questions ({path.name})\n")
+        print(f"| metric | {' | '.join(modes)} |")
+        print(f"|---|{'---|' * len(modes)}")
+        for metric in results[path]["hybrid"]:
+            print(f"| {metric} | {' | '.join(f'{results[path][m][metric]:.1%}' for m in modes)} |")
 
 if __name__ == "__main__":
     main()

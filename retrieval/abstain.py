@@ -27,7 +27,7 @@ FUNCTION_WORDS = frozenset(
     only or other our out over own per please same shall she should so some someone something still such than
     that the their them then there these they this those through to too under until up upon us very was
     we were what whats when where whether which while who whom whose why will with within without would yet
-    you your who's what's where's when's how's whos wat wher ppl""".split()
+    you your who's what's where's when's how's whos""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _QUESTION_OPENERS = frozenset(

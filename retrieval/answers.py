@@ -27,24 +27,47 @@ _ORG_WORDS = re.compile(
 )
 _WEEKDAY_MONTH = re.compile(
     r"\b(?:(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|\d{4}-\d{2}-\d{2}|(?:after|before|following|until|since)\s+the\s+\w+|last\s+\w+|yesterday|today)\b",
+    r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|\d{4}-\d{2}-\d{2}|(?i:(?:after|before|following|until|since)\s+the\s+(?:\w+\s+)?\w+(?:\s+of\s+\w+)?"
+    r"|last\s+\w+|yesterday|today))\b",
 )
 _STOP_CAPS = {"The", "A", "An", "He", "She", "They", "We", "It", "His", "Her", "Their", "Our", "During", "Following", "After", "Until", "In", "On", "This", "That"}
 
 
 def question_kind(question: str) -> str | None:
+    """The kind of answer a question wants, from its first question phrase: "Where was he
+    when he met them?" asks where."""
     q = question.lower().strip()
-    if re.search(r"\bhow (many|much)\b", q):
-        return "number"
-    if re.search(r"\b(when|what date|what day|which date|what year)\b", q):
-        return "when"
-    if re.search(r"\b(where|which city|what city|which country|what place)\b", q):
-        return "where"
-    if re.search(r"\b(which|what) (organi[sz]ation|charity|party|group|foundation|movement|org)\b", q):
-        return "org"
-    if re.search(r"\b(who|whom|whose)\b", q):
-        return "who"
-    return None
+    patterns = (
+        ("number", r"\bhow (many|much|old)\b|\bwhat is the (population|number|rate|price|cost|age|size|amount|total)\b"),
+        ("duration", r"\bhow long\b"),
+        ("when", r"\b(when|what date|what day|which date|what year)\b"),
+        ("where", r"\b(where|(which|what) (city|cities|country|countries|nations?|place|town|villages?))\b"),
+        ("org", r"\b(which|what) (organi[sz]ation|charity|party|group|foundation|movement|org)\b"),
+        ("who", r"\b(who|whom|whose)\b"),
+    )
+    found = [(m.start(), kind) for kind, pattern in patterns if (m := re.search(pattern, q))]
+    return min(found)[1] if found else None
+
+
+_DATELINE_WORDS = {"article", "story", "report", "news", "piece", "published", "written", "date", "day", "city", "place",
+                   "happen", "happened", "took", "take"}
+
+
+def _about_dateline(question: str, paragraph: str) -> bool:
+    """Is the question about the event the dateline paragraph reports? Every word of it
+    other than names must be in that paragraph (or be a word for the article itself)."""
+    from .abstain import FUNCTION_WORDS
+
+    have = set(tokenize(paragraph))
+    for m in re.finditer(r"[^\W\d_]+", question):
+        word = m.group(0)
+        lower = word.lower()
+        if lower in FUNCTION_WORDS or lower in _DATELINE_WORDS or (word[:1].isupper() and m.start() > 0):
+            continue
+        terms = tokenize(lower)
+        if terms and not all(t in have or any(h[:5] == t[:5] and len(t) >= 5 for h in have) for t in terms):
+            return False
+    return True
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
@@ -99,23 +122,31 @@ def short_answer(
     place: str | None = None,
     people: Sequence[dict[str, Any]] | None = None,
 ) -> str | None:
+    text = passage.text
+    checked, holder = identity_answer(question, text)
+    if checked:
+        return holder
     kind = question_kind(question)
     if kind is None:
         return None
-    text = passage.text
     if kind == "number":
         return _closest(_spans(_NUMBER, text), question, text)
+    if kind == "duration":
+        spans = [s for s in _spans(_NUMBER, text) if re.search(r"(year|month|week|day|hour)s?$", s[2])]
+        return _closest(spans + _spans(_WEEKDAY_MONTH, text), question, text)
     if kind == "when":
         found = _closest(_spans(_WEEKDAY_MONTH, text), question, text)
         if found:
             return found
-        # The dateline paragraph is dated by the document itself.
-        return date if passage.paragraph == 1 and date else None
+        # The dateline paragraph is dated by the document itself: that date answers questions
+        # about what the dateline reports, not about anything its sentences mention.
+        return date if passage.paragraph == 1 and date and _about_dateline(question, passage.paragraph_text) else None
     if kind == "where":
-        if place and passage.paragraph == 1 and re.search(r"\b(meet|meeting|held|take place|took place|where was|where were|where did)\b", question.lower()):
-            return place
         spans = [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(rf"\b(?:in|to|at|from)\s+({_NAME.pattern})", text)]
-        return _closest(spans, question, text)
+        found = _closest(spans, question, text)
+        if found is None and place and passage.paragraph == 1 and _about_dateline(question, passage.paragraph_text):
+            return place
+        return found
     if kind == "org":
         spans = [s for s in _names(text, None) if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])]
         return _closest(spans, question, text)
@@ -139,11 +170,59 @@ def has_answer_type(kind: str, question: str, text: str, *, date: str | None = N
 
     if kind == "number":
         return fresh(_spans(_NUMBER, text))
-    if kind == "when":
-        return bool(date) or fresh(_spans(_WEEKDAY_MONTH, text))
+    if kind in ("when", "duration"):
+        return bool(date and kind == "when") or fresh(_spans(_WEEKDAY_MONTH, text)) or (kind == "duration" and fresh(_spans(_NUMBER, text)))
     if kind == "where":
         spans = [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(rf"\b(?:in|to|at|from)\s+({_NAME.pattern})", text)]
         return bool(place) or fresh(spans)
     if kind == "org":
         return fresh([s for s in _names(text, None) if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])])
     return fresh(_names(text, None))
+
+
+_IDENTITY = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+|a\s+)?(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+
+
+def identity_answer(question: str, text: str) -> tuple[bool, str | None]:
+    """For "who is the <role> [of <owner>]" / "who is <owner>'s <role>": ``(True, name)`` when
+    ``text`` names the holder of that role, ``(True, None)`` when it names the role but nobody
+    holding it, or names it for a different owner ("JI's Director" for "Hamas's director"),
+    and ``(False, None)`` when the question is not of this form or the role is not in ``text``.
+    The first ``True`` means the question can be checked here; ``None`` then means abstain."""
+    m = _IDENTITY.match(question)
+    if not m:
+        return False, None
+    role = m.group("role").strip()
+    if role.split()[-1].lower() in {"for", "to", "with", "from", "about", "of", "by", "in", "on", "at"}:
+        return False, None  # "who is it for?": not a role
+    if role[:1].isupper() and " of " not in role and "'s" not in role and "’s" not in role:
+        return False, None  # "who is Asif Luqman Qazi?": a person, not a role
+    owner = None
+    if pm := re.match(r"(?P<owner>.+?)(?:'s|’s)\s+(?P<role>.+)$", role):
+        owner, role = pm.group("owner"), pm.group("role")
+    elif om := re.match(r"(?P<role>.+?)\s+of\s+(?:the\s+)?(?P<owner>[A-Z].*)$", role):
+        owner, role = om.group("owner"), om.group("role")
+    words = role.split()
+    found = None
+    # The whole role phrase, else its last word(s): "current head" then "head".
+    for size in range(len(words), 0, -1):
+        phrase = " ".join(words[-size:])
+        if len(phrase) < 3:
+            continue
+        found = re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE)
+        if found:
+            break
+    if not found:
+        return False, None
+    before = text[: found.start()]
+    possessor = re.search(r"([A-Z][\w-]*)(?:'s|’s)\s+$", before)
+    if owner and possessor and possessor.group(1).lower() not in owner.lower() and owner.lower() not in possessor.group(1).lower():
+        return True, None  # the role of someone else
+    after = text[found.end():]
+    name = re.match(rf"\s*,?\s*({_NAME.pattern})", after)
+    if name and name.group(1).split()[0] not in _STOP_CAPS:
+        return True, name.group(1).strip(" ,.")
+    apposed = re.search(rf"({_NAME.pattern}),\s+(?:the\s+|a\s+)?$", before)
+    if apposed:
+        return True, apposed.group(1)
+    return True, None
