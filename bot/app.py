@@ -101,6 +101,10 @@ class CitebotBot(commands.Bot):
             await self.load_extension(module)
         await self.sync_commands_if_changed()
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        # No prefix commands: mentions are questions, handled by the Ask cog's listener.
+        return
+
     # ---- command sync -------------------------------------------------------------------
 
     def _commands_hash(self, guild: discord.abc.Snowflake | None) -> str:
@@ -162,6 +166,13 @@ class CitebotBot(commands.Bot):
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
     parts = render_error(message)
     try:
+        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+            # The first follow-up after a public "thinking…" would take its place and be
+            # public too: remove the placeholder so the error reaches only the asker.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException:
+                pass
         if interaction.response.is_done():
             await interaction.followup.send(**parts.send_kwargs(), ephemeral=True)
         else:

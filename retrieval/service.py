@@ -71,17 +71,19 @@ ProgressFactory = Callable[[int, str], Any]  # (total, description) -> object wi
 
 
 def build_extras(documents: tuple[Document, ...]) -> dict[str, object]:
-    """People and quotes, found once at index time and stored with the index."""
-    try:
-        from .people import extract_people
-        from .quotes import extract_quotes
-    except ImportError:  # the people-and-quotes modules are optional at this layer
-        return {}
+    """People, quotes and reported speech, found once at index time and stored with the index."""
+    from .people import extract_people
+    from .quotes import extract_quotes, reported_speech
+
     people = extract_people(documents)
     quotes = extract_quotes(documents, people)
     return {
-        "people": [p.to_json() | {"roles_detail": [r.__dict__ for r in p.roles], "mentions": [m.__dict__ for m in p.mentions]} for p in people],
+        "people": [
+            p.to_json() | {"roles_detail": [r.__dict__ for r in p.roles], "mentions": [m.__dict__ for m in p.mentions]}
+            for p in people
+        ],
         "quotes": [q.to_json() | {"title": q.title, "date": q.date} for q in quotes],
+        "reported": [r.to_json() for r in reported_speech(documents, people)],
     }
 
 

@@ -1004,6 +1004,9 @@ class FakeDiscord:
         self.token = token
         #: Seconds the bot has for the initial response (Discord: 3).
         self.interaction_timeout = interaction_timeout
+        # Command names a server admin opened to everyone (Server Settings > Integrations):
+        # Discord then ignores default_member_permissions, so only the bot's own check remains.
+        self.permission_overrides: set[str] = set()
         #: Seconds the interaction token stays valid for follow-ups/edits after the response (Discord: 15 min).
         self.token_lifetime = token_lifetime
         #: Privileged intents "enabled in the developer portal"; requesting others closes the gateway with 4014.
@@ -1737,7 +1740,7 @@ class FakeDiscord:
         if contexts is not None and 0 not in contexts:
             raise CommandUnavailable(f"/{cmd['name']} is not available in guilds (contexts={contexts})")
         required = cmd.get("default_member_permissions")
-        if required is None:
+        if required is None or cmd["name"] in self.permission_overrides:
             return
         perms = self.member_permissions(user, override)
         if perms & Perm.ADMINISTRATOR or perms == ALL_PERMISSIONS:

@@ -1,0 +1,200 @@
+"""The Discord bot, driven through the real discord.py client against the fake Discord."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import pytest_asyncio
+
+from bot.app import CitebotBot
+from fake_discord import CommandUnavailable, FakeDiscord, Perm, running_bot
+
+MANAGE_GUILD = 0x20
+
+
+@pytest_asyncio.fixture(scope="module")
+async def world(seed_citebot, tmp_path_factory):
+    """One fake Discord and one running bot for the module; tests reset what they change."""
+    settings = dataclasses.replace(
+        seed_citebot.settings, cooldown_per_minute=0, index_dir=seed_citebot.settings.index_dir
+    )
+    async with FakeDiscord() as fake:
+        bot = CitebotBot(seed_citebot, settings)
+        async with running_bot(bot, fake):
+            yield fake, bot
+
+
+def all_text(message) -> str:
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text", "")]
+        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
+
+
+def nothing_allowed(allowed_mentions) -> bool:
+    return allowed_mentions is not None and not allowed_mentions.get("parse") and not allowed_mentions.get("users") and not allowed_mentions.get("roles") and not allowed_mentions.get("replied_user")
+
+
+async def test_commands_are_synced_with_descriptions_and_permissions(world):
+    fake, bot = world
+    commands = {c["name"]: c for c in fake.global_commands}
+    assert {"ask", "sources", "who", "quote", "reindex", "help"} <= set(commands)
+    for command in commands.values():
+        assert command["description"], command["name"]
+        for option in command.get("options", []):
+            assert option["description"] and option["description"] != "…", (command["name"], option["name"])
+    assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD
+    assert commands["ask"]["options"][0]["required"] is True
+
+
+async def test_commands_are_not_synced_again_when_unchanged(world):
+    fake, bot = world
+    syncs = len(fake.command_syncs)
+    assert await bot.sync_commands_if_changed() is False
+    assert len(fake.command_syncs) == syncs
+
+
+async def test_ask_answers_with_cited_embed_and_buttons(world):
+    fake, bot = world
+    it = await fake.slash("ask", {"question": "How many tents were sent?"})
+    first = await fake.wait_for_response(it)
+    assert first.type == 5  # deferred: slow work never risks the 3-second deadline
+    reply = await fake.wait_for_followup(it)
+    text = all_text(reply)
+    assert "10,000" in text and "¶7" in text and "2025-01-23" in text
+    assert "**" in reply.embeds[0]["description"]  # the best sentence in bold
+    assert nothing_allowed(reply.allowed_mentions)
+    labels = {c.get("label") for row in reply.components for c in row.get("components", [])}
+    assert {"More results", "Show paragraph"} <= labels
+
+
+async def test_more_results_pages_and_show_paragraph_is_private(world):
+    fake, bot = world
+    it = await fake.slash("ask", {"question": "What did the Hamas leaders and Rehman talk about?"})
+    reply = await fake.wait_for_followup(it)
+    ids = {c["label"]: c["custom_id"] for row in reply.components for c in row["components"]}
+    before = reply.embeds[0]["description"]
+
+    click = await fake.click(reply, ids["More results"])
+    update = await fake.wait_for_response(click)
+    assert update.type == 7  # the answer message itself is updated
+    assert update.embeds[0]["description"] != before
+    assert "**4.**" in update.embeds[0]["description"]
+
+    click = await fake.click(reply, ids["Show paragraph"])
+    shown = await fake.wait_for_response(click)
+    assert shown.ephemeral
+    assert "¶" in all_text(shown)
+
+
+async def test_off_topic_question_says_it_could_not_find(world):
+    fake, bot = world
+    it = await fake.slash("ask", {"question": "How do I bake sourdough bread?"})
+    reply = await fake.wait_for_followup(it)
+    assert reply.content.startswith("I couldn't find that in the documents")
+    assert not reply.embeds
+
+
+async def test_mention_gets_a_reply_that_pings_nobody(world):
+    fake, bot = world
+    message = await fake.send_message("@everyone <@&123> where did the meeting take place?", mentions_bot=True)
+    reply = await fake.wait_for_reply(message)
+    assert reply.reply_to == int(message["id"])
+    assert "Doha" in all_text(reply)
+    assert nothing_allowed(reply.allowed_mentions)
+    assert not any(reply.pings().values())  # nobody is notified
+
+
+async def test_message_without_mention_is_ignored(world):
+    fake, bot = world
+    before = len(fake.bot_messages(fake.channel_id))
+    await fake.send_message("where did the meeting take place?")
+    await fake.send_message("ping", mentions_bot=True)  # a later message that is answered
+    await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) >= before + 1, what="reply to mention")
+    replies = fake.bot_messages(fake.channel_id)[before:]
+    assert len(replies) == 1
+
+
+async def test_reindex_refused_for_member_without_manage_server(world):
+    fake, bot = world
+    # Discord's client hides the command from such a member...
+    with pytest.raises(CommandUnavailable):
+        await fake.slash("reindex", user=fake.user)
+    # ...but admins can open it to everyone; the bot's own check still refuses.
+    fake.permission_overrides.add("reindex")
+    try:
+        it = await fake.slash("reindex", user=fake.user)
+        refusal = await fake.wait_for_response(it)
+    finally:
+        fake.permission_overrides.discard("reindex")
+    assert refusal.ephemeral
+    assert "Manage Server" in refusal.content
+
+
+async def test_reindex_by_moderator_defers_and_summarises(world):
+    fake, bot = world
+    it = await fake.slash("reindex", user=fake.moderator)
+    deferred = await fake.wait_for_response(it)
+    assert deferred.type == 5 and deferred.ephemeral
+    summary = await fake.wait_for_followup(it, timeout=60)
+    assert "Reindexed" in summary.content and "1 documents" in summary.content
+
+
+async def test_reindex_is_refused_in_dms(world):
+    fake, bot = world
+    with pytest.raises(CommandUnavailable):
+        await fake.slash("reindex", user=fake.moderator, guild=False)
+
+
+async def test_cooldown_answers_politely(world):
+    fake, bot = world
+    bot.limiter.per_minute = 1
+    try:
+        first = await fake.slash("ask", {"question": "Who is Darwish?"})
+        await fake.wait_for_followup(first)
+        second = await fake.slash("ask", {"question": "Who is Darwish?"})
+        response = await fake.wait_for_response(second)
+    finally:
+        bot.limiter.per_minute = 0
+    assert response.ephemeral and "try again in" in response.content
+
+
+async def test_exception_in_command_is_reported_and_bot_keeps_answering(world, monkeypatch):
+    fake, bot = world
+    calls = {"n": 0}
+    real_ask = bot.citebot.ask
+
+    def flaky(question, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("boom")
+        return real_ask(question, *args, **kwargs)
+
+    monkeypatch.setattr(bot.citebot, "ask", flaky)
+    it = await fake.slash("ask", {"question": "How many tents were sent?"})
+    error = await fake.wait_for_followup(it)
+    assert error.ephemeral and "went wrong" in error.content and "boom" not in error.content
+    it = await fake.slash("ask", {"question": "How many tents were sent?"})
+    assert "10,000" in all_text(await fake.wait_for_followup(it))
+
+
+async def test_sources_and_help(world):
+    fake, bot = world
+    it = await fake.slash("sources")
+    response = await fake.wait_for_response(it)
+    assert "2025-01-23" in all_text(response)
+    it = await fake.slash("help")
+    response = await fake.wait_for_response(it)
+    assert response.ephemeral and "/ask" in all_text(response)
+
+
+async def test_who_autocomplete_offers_names_within_limits(world):
+    fake, bot = world
+    it = await fake.autocomplete("who", {"name": "Ha"})
+    response = await fake.wait_for_response(it)
+    assert response.type == 8
+    names = [c["name"] for c in response.choices]
+    assert 0 < len(names) <= 25 and all(len(n) <= 100 for n in names)
+    assert any("Hassan Darwish" == n or "Hafiz Naeem ur Rehman" == n for n in names)
