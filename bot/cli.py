@@ -196,9 +196,10 @@ def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     match = citebot.who(name)
     if args.json:
-        _print_json({"people": [match.person.to_json()] if match.person else [], "suggestions": match.suggestions}, out)
+        found = {"people": [match.person.to_json()] if match.person else []}
+        _print_json(found if match.person else found | {"suggestions": match.suggestions}, out)
     elif match.person:
-        out.write(person_to_text(match.person) + "\n")
+        out.write(person_to_text(match.person, sources=citebot.sources()) + "\n")
     else:
         hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
         out.write(f"No one called {name!r} in the documents.{hint}\n")

@@ -198,3 +198,26 @@ async def test_who_autocomplete_offers_names_within_limits(world):
     names = [c["name"] for c in response.choices]
     assert 0 < len(names) <= 25 and all(len(n) <= 100 for n in names)
     assert any("Hassan Darwish" == n or "Hafiz Naeem ur Rehman" == n for n in names)
+
+
+async def test_who_renders_a_person_card_with_citations(world):
+    fake, bot = world
+    it = await fake.slash("who", {"name": "Rehman"})
+    response = await fake.wait_for_response(it)
+    text = all_text(response)
+    assert "Hafiz Naeem ur Rehman" in text and "Emir" in text and "¶7" in text
+    it = await fake.slash("who", {"name": "Angela Merkel"})
+    response = await fake.wait_for_response(it)
+    assert response.ephemeral and "No one called" in response.content
+
+
+async def test_quote_shows_speakers_and_unattributed(world):
+    fake, bot = world
+    it = await fake.slash("quote", {})
+    reply = await fake.wait_for_followup(it)
+    text = all_text(reply)
+    assert "Hassan Darwish" in text and "speaker not named in the source" in text
+    it = await fake.slash("quote", {"topic": "tents"})
+    reply = await fake.wait_for_followup(it)
+    assert "not a quote" in reply.content
+    assert nothing_allowed(reply.allowed_mentions)

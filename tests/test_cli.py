@@ -86,3 +86,51 @@ def test_installed_entry_point_answers(seed_citebot, tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["answered"] and data["results"][0]["paragraph"] == 1
+
+
+def test_who_lists_everyone_with_main_role(cli):
+    code, out = cli("who")
+    assert code == 0
+    assert "Hassan Darwish — current head, Hamas" in out
+    assert "Jamaat-e-Islami" not in [line.split(" — ")[0] for line in out.splitlines()]
+
+
+def test_who_json_contract_and_alias_lookup(cli):
+    code, out = cli("who", "--json", "rehman")
+    assert code == 0
+    (person,) = json.loads(out)["people"]
+    assert set(person) == {"name", "aliases", "roles", "mentions", "quotes"}
+    assert person["name"] == "Hafiz Naeem ur Rehman"
+    assert "Hafiz Naeem" in person["aliases"]
+    assert {"doc": "000_456f3f2e67ceee91.txt", "paragraph": 7} in person["mentions"]
+    assert person["quotes"] == 1
+
+
+def test_who_unknown_person_offers_closest_names(cli):
+    code, out = cli("who", "Darwsh")  # a typo is tolerated
+    assert code == 0 and out.startswith("Hassan Darwish")
+    code, out = cli("who", "Angela Merkel")
+    assert code == 1
+    assert "No one called" in out and "Closest:" in out
+
+
+def test_quote_json_contract_speaker_filter_and_unattributed(cli):
+    code, out = cli("quote", "--json")
+    assert code == 0
+    quotes = json.loads(out)["quotes"]
+    assert all(set(q) == {"text", "speaker", "doc", "paragraph", "citation"} for q in quotes)
+    by_paragraph = {q["paragraph"]: q["speaker"] for q in quotes}
+    assert by_paragraph[3] == "Hafiz Naeem ur Rehman"
+    assert by_paragraph[5] == "Hassan Darwish"
+    assert by_paragraph[4] is None  # the source does not name the speaker: never guessed
+
+    code, out = cli("quote", "--json", "--speaker", "darwish")
+    assert [q["paragraph"] for q in json.loads(out)["quotes"]] == [5]
+
+
+def test_quote_by_topic_ranks_by_meaning_and_points_to_reported_speech(cli):
+    code, out = cli("quote", "--json", "rebuilding Gaza")
+    first = json.loads(out)["quotes"][0]
+    assert first["paragraph"] in (3, 5)
+    code, out = cli("quote", "tents")
+    assert "not a quote" in out and "¶7" in out
