@@ -23,12 +23,21 @@ from retrieval.errors import CitebotError, QuestionError
 from retrieval.service import Citebot, ReindexRunning
 from retrieval.settings import Settings
 
+from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
 
 log = logging.getLogger("citebot.bot")
 
-COG_MODULES = ("bot.cogs.ask", "bot.cogs.info", "bot.cogs.people", "bot.cogs.admin")
+COG_MODULES = (
+    "bot.cogs.ask",
+    "bot.cogs.info",
+    "bot.cogs.people",
+    "bot.cogs.admin",
+    "bot.cogs.seed",
+    "bot.cogs.settings",
+    "bot.cogs.feedback",
+)
 
 
 class CooldownHit(app_commands.CheckFailure):
@@ -90,6 +99,7 @@ class CitebotBot(commands.Bot):
         self.citebot = citebot
         self.settings = settings
         self.limiter = RateLimiter(settings.cooldown_per_minute)
+        self.guild_settings = GuildSettingsStore(settings.state_dir / "guilds.sqlite")
         # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
         self.heavy = asyncio.Semaphore(2)
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]

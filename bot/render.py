@@ -517,6 +517,23 @@ def render_paragraph(passage: Passage) -> MessageParts:
     return MessageParts(embeds=[draft.build()], ephemeral=True, passages=(passage,))
 
 
+def render_context(passage: Passage, around: Sequence[Passage]) -> MessageParts:
+    """"Show context": the cited sentence (bold) with its neighbours, each with its ¶ number."""
+    around = list(around) or [passage]
+    share = (EMBED_DESCRIPTION_LIMIT - 200) // len(around)
+    lines = []
+    for p in around:
+        text = _escaped(p.text, share - 20)
+        if (p.paragraph, p.sentence) == (passage.paragraph, passage.sentence):
+            text = f"**{text}**"
+        lines.append(f"`¶{p.paragraph}.{p.sentence}` {text}")
+    draft = _Draft(
+        title=_escaped(passage.title, EMBED_TITLE_LIMIT) or "Context",
+        description="\n".join(lines) + f"\n\n— {_cite_passage(passage)}",
+    )
+    return MessageParts(embeds=[draft.build()], ephemeral=True, passages=tuple(around))
+
+
 # -------------------------------------------------------------------------------- sources
 
 

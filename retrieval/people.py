@@ -190,10 +190,25 @@ SPEECH_VERBS = (
 ).split()
 _SPEECH_VERB_RE = "(?:" + "|".join(SPEECH_VERBS) + ")"
 
-try:  # spaCy's list is good; do not require spaCy for it
-    from spacy.lang.en.stop_words import STOP_WORDS as _SPACYSTOP_WORDS
-except Exception:  # pragma: no cover
-    _SPACYSTOP_WORDS = frozenset()
+def _spacy_stop_words() -> frozenset[str]:
+    """spaCy's English stop words, read from its plain data file: importing
+    ``spacy.lang.en`` would import all of spaCy (~2 s), which ``/who`` lookups never need."""
+    try:
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.find_spec("spacy")
+        if spec is None or spec.origin is None:
+            return frozenset()
+        namespace: dict[str, Any] = {}
+        source = Path(spec.origin).parent / "lang" / "en" / "stop_words.py"
+        exec(compile(source.read_text(encoding="utf-8"), str(source), "exec"), namespace)
+        return frozenset(namespace.get("STOP_WORDS", ()))
+    except Exception:  # pragma: no cover - a different spaCy layout: our own list below still applies
+        return frozenset()
+
+
+_SPACYSTOP_WORDS = _spacy_stop_words()
 STOP_WORDS = frozenset(_SPACYSTOP_WORDS) | frozenset(
     "the a an he she it we they i you this that these those his her its our their my your there here "
     "following during after before according meanwhile however although while since when where as "

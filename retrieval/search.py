@@ -14,9 +14,9 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 
@@ -95,6 +95,7 @@ class Searcher:
 
     def __init__(self, folder: Path, embedder: Embedder, *, verify: bool = True) -> None:
         self.folder = folder
+        self.generation = folder.name  # which index answered: generations never change once written
         self.manifest: Manifest = read_manifest(folder, verify=verify)
         self.embedder = embedder
         self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
@@ -143,16 +144,25 @@ class Searcher:
         mode: Mode = "hybrid",
         max_chars: int = 1000,
         pool: int = 10,
+        adjust: Callable[[list[Passage]], list[float]] | None = None,
     ) -> Answer:
         question = check_question(question, max_chars)
         k = max(1, int(k))
         ranked, evidence = self._rank(question, mode, since, until)
         if not ranked:
             return Answer(question, False, None, ())
-        passages = [self._passage(sid, score) for sid, score in ranked[: max(k, pool)]]
+        pooled = ranked[: max(k, pool)]
+        passages = [self._passage(sid, score) for sid, score in pooled]
+        if adjust is not None:
+            # Bounded nudges from outside the text (votes, a time the question names);
+            # whether the question is answerable at all still rests on the text alone.
+            boosts = adjust(passages)
+            order = sorted(range(len(passages)), key=lambda i: -(passages[i].score + boosts[i]))
+            passages = [replace(passages[i], score=passages[i].score + boosts[i]) for i in order]
+            pooled = [pooled[i] for i in order]
         fixed = self.vocab.correct(question)  # "Wher was..." asks where
-        short = self._short(fixed, ranked[0][0], passages[0])
-        best_doc = self.documents[self._para_doc[self._sent_para[ranked[0][0]]]]
+        short = self._short(fixed, pooled[0][0], passages[0])
+        best_doc = self.documents[self._para_doc[self._sent_para[pooled[0][0]]]]
         # A question about the article itself ("what date is this from?") resembles no sentence,
         # but the dateline's metadata answers it.
         from_metadata = short is not None and passages[0].paragraph == 1 and short in (best_doc.date, best_doc.place)
@@ -302,8 +312,27 @@ class Searcher:
         terms = set(tokenize(question))
         if not terms:
             return 0.0
-        text = self._db.execute("SELECT text FROM paragraphs WHERE id = ?", (paragraph + 1,)).fetchone()[0]
+        with self._lock:  # one SQLite connection shared by the threads that ask questions
+            text = self._db.execute("SELECT text FROM paragraphs WHERE id = ?", (paragraph + 1,)).fetchone()[0]
         return len(terms & set(tokenize(text))) / len(terms)
+
+    def context(self, passage: Passage, radius: int = 1) -> list[Passage]:
+        """The sentence with up to ``radius`` neighbours each side, within its document
+        (crossing paragraph boundaries: the sentence before a paragraph's first is context too)."""
+        with self._lock:
+            row = self._db.execute(
+                """SELECT s.id, d.id FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id
+                   JOIN documents d ON d.id = p.doc_id WHERE d.doc = ? AND p.number = ? AND s.number = ?""",
+                (passage.doc, passage.paragraph, passage.sentence),
+            ).fetchone()
+        if row is None:  # the index changed since the passage was shown
+            return [passage]
+        sid, doc_id = row[0] - 1, row[1] - 1
+        out = []
+        for neighbour in range(max(0, sid - radius), min(len(self._sent_para), sid + radius + 1)):
+            if self._para_doc[self._sent_para[neighbour]] == doc_id:
+                out.append(passage if neighbour == sid else self._passage(neighbour, 0.0))
+        return out
 
     def _passage(self, sentence_id: int, score: float) -> Passage:
         with self._lock:

@@ -8,6 +8,7 @@ and a failed reindex leaves the old index serving.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,17 +17,21 @@ from typing import Any, Callable
 
 from .documents import LoadResult, list_document_files, load_documents
 from .embedder import Embedder, load_embedder
-from .errors import CitebotError, IndexUnavailable, NoDocumentsError
+from .dates import parse_day, time_in_question
+from .errors import CitebotError, IndexUnavailable, NoDocumentsError, QuestionError
+from .feedback import FeedbackStore
 from .lexical import LexicalIndex
-from .models import Answer, Document, Mention, Person, Quote, Role, SkippedFile, SourceInfo
+from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
 from .search import Searcher
 from .settings import Settings
 from .store import (
     EmbeddingCache,
+    IndexLock,
     current_generation,
     new_generation_folder,
     paragraph_context,
     publish,
+    read_current,
     read_manifest,
     seed_fingerprint,
     write_generation,
@@ -36,7 +41,12 @@ log = logging.getLogger(__name__)
 
 
 class ReindexRunning(CitebotError):
-    """A reindex is already in progress."""
+    """A reindex is already in progress (in this process or another one on the same index)."""
+
+
+class ReindexFailed(CitebotError):
+    """A rebuild failed part way (disk full, a library error); the previous index keeps
+    serving and ``CURRENT`` is untouched. The original exception is the ``__cause__``."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class ReindexReport:
     embedded: int  # texts that had to go through the model (the rest came from the cache)
     seconds: float
     reason: str = "requested"
+    generation: str = ""  # the folder now named in CURRENT
 
     def summary(self) -> str:
         parts = [f"{self.documents} documents, {self.paragraphs} paragraphs, {self.sentences} sentences in {self.seconds:.1f}s"]
@@ -60,9 +71,38 @@ class ReindexReport:
                 parts.append(f"{label}: {', '.join(names)}")
         if self.skipped:
             parts.append("skipped: " + "; ".join(f"{s.name} ({s.reason})" for s in self.skipped))
-        parts.append(f"{self.embedded} texts embedded, the rest from cache")
+        parts.append(f"{len(self.unchanged)} unchanged; {self.embedded} texts embedded, the rest from cache")
         return "\n".join(parts)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "generation": self.generation,
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "unchanged": list(self.unchanged),
+            "skipped": [{"name": s.name, "reason": s.reason} for s in self.skipped],
+            "documents": self.documents,
+            "paragraphs": self.paragraphs,
+            "sentences": self.sentences,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """What is on disk, as ``ensure_index`` sees it."""
+
+    folder: Path | None  # the generation CURRENT names, if it names one
+    problem: str | None  # why a rebuild is needed; None when it matches the seeds and model
+    usable: bool  # intact and from this model and format: it can serve, even if out of date
+    damaged: bool = False  # missing, partial or corrupted (logged as a warning)
+
+
+# How much a document dated in the time a question names is preferred (same scale as scores).
+TIME_BOOST = 0.05
 
 # A topic must be at least this close to a quote (cosine) for the quote to count as about it.
 QUOTE_MIN_SIMILARITY = 0.2
@@ -94,6 +134,8 @@ class Citebot:
         self._searcher: Searcher | None = None
         self._swap_lock = threading.Lock()
         self._reindex_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._feedback: FeedbackStore | None = None
 
     # ---- index lifecycle ---------------------------------------------------------------
 
@@ -102,60 +144,136 @@ class Citebot:
         return Path(self.settings.index_dir)
 
     @property
+    def generation(self) -> str | None:
+        """Name of the serving index generation (``None`` before the index is loaded)."""
+        searcher = self._searcher
+        return searcher.generation if searcher is not None else None
+
+    @property
     def searcher(self) -> Searcher:
         """The serving searcher; loads (or builds) the index on first use."""
         searcher = self._searcher
         if searcher is None:
-            self.ensure_index()
+            with self._load_lock:  # many first questions at once: load once
+                if self._searcher is None:
+                    self._load_or_build()
             searcher = self._searcher
             assert searcher is not None
         return searcher
 
+    def _load_or_build(self) -> None:
+        try:
+            self.ensure_index()
+        except CitebotError as exc:
+            # ensure_index loads an intact but out-of-date index before rebuilding it:
+            # answering from that beats refusing every question.
+            if self._searcher is None:
+                raise
+            log.error("serving the previous index: %s", exc)
+
     def ensure_index(self, progress: ProgressFactory | None = None) -> ReindexReport | None:
         """Serve the persisted index if it matches the seeds and model; rebuild it otherwise.
 
-        Returns the rebuild report, or ``None`` when the persisted index was fine.
+        Returns the rebuild report, or ``None`` when the persisted index was fine (nothing
+        is reloaded when it is already the one serving). An index that is intact but out of
+        date is loaded first: it answers while the rebuild runs, and keeps answering if the
+        rebuild fails (the error still propagates, see ``reindex``).
         """
-        reason = self._stale_reason()
-        if reason is None:
+        state = self._inspect_index()
+        if state.usable and state.folder is not None:
             try:
-                self._swap(Searcher(current_generation(self.index_dir), self.embedder))  # type: ignore[arg-type]
-                return None
-            except IndexUnavailable as exc:
-                reason = str(exc)
+                self._serve(state.folder)
             except Exception as exc:  # faiss/sqlite/bm25 raise their own kinds on damaged files
-                reason = f"index unreadable: {exc}"
-        log.info("rebuilding the index: %s", reason)
-        return self.reindex(progress=progress, reason=reason)
+                state = IndexState(state.folder, f"index unreadable: {exc}", usable=False, damaged=True)
+        if state.problem is None:
+            return None
+        if state.damaged:
+            log.warning("index damaged, rebuilding it from the seeds: %s", state.problem)
+        else:
+            log.info("rebuilding the index: %s", state.problem)
+        return self.reindex(progress=progress, reason=state.problem)
 
     def _stale_reason(self) -> str | None:
-        folder = current_generation(self.index_dir)
+        """Why the persisted index must be rebuilt, or ``None`` when it can serve as it is."""
+        return self._inspect_index().problem
+
+    def _inspect_index(self) -> IndexState:
+        folder, why = read_current(self.index_dir)
         if folder is None:
-            return "no index yet"
+            return IndexState(None, why, usable=False, damaged=why != "no index yet")
         try:
             manifest = read_manifest(folder, verify=True)
         except IndexUnavailable as exc:
-            return str(exc)
-        if manifest.model_id != self.embedder.model_id:
-            return f"model changed ({manifest.model_id} -> {self.embedder.model_id})"
+            return IndexState(folder, str(exc), usable=False, damaged=True)
+        if manifest.model_id != self.embedder.model_id or manifest.dim != self.embedder.dim:
+            change = f"{manifest.model_id}/{manifest.dim} -> {self.embedder.model_id}/{self.embedder.dim}"
+            return IndexState(folder, f"model changed ({change})", usable=False)
         try:
             seeds = seed_fingerprint(list_document_files(self.settings.seeds_dir))
-        except CitebotError:
+        except CitebotError as exc:
             # Seeds gone while an index exists: keep serving what we have.
-            log.warning("seeds folder unavailable; serving the existing index")
-            return None
+            log.warning("%s; serving the existing index", exc)
+            return IndexState(folder, None, usable=True)
         if seeds != manifest.seeds:
-            return "documents changed"
-        return None
+            return IndexState(folder, "documents changed", usable=True)
+        return IndexState(folder, None, usable=True)
+
+    def _serve(self, folder: Path) -> None:
+        current = self._searcher
+        if current is not None and current.folder == folder:
+            return
+        self._swap(Searcher(folder, self.embedder))
 
     def reindex(self, progress: ProgressFactory | None = None, reason: str = "requested") -> ReindexReport:
-        """Build a new generation from the seeds and swap it in; the old one serves until then."""
+        """Build a new generation from the seeds and swap it in; the old one serves until then.
+
+        Raises ``ReindexRunning`` when a build is already running (here or in another
+        process), ``SeedsFolderError``/``NoDocumentsError`` for an unusable seeds folder, and
+        ``ReindexFailed`` for anything else (its cause attached). Whatever the error, the
+        previous index keeps serving and ``CURRENT`` still names it; the message says so.
+        """
         if not self._reindex_lock.acquire(blocking=False):
             raise ReindexRunning("a reindex is already running")
         try:
-            return self._reindex(progress, reason)
+            lock = self._lock_index_dir()
+            try:
+                return self._reindex(progress, reason)
+            except Exception as exc:
+                raise self._failure(exc) from exc
+            finally:
+                lock.release()
         finally:
             self._reindex_lock.release()
+
+    def _lock_index_dir(self) -> IndexLock:
+        lock = IndexLock(self.index_dir)
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            acquired = lock.acquire()
+        except OSError as exc:
+            raise self._failure(exc) from exc
+        if not acquired:
+            raise ReindexRunning("a reindex is already running (in another process)")
+        return lock
+
+    def _failure(self, exc: Exception) -> CitebotError:
+        """The error a moderator sees: what went wrong, and whether an index still answers."""
+        current = current_generation(self.index_dir)
+        serving = self._searcher is not None or (current is not None and current.is_dir())
+        tail = "; the previous index keeps answering" if serving else ""
+        if isinstance(exc, CitebotError):
+            log.warning("reindex failed: %s", exc)
+            try:
+                return type(exc)(f"{exc}{tail}")
+            except TypeError:  # a subclass with another constructor
+                return ReindexFailed(f"{exc}{tail}")
+        if isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            message = f"reindex failed: {exc.strerror or exc}{where}{tail}"
+        else:
+            message = f"reindex failed: {exc or type(exc).__name__}{tail}"
+        log.error("%s", message, exc_info=exc)
+        return ReindexFailed(message)
 
     def _reindex(self, progress: ProgressFactory | None, reason: str) -> ReindexReport:
         started = time.perf_counter()
@@ -167,45 +285,30 @@ class Citebot:
             )
         previous = self._previous_documents()
         docs = loaded.documents
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        cache = EmbeddingCache(self.index_dir / "embeddings.sqlite")
-        try:
-            sentences = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
-            contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
-            texts = sentences + contexts
-            bar = progress(len(texts), "embedding") if progress else None
-
-            def encode(batch: list[str]):
-                out = []
-                for start in range(0, len(batch), 256):
-                    chunk = batch[start : start + 256]
-                    out.append(self.embedder.encode(chunk, batch_size=64))
-                    if bar is not None:
-                        bar.update(len(chunk))
-                import numpy as np
-
-                return np.concatenate(out) if out else np.zeros((0, self.embedder.dim), np.float32)
-
-            vectors, embedded = cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
-            if bar is not None:
-                bar.close()
-        finally:
-            cache.close()
+        sentences = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
+        contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
+        vectors, embedded = self._embed(sentences + contexts, progress)
         lexical = LexicalIndex.build(lexical_texts(docs))
+        extras = build_extras(docs)
         folder = new_generation_folder(self.index_dir)
-        write_generation(
-            folder,
-            docs,
-            loaded.skipped,
-            vectors[: len(sentences)],
-            vectors[len(sentences) :],
-            self.embedder.model_id,
-            build_extras(docs),
-            lexical.save,
-            loaded.hashes,
-        )
-        searcher = Searcher(folder, self.embedder)  # load it back: what we serve is what is on disk
-        publish(self.index_dir, folder)
+        try:
+            write_generation(
+                folder,
+                docs,
+                loaded.skipped,
+                vectors[: len(sentences)],
+                vectors[len(sentences) :],
+                self.embedder.model_id,
+                extras,
+                lexical.save,
+                loaded.hashes,
+            )
+            searcher = Searcher(folder, self.embedder)  # load it back: what we serve is what is on disk
+            publish(self.index_dir, folder)
+        except BaseException:
+            if current_generation(self.index_dir) != folder:
+                shutil.rmtree(folder, ignore_errors=True)  # never leave a half-built generation
+            raise
         self._swap(searcher)
         now = {d.doc: d.sha256 for d in docs}
         report = ReindexReport(
@@ -220,9 +323,33 @@ class Citebot:
             embedded=embedded,
             seconds=time.perf_counter() - started,
             reason=reason,
+            generation=folder.name,
         )
         log.info("index rebuilt (%s): %s", reason, report.summary().replace("\n", "; "))
         return report
+
+    def _embed(self, texts: list[str], progress: ProgressFactory | None) -> tuple[Any, int]:
+        """Vectors for ``texts``, through the cache; returns them and how many were computed."""
+        import numpy as np
+
+        cache = EmbeddingCache(self.index_dir / "embeddings.sqlite")
+        bar = progress(len(texts), "embedding") if progress else None
+
+        def encode(batch: list[str]) -> np.ndarray:
+            out = []
+            for start in range(0, len(batch), 256):
+                chunk = batch[start : start + 256]
+                out.append(self.embedder.encode(chunk, batch_size=64))
+                if bar is not None:
+                    bar.update(len(chunk))
+            return np.concatenate(out) if out else np.zeros((0, self.embedder.dim), np.float32)
+
+        try:
+            return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
+        finally:
+            if bar is not None:
+                bar.close()
+            cache.close()
 
     def _previous_documents(self) -> dict[str, str]:
         folder = current_generation(self.index_dir)
@@ -236,16 +363,65 @@ class Citebot:
     def _swap(self, searcher: Searcher) -> None:
         with self._swap_lock:
             self._searcher = searcher
-        # The old searcher is not closed: a question in flight may still be using it.
+        # The old searcher is not closed: a question in flight may still be using it. It is
+        # freed (its SQLite connection closed) when the last such question lets go of it.
 
     # ---- questions ---------------------------------------------------------------------
 
-    def ask(self, question: str, k: int = 3, **options: Any) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        scope: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        **options: Any,
+    ) -> Answer:
+        """The answer to ``question``. ``scope`` (a Discord server id) applies that
+        community's votes; ``since``/``until`` (YYYY-MM-DD) keep only documents dated so;
+        a time named in the question ("in January 2025") prefers documents from then."""
         options.setdefault("max_chars", self.settings.max_question_chars)
-        return self.searcher.ask(question, k, **options)
+        since, until = parse_day(since, "since"), parse_day(until, "until")
+        if since and until and since > until:
+            raise QuestionError("since must not be after until")
+        adjust = self._adjuster(question, scope)
+        return self.searcher.ask(question, k, since=since, until=until, adjust=adjust, **options)
+
+    def _adjuster(self, question: str, scope: int | None):
+        named = time_in_question(question)
+        votes = self.feedback if scope is not None else None
+        if named is None and votes is None:
+            return None
+
+        def adjust(passages: list[Passage]) -> list[float]:
+            boosts = [0.0] * len(passages)
+            if named is not None:
+                start, end = named
+                boosts = [b + (TIME_BOOST if p.date and start <= p.date <= end else 0.0) for b, p in zip(boosts, passages)]
+            if votes is not None:
+                vector = self.embedder.encode([question])[0]
+                boosts = [b + v for b, v in zip(boosts, votes.boosts(scope, vector, passages))]
+            return boosts
+
+        return adjust
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        if self._feedback is None:
+            with self._swap_lock:
+                if self._feedback is None:
+                    self._feedback = FeedbackStore(self.settings.state_dir / "feedback.sqlite", self.embedder.encode)
+        return self._feedback
 
     def sources(self) -> list[SourceInfo]:
-        return self.searcher.sources()
+        """Indexed documents, newest first; undated ones last."""
+        dated = sorted((s for s in self.searcher.sources() if s.date), key=lambda s: (s.date, s.doc), reverse=True)
+        return dated + [s for s in self.searcher.sources() if not s.date]
+
+    def context(self, passage: Passage) -> list[Passage]:
+        """The cited sentence with the sentences around it (for "Show context")."""
+        return self.searcher.context(passage)
 
     def people(self) -> list[Person]:
         return people_from_extras(self.searcher.extras)
@@ -258,29 +434,32 @@ class Citebot:
 
     def quotes(self, topic: str | None = None, speaker: str | None = None) -> QuoteResult:
         """Quotes ranked by meaning against ``topic`` (all when no topic), by ``speaker``."""
+        # One searcher for the whole call: a reindex may swap in another mid-way.
         searcher = self.searcher
-        people = self.people()
+        people = people_from_extras(searcher.extras)
         quotes = quotes_from_extras(searcher.extras)
         if speaker and speaker.strip():
-            match = self.who(speaker)
+            from .people import find_person
+
+            match = find_person(people, speaker)
             if match.person is None:
                 hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
                 return QuoteResult((), f"No one called {speaker!r} in the documents.{hint}")
             quotes = [q for q in quotes if q.speaker == match.person.name]
         if not topic or not topic.strip() or not quotes:
-            return QuoteResult(tuple(quotes), None if quotes else self._reported_note(topic, people))
+            return QuoteResult(tuple(quotes), None if quotes else self._reported_note(topic, searcher))
         import numpy as np
 
         vectors = self.embedder.encode([topic] + [q.text for q in quotes])
         scores = vectors[1:] @ vectors[0]
         order = np.argsort(-scores)
         ranked = tuple(quotes[i] for i in order if scores[i] >= QUOTE_MIN_SIMILARITY)
-        return QuoteResult(ranked, None if ranked else self._reported_note(topic, people))
+        return QuoteResult(ranked, None if ranked else self._reported_note(topic, searcher))
 
-    def _reported_note(self, topic: str | None, people: list[Person]) -> str:
+    def _reported_note(self, topic: str | None, searcher: Searcher) -> str:
         """No quote matched: point at the closest reported speech, which is not a quote."""
         about = f" about {topic!r}" if topic else ""
-        reported = self.searcher.extras.get("reported", [])
+        reported = searcher.extras.get("reported", [])
         if not reported:
             return f"No direct quote{about} in the documents."
         texts = [r["text"] for r in reported]

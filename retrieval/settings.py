@@ -30,6 +30,7 @@ class Settings:
     index_dir: Path = Path("data/index")
     model: str = DEFAULT_MODEL
     max_question_chars: int = 1000
+    data_dir: Path | None = None  # votes and server settings; default: beside the index folder
 
     # Discord (read here so there is exactly one settings object; retrieval ignores them)
     discord_token: str | None = field(default=None, repr=False)
@@ -59,6 +60,7 @@ class Settings:
             index_dir=Path(env.get("CITEBOT_INDEX_DIR") or "data/index"),
             model=env.get("CITEBOT_MODEL") or DEFAULT_MODEL,
             max_question_chars=_int(env, "CITEBOT_MAX_QUESTION_CHARS", 1000),
+            data_dir=Path(env["CITEBOT_DATA_DIR"]) if env.get("CITEBOT_DATA_DIR") else None,
             discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
             discord_api_base=env.get("CITEBOT_DISCORD_API_BASE") or None,
             discord_gateway_url=env.get("CITEBOT_DISCORD_GATEWAY_URL") or None,
@@ -69,6 +71,10 @@ class Settings:
             max_upload_bytes=_int(env, "CITEBOT_MAX_UPLOAD_BYTES", 1024 * 1024),
             log_level=(env.get("CITEBOT_LOG_LEVEL") or "INFO").upper(),
         )
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else Path(self.index_dir).parent
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

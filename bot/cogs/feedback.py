@@ -1,0 +1,51 @@
+"""/feedback stats and /feedback reset (moderators); the votes come from answer buttons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..audit import audit
+from ..checks import is_moderator
+from ..render import MessageParts, escape, truncate
+
+if TYPE_CHECKING:
+    from ..app import CitebotBot
+
+
+class Feedback(commands.GroupCog, group_name="feedback", group_description="Moderators: votes on answers"):
+    def __init__(self, bot: "CitebotBot") -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="stats", description="The most up- and down-voted passages in this server")
+    @is_moderator()
+    async def stats(self, interaction: discord.Interaction) -> None:
+        up, down = await self.bot.run_heavy(self.bot.citebot.feedback.stats, interaction.guild_id)
+        lines = []
+        for heading, items in (("Most 👍", up), ("Most 👎", down)):
+            lines.append(f"**{heading}**")
+            lines += [
+                f"{item.up}👍 {item.down}👎 — “{escape(truncate(item.text, 150))}” "
+                f"*{escape(truncate(item.title, 60))}*{', ' + item.date if item.date else ''}, ¶{item.paragraph}"
+                for item in items
+            ] or ["none yet"]
+        await interaction.response.send_message(
+            **MessageParts(content=truncate("\n".join(lines), 2000, markdown=True)).send_kwargs(), ephemeral=True
+        )
+
+    @app_commands.command(name="reset", description="Forget every vote in this server (rankings return to the text alone)")
+    @is_moderator()
+    async def reset(self, interaction: discord.Interaction) -> None:
+        removed = await self.bot.run_heavy(self.bot.citebot.feedback.reset, interaction.guild_id)
+        await audit(self.bot, interaction, "feedback reset", f"{removed} votes removed")
+        await interaction.response.send_message(
+            **MessageParts(content=f"Removed {removed} votes.").send_kwargs(), ephemeral=True
+        )
+
+
+async def setup(bot: "CitebotBot") -> None:
+    await bot.add_cog(Feedback(bot))

@@ -1,0 +1,180 @@
+"""What communities ask of a document bot: votes, where it speaks, private answers,
+deleting answers, date filters — through the real discord.py client and the fake Discord."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pytest
+import pytest_asyncio
+
+from bot.app import CitebotBot
+from fake_discord import FakeDiscord, running_bot
+from retrieval.feedback import MAX_BOOST
+from retrieval.service import Citebot
+from retrieval.settings import Settings
+
+from conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def community_citebot(tmp_path_factory, embedder) -> Citebot:
+    base = tmp_path_factory.mktemp("community")
+    shutil.copytree(SEEDS, base / "seeds")
+    citebot = Citebot(Settings(seeds_dir=base / "seeds", index_dir=base / "index", cooldown_per_minute=0), embedder=embedder)
+    citebot.ensure_index()
+    return citebot
+
+
+@pytest_asyncio.fixture(scope="module")
+async def fake():
+    async with FakeDiscord(channel_names=("general", "offtopic")) as fake:
+        fake.voter = fake.add_user("bob")
+        yield fake
+
+
+@pytest_asyncio.fixture
+async def bot(fake, community_citebot):
+    bot = CitebotBot(community_citebot, community_citebot.settings)
+    async with running_bot(bot, fake):
+        yield bot
+    bot.guild_settings.update(fake.guild_id, answer_mode="channel", private=False, channels=frozenset())
+    community_citebot.feedback.reset(fake.guild_id)
+
+
+def buttons(message) -> dict[str, str]:
+    return {c["label"]: c["custom_id"] for row in message.components for c in row["components"]}
+
+
+def other_channel(fake) -> int:
+    return next(cid for cid, ch in fake.channels.items() if ch.get("name") == "offtopic")
+
+
+async def ask(fake, question: str, **options):
+    it = await fake.slash("ask", {"question": question, **options})
+    return it, await fake.wait_for_followup(it)
+
+
+async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake, bot, community_citebot):
+    question = "What did they say about Gaza?"  # several passages answer about equally well
+    before = community_citebot.ask(question, scope=fake.guild_id)
+    first, second = before.results[0], before.results[1]
+    assert first.score - second.score < 2 * MAX_BOOST, "the test needs a near tie"
+
+    _, reply = await ask(fake, question)
+    ids = buttons(reply)
+    for user in (fake.user, fake.moderator, fake.voter):
+        down = await fake.click(reply, ids["👎 1"], user=user)
+        assert (await fake.wait_for_response(down)).ephemeral
+        up = await fake.click(reply, ids["👍 2"], user=user)
+        await fake.wait_for_response(up)
+    after = community_citebot.ask(question, scope=fake.guild_id)
+    assert after.results[0].paragraph == second.paragraph
+
+    # Other servers are not affected, and a changed vote replaces the old one.
+    assert community_citebot.ask(question, scope=fake.guild_id + 1).results[0].paragraph == first.paragraph
+    for user in (fake.user, fake.moderator, fake.voter):
+        flip = await fake.click(reply, ids["👍 1"], user=user)
+        await fake.wait_for_response(flip)
+    up, down = community_citebot.feedback.stats(fake.guild_id)
+    top = {(v.paragraph, v.up, v.down) for v in up}
+    assert (first.paragraph, 3, 0) in top  # three 👍, the earlier 👎 replaced
+
+
+async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot, community_citebot):
+    question = "How many tents were sent?"
+    before = community_citebot.ask(question, scope=fake.guild_id)
+    best, weak = before.results[0], before.results[1]
+    assert best.score - weak.score > 2 * MAX_BOOST
+    for i in range(20):  # many voters pushing the weak passage up and the best one down
+        community_citebot.feedback.vote(fake.guild_id, 1000 + i, question, weak, 1)
+        community_citebot.feedback.vote(fake.guild_id, 1000 + i, question, best, -1)
+    after = community_citebot.ask(question, scope=fake.guild_id)
+    assert after.results[0].paragraph == best.paragraph
+
+    it = await fake.slash("feedback reset", user=fake.moderator)
+    assert "Removed" in (await fake.wait_for_response(it)).content
+    assert community_citebot.feedback.stats(fake.guild_id) == ([], [])
+
+
+async def test_settings_persist_across_a_restart_and_thread_mode_makes_a_thread(fake, community_citebot):
+    first = CitebotBot(community_citebot, community_citebot.settings)
+    async with running_bot(first, fake):
+        it = await fake.slash("settings", {"answer_in": "thread"}, user=fake.moderator)
+        saved = await fake.wait_for_response(it)
+        assert saved.ephemeral and "thread" in saved.content
+    restarted = CitebotBot(community_citebot, community_citebot.settings)
+    try:
+        async with running_bot(restarted, fake):
+            message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+            thread = await fake.wait_for_thread(lambda t: t.message_id == int(message["id"]))
+            reply = await fake.wait_for_message(thread.id)
+            assert "10,000" in "".join(e.get("description", "") for e in reply.embeds)
+
+            it = await fake.slash("ask", {"question": "Where did the meeting take place?"})
+            anchor = await fake.wait_for_followup(it)
+            assert "thread" in anchor.content
+            await fake.wait_for_thread(lambda t: t.message_id == anchor.id)
+    finally:
+        restarted.guild_settings.update(fake.guild_id, answer_mode="channel")
+
+
+async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):
+    it = await fake.slash("settings", {"allow_channel": fake.channel_id}, user=fake.moderator)
+    await fake.wait_for_response(it)
+    offtopic = other_channel(fake)
+    before = len(fake.bot_messages(offtopic))
+    await fake.send_message("how many tents were sent?", mentions_bot=True, channel_id=offtopic)
+    # The allowed channel still answers; by then the other message has long been handled.
+    message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+    await fake.wait_for_reply(message)
+    assert len(fake.bot_messages(offtopic)) == before
+
+
+async def test_private_answers_are_ephemeral(fake, bot):
+    it, reply = await ask(fake, "How many tents were sent?", private=True)
+    assert reply.ephemeral
+    assert "🗑" not in buttons(reply)  # nothing to delete for others
+    it = await fake.slash("settings", {"private": True}, user=fake.moderator)
+    await fake.wait_for_response(it)
+    _, reply = await ask(fake, "How many tents were sent?")
+    assert reply.ephemeral
+    _, reply = await ask(fake, "How many tents were sent?", private=False)
+    assert not reply.ephemeral
+
+
+async def test_only_the_asker_or_a_moderator_can_delete(fake, bot):
+    _, reply = await ask(fake, "How many tents were sent?")  # asked by fake.user
+    refused = await fake.click(reply, buttons(reply)["🗑"], user=fake.voter)
+    response = await fake.wait_for_response(refused)
+    assert response.ephemeral and "Only the person who asked" in response.content
+    assert not fake.sent_message(reply.id).deleted
+
+    deleted = await fake.click(reply, buttons(reply)["🗑"], user=fake.user)
+    await fake.wait_for_response(deleted)
+    await fake.wait_until(lambda: fake.sent_message(reply.id).deleted, what="answer deleted by the asker")
+
+    _, reply = await ask(fake, "Where did the meeting take place?")
+    by_moderator = await fake.click(reply, buttons(reply)["🗑"], user=fake.moderator)
+    await fake.wait_for_response(by_moderator)
+    await fake.wait_until(lambda: fake.sent_message(reply.id).deleted, what="answer deleted by a moderator")
+
+
+async def test_show_context_gives_the_neighbouring_sentences(fake, bot):
+    _, reply = await ask(fake, "What did Rehman announce?")
+    click = await fake.click(reply, buttons(reply)["Show context"])
+    response = await fake.wait_for_response(click)
+    assert response.ephemeral
+    text = response.embeds[0]["description"]
+    assert "**" in text and text.count("`¶") >= 2
+
+
+async def test_date_filters_exclude_documents_outside_the_range(fake, bot):
+    _, reply = await ask(fake, "How many tents were sent?", since="2025-02-01")
+    assert reply.content.startswith("I couldn't find that in the documents")
+    _, reply = await ask(fake, "How many tents were sent?", until="2025-01-31")
+    assert "10,000" in reply.embeds[0]["description"]
+    it = await fake.slash("ask", {"question": "How many tents were sent?", "since": "last week"})
+    response = await fake.wait_for_response(it)
+    assert response.ephemeral and "YYYY-MM-DD" not in response.content and "2025-01-23" in response.content
