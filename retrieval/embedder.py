@@ -22,6 +22,8 @@ import logging
 import math
 import os
 import threading
+from collections import OrderedDict
+from contextlib import nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -35,6 +37,23 @@ log = logging.getLogger(__name__)
 
 # Above this many texts in one call the torch model is worth its start-up cost.
 _BATCH_THRESHOLD = 64
+# Repeated questions (a busy channel asks the same thing again) skip the model entirely.
+QUERY_CACHE_SIZE = 1024
+
+
+def _single_thread_blas():
+    """A context that runs BLAS on one thread, or does nothing without threadpoolctl.
+
+    A question is a dozen tokens: its matrices are too small to split across threads, and on
+    a shared 2-core machine a second BLAS thread waits for a core at every product (numbers in
+    benchmarks/RESULTS_scale.md).
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # threadpoolctl comes with scikit-learn (a sentence-transformers dependency)
+        return lambda: nullcontext()
+    controller = ThreadpoolController()
+    return lambda: controller.limit(limits=1, user_api="blas")
 
 
 class ModelError(CitebotError):
@@ -196,13 +215,14 @@ class NumpyBertEmbedder:
         heads, dim = self._heads, x.shape[1] // self._heads
         for i in range(self._layers):
             p = f"encoder.layer.{i}."
-            q = (x @ w[p + "attention.self.query.weight"] + w[p + "attention.self.query.bias"]).reshape(n, heads, dim)
-            k = (x @ w[p + "attention.self.key.weight"] + w[p + "attention.self.key.bias"]).reshape(n, heads, dim)
-            v = (x @ w[p + "attention.self.value.weight"] + w[p + "attention.self.value.bias"]).reshape(n, heads, dim)
-            scores = np.einsum("qhd,khd->hqk", q, k) / math.sqrt(dim)
+            # (heads, n, dim) so attention is one batched matmul (einsum here was 10x slower).
+            q = (x @ w[p + "attention.self.query.weight"] + w[p + "attention.self.query.bias"]).reshape(n, heads, dim).transpose(1, 0, 2)
+            k = (x @ w[p + "attention.self.key.weight"] + w[p + "attention.self.key.bias"]).reshape(n, heads, dim).transpose(1, 2, 0)
+            v = (x @ w[p + "attention.self.value.weight"] + w[p + "attention.self.value.bias"]).reshape(n, heads, dim).transpose(1, 0, 2)
+            scores = (q @ k) * (1.0 / math.sqrt(dim))
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
-            context = np.einsum("hqk,khd->qhd", scores, v).reshape(n, heads * dim)
+            context = (scores @ v).transpose(1, 0, 2).reshape(n, heads * dim)
             attn = context @ w[p + "attention.output.dense.weight"] + w[p + "attention.output.dense.bias"]
             x = _layer_norm(attn + x, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"], self._eps)
             hidden = _gelu(x @ w[p + "intermediate.dense.weight"] + w[p + "intermediate.dense.bias"])
@@ -211,12 +231,17 @@ class NumpyBertEmbedder:
         pooled = x.mean(0)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
+    @cached_property
+    def _blas_limit(self):
+        return _single_thread_blas()
+
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # One text at a time: no padding, so no attention mask is needed, and questions
         # are short enough that batching would not pay.
-        for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts))):
-            out[row] = self._forward(encoding.ids)
+        with self._blas_limit():
+            for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts))):
+                out[row] = self._forward(encoding.ids)
         return out
 
 
@@ -228,15 +253,35 @@ class ModelEmbedder:
         self.model_id, name_or_path = resolve_model(spec)
         self._reference = SentenceTransformerEmbedder(spec)
         self._fast = NumpyBertEmbedder(name_or_path, self.model_id) if NumpyBertEmbedder.supports(name_or_path) else None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @property
     def dim(self) -> int:
         return self._fast.dim if self._fast is not None else self._reference.dim
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if len(texts) == 1 and QUERY_CACHE_SIZE:
+            return self._encode_query(texts[0])[None, :].copy()
         if self._fast is not None and len(texts) <= _BATCH_THRESHOLD:
             return self._fast.encode(texts)
         return self._reference.encode(texts, batch_size=batch_size, progress=progress)
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        """One text (a question), through a small LRU cache keyed by the exact text."""
+        with self._cache_lock:
+            vector = self._cache.get(text)
+            if vector is not None:
+                self._cache.move_to_end(text)
+                return vector
+        encoder = self._fast if self._fast is not None else self._reference
+        vector = encoder.encode([text])[0]
+        vector.setflags(write=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            while len(self._cache) > QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return vector
 
     def warm_up(self) -> None:
         """Load weights now (the bot calls this at start-up, not on the first question)."""

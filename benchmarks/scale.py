@@ -1,0 +1,591 @@
+"""Speed and scale: the seeds, 10k, 100k and 1M sentences, one markdown table.
+
+    python benchmarks/scale.py                          # seeds,10k,100k,1m (uses cached builds)
+    python benchmarks/scale.py --sizes seeds,10k --quick
+    python benchmarks/scale.py --sizes 100k --rebuild   # measure the build again
+
+Every corpus size runs in child processes of its own (so peak RSS is per size and per phase):
+
+* build: ``Citebot.reindex()`` on a folder of real English documents (``benchmarks/corpus.py``)
+  with timers around its stages (document loading, embedding through the embedding cache,
+  BM25, people/quotes extraction, writing the generation, loading it back), then the model
+  alone (sentence-transformers ``encode``, batch 64) on a sample of the same texts, so the
+  pipeline's embedding throughput is reported as a % of the model's. Builds are cached under
+  ``benchmarks/.cache/`` with their numbers; ``--rebuild`` measures again.
+* serve: the time to load the persisted index as ``citebot`` does (manifest check, seed
+  fingerprint, FAISS, BM25, SQLite), then 200 questions in process: query embedding alone
+  (the floor) and the shipped ``Citebot.ask``, p50/p95/p99; the same questions through a
+  plain brute-force baseline (numpy dot over every sentence and paragraph vector plus a
+  linear BM25 scan over every token of the corpus, fused the same way); recall@10 of the
+  sentence index against exact search.
+
+The 1M row is NOT a 1M-sentence real corpus embedded by the model: it is the 100k corpus
+repeated ten times under new document names, with the 100k real embeddings copied and
+perturbed (Gaussian noise, sigma 0.01 per dimension, renormalised; copy 0 unchanged). It
+measures search, memory, disk and load at that size, and says so in the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import corpus  # noqa: E402
+
+CACHE = corpus.CACHE
+SIZES = ("seeds", "10k", "100k", "1m")
+PERTURB_SIGMA = 0.01
+MODEL_SAMPLE = 2000
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def seeds_dir(size: str) -> Path:
+    if size == "seeds":
+        return ROOT / "seeds"
+    if size == "1m":
+        return CACHE / "corpus-1m-replicated"
+    return corpus.build(corpus.parse_size(size))
+
+
+def index_dir(size: str) -> Path:
+    return CACHE / f"index-v{corpus.VERSION}-{size}"
+
+
+def stats_path(size: str) -> Path:
+    return index_dir(size) / "build-stats.json"
+
+
+def dir_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+# ---- build (child process) --------------------------------------------------------------
+
+
+class Timers(dict):
+    def wrap(self, owner, name: str, label: str):
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self[label] = self.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, timed)
+
+
+def build_child(size: str) -> None:
+    import random
+
+    import numpy as np
+
+    import retrieval.service as service
+    from retrieval.embedder import load_embedder
+    from retrieval.settings import Settings
+
+    folder, target = seeds_dir(size), index_dir(size)
+    if size == "1m":
+        return build_replicated(target)
+    embedder = load_embedder()
+    started = time.perf_counter()
+    embedder._reference._load()  # the model load is reported apart from the throughput
+    model_load = time.perf_counter() - started
+    embedder.warm_up()
+    timers = Timers()
+    timers.wrap(service, "load_documents", "load documents + split sentences")
+    timers.wrap(service.EmbeddingCache, "embed", "embedding (cache + model)")
+    timers.wrap(service.LexicalIndex, "build", "BM25 build")
+    timers.wrap(service, "build_extras", "people/quotes extraction")
+    timers.wrap(service, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
+    timers.wrap(service, "Searcher", "load it back")
+    encoded = []
+    original_encode = embedder.encode
+
+    def counting_encode(texts, **kwargs):
+        encoded.append(len(texts))
+        return original_encode(texts, **kwargs)
+
+    embedder.encode = counting_encode
+    citebot = service.Citebot(Settings(seeds_dir=folder, index_dir=target), embedder=embedder)
+    log(f"{size}: reindex of {folder}")
+    started = time.perf_counter()
+    report = citebot.reindex()
+    total = time.perf_counter() - started
+    build_rss = peak_rss_mb()
+    log(f"{size}: built in {total:.1f}s; model alone on a sample")
+    # The model alone on the same kind of text: a sample of what the pipeline embedded.
+    docs = service.load_documents(folder).documents
+    texts = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
+    texts += [service.paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
+    sample = random.Random(0).sample(texts, min(MODEL_SAMPLE, len(texts)))
+    model = embedder._reference._load()
+    model.encode(sample[:64], batch_size=64)
+    started = time.perf_counter()
+    model.encode(sample, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+    model_alone = len(sample) / (time.perf_counter() - started)
+    stats = {
+        "size": size,
+        "measured": time.strftime("%Y-%m-%d %H:%M"),
+        "documents": report.documents,
+        "sentences": report.sentences,
+        "paragraphs": report.paragraphs,
+        "texts embedded": report.embedded,
+        "model load s": model_load,
+        "total s": total,
+        "stages s": dict(timers),
+        "model alone texts/s": model_alone,
+        "model sample": len(sample),
+        "build peak RSS MB": build_rss,
+        "torch threads": __import__("torch").get_num_threads(),
+    }
+    stats_path(size).write_text(json.dumps(stats, indent=2))
+    log(f"{size}: {json.dumps(stats)}")
+
+
+def build_replicated(target: Path, copies: int = 10) -> None:
+    """The 1M row: the 100k corpus x10 under new names, its real vectors copied and perturbed."""
+    import dataclasses
+
+    import numpy as np
+
+    from retrieval.documents import load_documents
+    from retrieval.index import load_index
+    from retrieval.service import build_extras, lexical_texts  # noqa: F401
+    from retrieval.lexical import LexicalIndex
+    from retrieval.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
+    import sqlite3
+
+    source_folder, source_index = seeds_dir("100k"), index_dir("100k")
+    generation = current_generation(source_index)
+    if generation is None:
+        raise SystemExit("build the 100k index first (--sizes 100k)")
+    manifest = read_manifest(generation, verify=False)
+    sent = load_index(generation / "sentences.faiss", manifest.index_kind)._index
+    para = load_index(generation / "paragraphs.faiss", "flat")._index
+    sent_vectors = sent.reconstruct_n(0, sent.ntotal)
+    para_vectors = para.reconstruct_n(0, para.ntotal)
+    db = sqlite3.connect(generation / "chunks.sqlite")
+    extras = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM extras")}
+    db.close()
+    del sent, para
+    started = time.perf_counter()
+    loaded = load_documents(source_folder)
+    folder = seeds_dir("1m")
+    folder.mkdir(parents=True, exist_ok=True)
+    documents, hashes = [], {}
+    for copy in range(copies):
+        for d in loaded.documents:
+            name = f"r{copy}_{d.doc}"
+            link = folder / name
+            if not link.exists():
+                os.link(source_folder / d.doc, link)
+            documents.append(dataclasses.replace(d, doc=name))
+            hashes[name] = loaded.hashes[d.doc]
+    load_s = time.perf_counter() - started
+    rng = np.random.default_rng(0)
+
+    def replicate(vectors: np.ndarray) -> np.ndarray:
+        out = np.empty((len(vectors) * copies, vectors.shape[1]), dtype=np.float32)
+        for copy in range(copies):
+            block = vectors if copy == 0 else vectors + rng.normal(0, PERTURB_SIGMA, vectors.shape).astype(np.float32)
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+            out[copy * len(vectors) : (copy + 1) * len(vectors)] = block
+        return out
+
+    sentences = replicate(sent_vectors)
+    paragraphs = replicate(para_vectors)
+    del sent_vectors, para_vectors
+    gc.collect()
+    log(f"1m: {len(sentences):,} sentence vectors, {len(paragraphs):,} paragraph vectors; BM25")
+    timers: dict[str, float] = {"load documents (100k, then renamed x10)": load_s}
+    t = time.perf_counter()
+    lexical = LexicalIndex.build(lexical_texts(tuple(documents)))
+    timers["BM25 build"] = time.perf_counter() - t
+    log("1m: write generation (HNSW build)")
+    target.mkdir(parents=True, exist_ok=True)
+    out = new_generation_folder(target)
+    t = time.perf_counter()
+    from retrieval import index as index_module
+
+    t_index = {}
+    original_build = index_module.build_index
+
+    def timed_build(vectors, kind=None):
+        s = time.perf_counter()
+        try:
+            return original_build(vectors, kind)
+        finally:
+            t_index[kind or "auto"] = time.perf_counter() - s
+
+    index_module.build_index = timed_build
+    write_generation(out, documents, loaded.skipped, sentences, paragraphs, "sentence-transformers/all-MiniLM-L6-v2",
+                     extras, lexical.save, hashes)
+    timers["write generation (FAISS, SQLite, BM25 save, hashes)"] = time.perf_counter() - t
+    timers["of which the sentence index (HNSW) build"] = t_index.get("auto", 0.0)
+    publish(target, out)
+    stats = {
+        "size": "1m",
+        "measured": time.strftime("%Y-%m-%d %H:%M"),
+        "documents": len(documents),
+        "sentences": len(sentences),
+        "paragraphs": len(paragraphs),
+        "texts embedded": 0,
+        "replicated": f"100k real corpus x{copies}, vectors perturbed (sigma {PERTURB_SIGMA})",
+        "total s": sum(v for k, v in timers.items() if not k.startswith("of which")),
+        "stages s": timers,
+        "build peak RSS MB": peak_rss_mb(),
+    }
+    stats_path("1m").write_text(json.dumps(stats, indent=2))
+    log(f"1m: {json.dumps(stats)}")
+
+
+# ---- serve (child process) --------------------------------------------------------------
+
+
+def questions(folder: Path, count: int) -> list[str]:
+    """The seed evaluation questions, then questions made from corpus sentences (deterministic)."""
+    import random
+    import re
+
+    out = [json.loads(line)["question"] for line in (ROOT / "benchmarks" / "eval_seed.jsonl").read_text().splitlines() if line.strip()]
+    files = sorted(p for p in folder.glob("*.txt") if not p.name.startswith("000_"))
+    rng = random.Random(42)
+    templates = ("What does the text say about {}?", "Why {}?", "Who {}?", "How {}?", "What happened when {}?")
+    while len(out) < count and files:
+        text = rng.choice(files).read_text(encoding="utf-8").split("\n\n")
+        paragraph = rng.choice(text[1:] or text)
+        words = re.findall(r"[A-Za-z][A-Za-z'-]+", paragraph)
+        if len(words) < 12:
+            continue
+        start = rng.randrange(0, len(words) - 8)
+        out.append(rng.choice(templates).format(" ".join(words[start : start + rng.randrange(5, 9)])))
+    return out[:count]
+
+
+class BruteForce:
+    """The baseline: every vector dotted, every token scanned, fused like the shipped search."""
+
+    def __init__(self, searcher) -> None:
+        import numpy as np
+
+        from retrieval.lexical import tokenize
+        from retrieval.service import lexical_texts  # noqa: F401
+
+        index = searcher._sentences._index
+        self.sentences = index.reconstruct_n(0, index.ntotal)
+        self.paragraphs = searcher._paragraph_vectors
+        self.sent_para = searcher._sent_para
+        vocab: dict[str, int] = {}
+        ids, lengths = [], []
+        for text in self._lexical_texts(searcher):
+            tokens = tokenize(text)
+            lengths.append(len(tokens))
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
+        self.vocab = vocab
+        self.tokens = np.asarray(ids, dtype=np.int32)
+        self.lengths = np.asarray(lengths, dtype=np.float32)
+        self.owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        self.avg = float(self.lengths.mean()) if len(lengths) else 1.0
+
+    @staticmethod
+    def _lexical_texts(searcher) -> list[str]:
+        # The same text BM25 sees (sentence twice + previous sentence), rebuilt from SQLite.
+        rows = searcher._db.execute("SELECT paragraph_id, text FROM sentences ORDER BY id").fetchall()
+        out, previous, last = [], "", None
+        for para, text in rows:
+            if para != last:
+                previous, last = "", para
+            out.append(" ".join(filter(None, [text, text, previous])))
+            previous = text
+        return out
+
+    def bm25(self, query: str):
+        import numpy as np
+
+        from retrieval.lexical import tokenize
+
+        scores = np.zeros(len(self.lengths), dtype=np.float32)
+        n = len(self.lengths)
+        for term in set(tokenize(query)):
+            tid = self.vocab.get(term)
+            if tid is None:
+                continue
+            hits = self.owner[self.tokens == tid]  # the linear scan: every token of the corpus
+            tf = np.bincount(hits, minlength=n).astype(np.float32)
+            df = int(np.count_nonzero(tf))
+            idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+            scores += idf * tf * 2.5 / (tf + 1.5 * (0.25 + 0.75 * self.lengths / self.avg))
+        return scores
+
+    def ask(self, query_vector, question: str, k: int = 10):
+        import numpy as np
+
+        s = self.sentences @ query_vector
+        p = self.paragraphs @ query_vector
+        lex = self.bm25(question)
+        top = float(lex.max()) if lex.size else 0.0
+        combined = 0.5 * s + 0.5 * p[self.sent_para] + (0.15 * lex / top if top > 0 else 0)
+        best = np.argpartition(-combined, min(k, len(combined) - 1))[:k]
+        return best[np.argsort(-combined[best])]
+
+
+def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
+    import hashlib  # noqa: F401
+
+    import numpy as np
+
+    from retrieval.documents import list_document_files
+    from retrieval.embedder import load_embedder
+    from retrieval.index import HNSWIndex, load_index
+    from retrieval.lexical import LexicalIndex
+    from retrieval.search import Searcher
+    from retrieval.service import Citebot
+    from retrieval.settings import Settings
+    from retrieval.store import current_generation, read_manifest, seed_fingerprint
+
+    import retrieval.embedder as embedder_module
+
+    folder, target = seeds_dir(size), index_dir(size)
+    generation = current_generation(target)
+    out: dict[str, object] = {"size": size}
+    # Every question is new to the model in the main measurements; the cache is measured apart.
+    embedder_module.QUERY_CACHE_SIZE = 0
+    embedder = load_embedder()
+    base_rss = peak_rss_mb()
+    # Load as `citebot` does: staleness check (manifest + every file hashed, seeds hashed), then
+    # the Searcher (which checks the manifest again). Timed as a whole, then in parts.
+    started = time.perf_counter()
+    citebot = Citebot(Settings(seeds_dir=folder, index_dir=target), embedder=embedder)
+    rebuilt = citebot.ensure_index()
+    out["load s"] = time.perf_counter() - started
+    assert rebuilt is None, f"the cached {size} index was stale and got rebuilt: {rebuilt}"
+    searcher = citebot.searcher
+    parts = {}
+    t = time.perf_counter(); read_manifest(generation, verify=True); parts["manifest check (sha256 of data files)"] = time.perf_counter() - t
+    t = time.perf_counter(); seed_fingerprint(list_document_files(folder)); parts["seed fingerprint (sha256 of documents)"] = time.perf_counter() - t
+    manifest = read_manifest(generation, verify=False)
+    t = time.perf_counter(); load_index(generation / "sentences.faiss", manifest.index_kind); parts["FAISS read"] = time.perf_counter() - t
+    t = time.perf_counter(); LexicalIndex.load(generation / "bm25"); parts["BM25 load"] = time.perf_counter() - t
+    t = time.perf_counter(); Searcher(generation, embedder, verify=False).close(); parts["Searcher(verify=False) total"] = time.perf_counter() - t
+    out["load parts s"] = parts
+    out["index kind"] = manifest.index_kind
+    out["sentences"] = manifest.sentences
+    out["disk bytes"] = dir_bytes(generation)
+    out["disk bytes by file"] = {p.name: (dir_bytes(p) if p.is_dir() else p.stat().st_size) for p in generation.iterdir()}
+    gc.collect()
+
+    qs = questions(folder, count)
+    embedder.warm_up()
+    for q in qs[:5]:
+        citebot.ask(q)
+    embed_ms, ask_ms = [], []
+    vectors = []
+    for q in qs:
+        t = time.perf_counter()
+        vectors.append(embedder.encode([q])[0])
+        embed_ms.append((time.perf_counter() - t) * 1000)
+    for q in qs:
+        t = time.perf_counter()
+        citebot.ask(q)
+        ask_ms.append((time.perf_counter() - t) * 1000)
+    embedder_module.QUERY_CACHE_SIZE = 1024
+    for q in qs:
+        citebot.ask(q)
+    cached_ms = []
+    for q in qs:
+        t = time.perf_counter()
+        citebot.ask(q)
+        cached_ms.append((time.perf_counter() - t) * 1000)
+    embedder_module.QUERY_CACHE_SIZE = 0
+    out["repeated ask ms"] = cached_ms
+    out["load average"] = os.getloadavg()
+    out["questions"] = len(qs)
+    out["embed ms"] = embed_ms
+    out["ask ms"] = ask_ms
+    out["serve peak RSS MB"] = peak_rss_mb()
+    out["model-only RSS MB"] = base_rss
+
+    # Dense search alone: the shipped index vs exact numpy over every vector.
+    queries = np.asarray(vectors, dtype=np.float32)
+    index = searcher._sentences
+    search_ms = []
+    for qv in queries:
+        t = time.perf_counter()
+        index.search(qv[None, :], 64)
+        search_ms.append((time.perf_counter() - t) * 1000)
+    out["index search ms"] = search_ms
+    lex_ms = []
+    for q in qs:
+        t = time.perf_counter()
+        searcher._lexical.scores(searcher.vocab.correct(q))
+        lex_ms.append((time.perf_counter() - t) * 1000)
+    out["bm25s ms"] = lex_ms
+    if not quick or size in ("seeds", "10k"):
+        log(f"{size}: brute-force baseline")
+        base = BruteForce(searcher)
+        dot_ms, scan_ms, base_ms = [], [], []
+        exact = []
+        for qv, q in zip(queries, qs):
+            t = time.perf_counter()
+            s = base.sentences @ qv
+            top = np.argpartition(-s, min(10, len(s) - 1))[:10]
+            exact.append(set(top[np.argsort(-s[top])][:10].tolist()))
+            dot_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            base.bm25(q)
+            scan_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            base.ask(embedder.encode([q])[0], q)
+            base_ms.append((time.perf_counter() - t) * 1000)
+        out["numpy dot ms"] = dot_ms
+        out["bm25 scan ms"] = scan_ms
+        out["baseline ask ms"] = base_ms
+        _, ids = index.search(queries, 10)
+        out["recall@10"] = float(np.mean([len(set(row.tolist()) & e) / min(10, len(e)) for row, e in zip(ids, exact)]))
+        if hnsw_probe and manifest.index_kind == "flat" and len(base.sentences) >= 50_000:
+            # What the approximate index would give at this size (not chosen below the threshold).
+            log(f"{size}: HNSW probe")
+            t = time.perf_counter()
+            probe = HNSWIndex.build(base.sentences)
+            out["hnsw probe build s"] = time.perf_counter() - t
+            probe_ms = []
+            for qv in queries:
+                t = time.perf_counter()
+                probe.search(qv[None, :], 64)
+                probe_ms.append((time.perf_counter() - t) * 1000)
+            _, ids = probe.search(queries, 10)
+            out["hnsw probe ms"] = probe_ms
+            out["hnsw probe recall@10"] = float(np.mean([len(set(row.tolist()) & e) / 10 for row, e in zip(ids, exact)]))
+        del base
+    out["peak RSS MB (incl. baseline)"] = peak_rss_mb()
+    (target / "serve-stats.json").write_text(json.dumps(out))
+    log(f"{size}: served; p50 ask {percentile(ask_ms, 50):.1f} ms")
+
+
+# ---- the table --------------------------------------------------------------------------
+
+
+def run_child(args: list[str]) -> None:
+    subprocess.run([sys.executable, __file__, *args], check=True)
+
+
+def fmt_ms(values: list[float]) -> str:
+    return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f} / {percentile(values, 99):.1f}"
+
+
+def table(sizes: list[str]) -> str:
+    rows: list[tuple[str, list[str]]] = []
+    data = []
+    for size in sizes:
+        b = json.loads(stats_path(size).read_text()) if stats_path(size).exists() else {}
+        s = json.loads((index_dir(size) / "serve-stats.json").read_text()) if (index_dir(size) / "serve-stats.json").exists() else {}
+        data.append((size, b, s))
+
+    def row(name, fn):
+        cells = []
+        for size, b, s in data:
+            try:
+                cells.append(fn(b, s))
+            except (KeyError, ZeroDivisionError, TypeError, ValueError):
+                cells.append("–")
+        rows.append((name, cells))
+
+    p50 = lambda v: percentile(v, 50)  # noqa: E731
+    row("corpus", lambda b, s: b.get("replicated") or ("seed article" if b["size"] == "seeds" else "real text, embedded by the model"))
+    row("documents / paragraphs / sentences", lambda b, s: f"{b['documents']:,} / {b['paragraphs']:,} / {b['sentences']:,}")
+    row("build measured", lambda b, s: b["measured"])
+    row("texts embedded (sentences + paragraph contexts)", lambda b, s: f"{b['texts embedded']:,}")
+    emb = "embedding (cache + model)"
+    row("embedding throughput, pipeline (texts/s)", lambda b, s: f"{b['texts embedded'] / b['stages s'][emb]:,.0f}" if b["texts embedded"] else "– (reused)")
+    row("model alone, same texts (texts/s)", lambda b, s: f"{b['model alone texts/s']:,.0f}")
+    row("pipeline as % of model alone (target ≥ 80%)",
+        lambda b, s: f"{100 * b['texts embedded'] / b['stages s'][emb] / b['model alone texts/s']:.0f}%" if b["texts embedded"] else "–")
+    row("indexing throughput, all but embedding (sentences/s)",
+        lambda b, s: f"{b['sentences'] / (b['total s'] - b['stages s'].get(emb, 0)):,.0f}")
+    row("indexing throughput without people/quotes (sentences/s)",
+        lambda b, s: f"{b['sentences'] / (b['total s'] - b['stages s'].get(emb, 0) - b['stages s'].get('people/quotes extraction', 0)):,.0f}")
+    row("build wall total (s)", lambda b, s: f"{b['total s']:.1f}")
+    row("build stages (s)", lambda b, s: "; ".join(f"{k.split(' (')[0]} {v:.1f}" for k, v in b["stages s"].items()))
+    row("build peak RSS (MB)", lambda b, s: f"{b['build peak RSS MB']:,.0f}")
+    row("sentence index", lambda b, s: s["index kind"])
+    row("query embedding alone p50 / p95 / p99 (ms) — the floor", lambda b, s: fmt_ms(s["embed ms"]))
+    row("warm ask p50 / p95 / p99 (ms)", lambda b, s: fmt_ms(s["ask ms"]))
+    row("repeated question (query-vector cache hit) p50 / p95 / p99 (ms)", lambda b, s: fmt_ms(s["repeated ask ms"]))
+    row("load average during the query run (1/5/15 min)", lambda b, s: " / ".join(f"{x:.1f}" for x in s["load average"]))
+    row("warm ask p50 minus embedding p50 (ms)", lambda b, s: f"{p50(s['ask ms']) - p50(s['embed ms']):.1f}")
+    row("shipped index search p50 (ms, k=64)", lambda b, s: f"{p50(s['index search ms']):.2f}")
+    row("numpy dot over all vectors p50 (ms)", lambda b, s: f"{p50(s['numpy dot ms']):.2f}")
+    row("bm25s p50 (ms) / linear BM25 scan p50 (ms)", lambda b, s: f"{p50(s['bm25s ms']):.2f} / {p50(s['bm25 scan ms']):.2f}")
+    row("brute-force ask p50 (ms)", lambda b, s: f"{p50(s['baseline ask ms']):.1f}")
+    row("shipped / brute-force: ask, vector search, BM25 (p50)",
+        lambda b, s: f"{p50(s['ask ms']) / p50(s['baseline ask ms']):.2f} / {p50(s['index search ms']) / p50(s['numpy dot ms']):.2f} / {p50(s['bm25s ms']) / p50(s['bm25 scan ms']):.2f}")
+    row("recall@10 of the sentence index vs exact", lambda b, s: f"{s['recall@10']:.3f}")
+    row("HNSW probe at this size: recall@10, search p50 (ms), build (s)",
+        lambda b, s: f"{s['hnsw probe recall@10']:.3f}, {p50(s['hnsw probe ms']):.2f}, {s['hnsw probe build s']:.0f}")
+    row("serve peak RSS (MB): model only / + index + 200 asks / + baseline", lambda b, s: f"{s['model-only RSS MB']:,.0f} / {s['serve peak RSS MB']:,.0f} / {s['peak RSS MB (incl. baseline)']:,.0f}")
+    row("index on disk (bytes per sentence)", lambda b, s: f"{s['disk bytes'] / s['sentences']:,.0f} ({s['disk bytes'] / 2**20:,.0f} MiB)")
+    row("load persisted index, as citebot does (s)", lambda b, s: f"{s['load s']:.2f}")
+    row("load parts (s)", lambda b, s: "; ".join(f"{k} {v:.2f}" for k, v in s["load parts s"].items()))
+    head = "| measure | " + " | ".join(size for size, _, _ in data) + " |"
+    lines = [head, "|---|" + "---|" * len(data)]
+    lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: seeds,10k,100k,1m")
+    parser.add_argument("--quick", action="store_true", help="50 questions; no baseline above 10k; no HNSW probe")
+    parser.add_argument("--rebuild", action="store_true", help="build again even when a cached build exists")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--table-only", action="store_true", help="print the table from cached numbers")
+    parser.add_argument("--_build", help=argparse.SUPPRESS)
+    parser.add_argument("--_serve", help=argparse.SUPPRESS)
+    parser.add_argument("--_probe", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._build:
+        return build_child(args._build)
+    if args._serve:
+        return serve_child(args._serve, args.questions, args.quick, args._probe)
+    sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
+    if not args.table_only:
+        for size in sizes:
+            if args.rebuild or not stats_path(size).exists():
+                if args.rebuild and index_dir(size).exists():
+                    shutil.rmtree(index_dir(size))  # the embedding cache too: measure the model again
+                log(f"{size}: build")
+                run_child(["--_build", size])
+            log(f"{size}: serve")
+            run_child(["--_serve", size, "--questions", str(50 if args.quick else args.questions)]
+                      + (["--quick"] if args.quick else []) + ([] if args.quick else ["--_probe"]))
+    print(table(sizes))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
