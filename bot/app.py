@@ -111,6 +111,9 @@ class CitebotBot(commands.Bot):
             await self.load_extension(module)
         await self.sync_commands_if_changed()
 
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: mentions are questions, handled by the Ask cog's listener.
         return
@@ -127,7 +130,8 @@ class CitebotBot(commands.Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         digest = self._commands_hash(guild)
-        marker = Path(self.settings.index_dir) / f"commands-{self.settings.guild_id or 'global'}.sha256"
+        # Per application too: a new token (another application) has none of our commands yet.
+        marker = Path(self.settings.state_dir) / f"commands-{self.application_id}-{self.settings.guild_id or 'global'}.sha256"
         try:
             if marker.read_text().strip() == digest:
                 log.info("slash commands unchanged; not syncing")

@@ -8,6 +8,7 @@ import logging
 def setup_logging(level: str) -> None:
     numeric = getattr(logging, level, logging.INFO)
     logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger().setLevel(numeric)  # basicConfig does nothing the second time
     # Some libraries (bm25s) set DEBUG on their own logger; a handler level holds for all.
     for handler in logging.getLogger().handlers:
         handler.setLevel(numeric)

@@ -48,10 +48,11 @@ class Settings:
         """Read settings from ``env`` (default: ``os.environ`` after loading ``.env``)."""
         if env is None:
             if dotenv:
-                from dotenv import load_dotenv
+                from dotenv import find_dotenv, load_dotenv
 
-                # Real environment variables win over .env, as users expect.
-                load_dotenv(override=False)
+                # The .env of the folder the user runs citebot in (not of the installed
+                # package); real environment variables win over it, as users expect.
+                load_dotenv(find_dotenv(usecwd=True), override=False)
             env = os.environ
         guild = env.get("CITEBOT_GUILD_ID", "").strip()
         audit = env.get("CITEBOT_AUDIT_CHANNEL_ID", "").strip()

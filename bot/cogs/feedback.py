@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from ..app import CitebotBot
 
 
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
 class Feedback(commands.GroupCog, group_name="feedback", group_description="Moderators: votes on answers"):
     def __init__(self, bot: "CitebotBot") -> None:
         self.bot = bot
