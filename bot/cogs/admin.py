@@ -9,6 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from retrieval.errors import CitebotError
+from retrieval.service import ReindexRunning
+
+from ..audit import audit
+from ..checks import is_moderator
 from ..render import MessageParts, escape, truncate
 
 if TYPE_CHECKING:
@@ -16,21 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("citebot.bot.admin")
 
-
-def is_moderator():
-    """``default_permissions`` is a hint server admins can change; this is the real check."""
-
-    async def predicate(interaction: discord.Interaction) -> bool:
-        from ..app import NotModerator
-
-        if interaction.guild is None:
-            raise NotModerator("This command only works in a server.")
-        perms = getattr(interaction.user, "guild_permissions", None)
-        if perms is None or not perms.manage_guild:
-            raise NotModerator("Only members with the Manage Server permission can do this.")
-        return True
-
-    return app_commands.check(predicate)
+__all__ = ["Admin", "is_moderator"]  # is_moderator re-exported: it used to live here
 
 
 class Admin(commands.Cog):
@@ -43,8 +34,18 @@ class Admin(commands.Cog):
     @is_moderator()
     async def reindex(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        log.info("reindex requested by %s (%s) in guild %s", interaction.user, interaction.user.id, interaction.guild_id)
-        report = await self.bot.run_heavy(self.bot.citebot.reindex)
+        try:
+            report = await self.bot.run_heavy(self.bot.citebot.reindex)
+        except ReindexRunning:
+            await audit(self.bot, interaction, "reindex", "refused: a reindex is already running")
+            raise  # the tree's error handler words it for the user
+        except CitebotError as exc:
+            await audit(self.bot, interaction, "reindex", f"failed: {exc}")
+            raise
+        except Exception:
+            await audit(self.bot, interaction, "reindex", "failed: internal error (see the log)")
+            raise
+        await audit(self.bot, interaction, "reindex", "done: " + report.summary())
         text = "Reindexed.\n" + report.summary()
         await interaction.followup.send(**MessageParts(content=truncate(escape(text), 2000, markdown=True)).send_kwargs(), ephemeral=True)
 

@@ -1,0 +1,251 @@
+"""Adding and removing documents in the seeds folder: safe names, checked bytes, no loss.
+
+Pure file handling, no Discord: the bot's ``/seed`` commands and any other front end call
+these. Nothing here ever deletes a document: a write goes through a temporary file that is
+swapped in whole, and a removal moves the file to ``removed/`` beside the seeds folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, parse_document
+from .errors import CitebotError, SeedsFolderError
+
+__all__ = [
+    "MAX_NAME_BYTES",
+    "MAX_NAME_CHARS",
+    "REMOVED_FOLDER",
+    "DocumentNotFound",
+    "SeedRejected",
+    "add_document",
+    "check_document_bytes",
+    "list_documents",
+    "removed_dir",
+    "remove_document",
+    "safe_document_name",
+]
+
+MAX_NAME_CHARS = 100  # also Discord's limit for an option value, so /seed remove can name any file
+REMOVED_FOLDER = "removed"
+
+# Device names Windows resolves whatever the extension ("con.txt" is the console), so a
+# seeds folder copied to or shared with Windows would break on them.
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Characters Windows refuses in names; refused here too so the folder stays portable.
+_WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
+
+# Two removals of the same name at once must not pick the same free name in removed/ (a
+# rename onto it would silently drop the older copy): one process-wide lock serialises them.
+_write_lock = threading.Lock()
+# Bytes, not characters, limit a file name (255 on most filesystems); the rest is room for
+# the temporary-file and timestamp decorations added around it.
+MAX_NAME_BYTES = 200
+
+
+class SeedRejected(CitebotError):
+    """A document that cannot be added or removed; the message says why."""
+
+
+class DocumentNotFound(SeedRejected):
+    """``remove_document`` was given a name that is not in the seeds folder."""
+
+
+def safe_document_name(name: str) -> str:
+    """``name`` if it is safe to create inside the seeds folder, else raise ``SeedRejected``."""
+    if not name or not name.strip():
+        raise SeedRejected("the file name is empty")
+    if "\x00" in name:
+        raise SeedRejected("the file name contains a NUL byte")
+    if _CONTROL.search(name):
+        raise SeedRejected("the file name contains control characters")
+    if "/" in name or "\\" in name:
+        raise SeedRejected(f"{name!r}: the file name must not contain / or \\ (no folders)")
+    if ".." in name:
+        raise SeedRejected(f"{name!r}: the file name must not contain '..'")
+    if name.startswith("."):
+        raise SeedRejected(f"{name!r}: hidden files (names starting with '.') are not allowed")
+    if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise SeedRejected(f"the file name is {len(name)} characters long; the limit is {MAX_NAME_CHARS}")
+    if name != name.strip() or name.endswith("."):
+        raise SeedRejected(f"{name!r}: the file name must not start or end with a space or end with '.'")
+    if _WINDOWS_FORBIDDEN.search(name):
+        raise SeedRejected(f'{name!r}: the file name must not contain any of < > : " | ? *')
+    suffix = Path(name).suffix.lower()
+    if suffix not in DOCUMENT_SUFFIXES:
+        allowed = " or ".join(DOCUMENT_SUFFIXES)
+        raise SeedRejected(f"{name!r}: only {allowed} files can be documents")
+    if name.split(".", 1)[0].strip().lower() in _WINDOWS_RESERVED:
+        raise SeedRejected(f"{name!r}: {name.split('.', 1)[0]} is a reserved device name on Windows")
+    return name
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
+
+
+def check_document_bytes(name: str, data: bytes, max_bytes: int) -> None:
+    """Raise ``SeedRejected`` unless ``data`` is a non-empty, small enough UTF-8 document."""
+    if not data:
+        raise SeedRejected(f"{name}: the file is empty")
+    if len(data) > max_bytes:
+        raise SeedRejected(f"{name} is {_size(len(data))}; the limit is {_size(max_bytes)}")
+    try:
+        text = decode_text(data)
+    except ValueError as exc:
+        raise SeedRejected(f"{name}: {exc}") from None
+    # The loader would skip it anyway; refusing now tells the moderator instead of a log line.
+    if not parse_document(name, text).paragraphs:
+        raise SeedRejected(f"{name}: no text after the headers")
+
+
+def _seeds_folder(seeds_dir: Path | str) -> Path:
+    folder = Path(seeds_dir)
+    if not folder.is_dir():
+        raise SeedsFolderError(f"seeds folder not found: {folder}")
+    return folder
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform/filesystem can open a directory.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def add_document(
+    seeds_dir: Path | str, name: str, data: bytes, *, replace: bool = False, max_bytes: int = 1 << 20
+) -> Path:
+    """Write ``data`` as document ``name`` atomically and return its path.
+
+    Raises ``SeedRejected`` (bad name, size or bytes, or an existing document without
+    ``replace``) or ``SeedsFolderError``/``CitebotError`` when the folder cannot be written.
+    """
+    name = safe_document_name(name)
+    check_document_bytes(name, data, max_bytes)
+    folder = _seeds_folder(seeds_dir)
+    target = folder / name
+    # Hidden and not .txt/.md: neither the loader nor a watcher ever sees a half-written file.
+    tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+    if target.is_dir():
+        raise SeedRejected(f"{name} is a folder in the seeds folder, not a document")
+    if not replace and (target.exists() or target.is_symlink()):
+        raise SeedRejected(f"{name} already exists; use replace to overwrite it")
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, target)
+        else:
+            _publish_new(tmp, target)
+    except FileExistsError:
+        raise SeedRejected(f"{name} already exists; use replace to overwrite it") from None
+    except OSError as exc:
+        raise CitebotError(f"could not write {name}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(folder)
+    return target
+
+
+def _publish_new(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the name ``target`` only if nothing has it, atomically.
+
+    A hard link fails when the name exists, so a file dropped there meanwhile (by hand, or
+    by a concurrent command) is never overwritten. Filesystems without hard links fall back
+    to check-then-rename.
+    """
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        with _write_lock:
+            if target.exists() or target.is_symlink():
+                raise FileExistsError(target) from None
+            os.replace(tmp, target)
+
+
+def removed_dir(seeds_dir: Path | str) -> Path:
+    """Where removed documents go: beside the seeds folder, so they are never indexed."""
+    return Path(seeds_dir).parent / REMOVED_FOLDER
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    if not target.exists():
+        return target
+    # Keep every older removed copy: the new one gets the time of removal in its name.
+    stem, suffix = Path(name).stem, Path(name).suffix
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = folder / f"{stem}.{stamp}{suffix}"
+    n = 2
+    while target.exists():
+        target = folder / f"{stem}.{stamp}-{n}{suffix}"
+        n += 1
+    return target
+
+
+def remove_document(seeds_dir: Path | str, name: str) -> Path:
+    """Move document ``name`` to ``removed/`` beside the seeds folder; return where it went."""
+    name = safe_document_name(name)
+    folder = _seeds_folder(seeds_dir)
+    source = folder / name
+    if not source.is_file():
+        raise DocumentNotFound(f"there is no document named {name}")
+    destination_folder = removed_dir(folder)
+    with _write_lock:
+        try:
+            destination_folder.mkdir(exist_ok=True)
+            destination = _free_name(destination_folder, name)
+            _move(source, destination)
+        except FileNotFoundError:
+            raise DocumentNotFound(f"there is no document named {name}") from None
+        except OSError as exc:
+            raise CitebotError(f"could not move {name} to {destination_folder}: {exc.strerror or exc}") from exc
+        _fsync_dir(folder)
+        _fsync_dir(destination_folder)
+    return destination
+
+
+def _move(source: Path, destination: Path) -> None:
+    try:
+        # Within one filesystem a rename is atomic: the file is never in neither place.
+        os.rename(source, destination)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # The seeds folder is its own mount (a container volume): copy durably, then unlink.
+        tmp = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            shutil.copy2(source, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, destination)
+        finally:
+            tmp.unlink(missing_ok=True)
+        source.unlink()
+
+
+def list_documents(seeds_dir: Path | str) -> list[str]:
+    """The document names in the seeds folder (what ``/seed remove`` can name)."""
+    return [p.name for p in list_document_files(Path(seeds_dir))]

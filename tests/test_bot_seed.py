@@ -1,0 +1,320 @@
+"""/seed add and /seed remove through the fake Discord, with the real discord.py client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from types import SimpleNamespace
+from pathlib import Path
+
+import discord
+import pytest
+import pytest_asyncio
+
+from bot.app import CitebotBot
+from bot.cogs.seed import attachment_problem
+from fake_discord import CommandUnavailable, FakeDiscord, running_bot
+from retrieval.seeds import add_document
+from retrieval.service import Citebot, ReindexRunning
+from retrieval.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+MANAGE_GUILD = 0x20
+REINDEX_TIMEOUT = 120  # a rebuild embeds the new document; generous for slow CI machines
+
+HARBOUR = (
+    "title: Harbour Festival Report\n"
+    "date 2025-03-02\n\n"
+    "Valletta - The harbour festival drew 3,000 visitors on Saturday, organisers said.\n\n"
+    "The fireworks display lasted forty minutes and closed the evening.\n"
+).encode()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def world(tmp_path_factory, embedder):
+    """A bot over its own copy of the seeds (these tests change the folder), with an audit channel."""
+    base = tmp_path_factory.mktemp("seedbot")
+    seeds = base / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    citebot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
+    async with FakeDiscord() as fake:
+        audit_channel = fake.add_channel("mod-log")
+        settings = Settings(
+            seeds_dir=seeds, index_dir=base / "index", cooldown_per_minute=0,
+            audit_channel_id=audit_channel, max_upload_bytes=64 * 1024,
+        )
+        bot = CitebotBot(citebot, settings)
+        async with running_bot(bot, fake, timeout=REINDEX_TIMEOUT):
+            yield fake, bot, seeds, audit_channel
+
+
+def all_text(message) -> str:
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text", "")]
+        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
+
+
+def unescape(text: str) -> str:
+    return text.replace("\\", "")
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[str]:
+    """Every attachment the bot downloads (the fake's CDN route does not record requests)."""
+    seen: list[str] = []
+    real_read = discord.Attachment.read
+
+    async def read(self, *args, **kwargs):
+        seen.append(self.filename)
+        return await real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(discord.Attachment, "read", read)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "filename, size, content_type, problem",
+    [
+        ("notes.txt", 10, "text/plain; charset=utf-8", None),
+        ("notes.md", 10, "text/markdown; charset=utf-8", None),
+        ("notes.md", 10, None, None),
+        ("notes.md", 10, "application/octet-stream", None),
+        ("notes.txt", 10, "image/png", "image/png"),
+        ("notes.txt", 10, "application/pdf", "application/pdf"),
+        ("notes.png", 10, "image/png", ".txt or .md"),
+        ("notes.txt", 1001, "text/plain", "limit is 1,000 bytes"),
+        ("notes.txt", 0, "text/plain", "empty"),
+    ],
+)
+def test_attachment_checks_before_download(filename, size, content_type, problem):
+    attachment = SimpleNamespace(filename=filename, size=size, content_type=content_type)
+    found = attachment_problem(attachment, 1000)  # type: ignore[arg-type]
+    assert found is None if problem is None else problem in found
+
+
+async def seed(fake, name: str, options: dict, user=None):
+    """Run a /seed subcommand as the moderator; return (initial response, the one follow-up)."""
+    it = await fake.slash(f"seed {name}", options, user=user or fake.moderator)
+    first = await fake.wait_for_response(it)
+    reply = await fake.wait_for_followup(it, timeout=REINDEX_TIMEOUT)
+    return first, reply
+
+
+async def test_seed_group_is_synced_for_moderators_in_servers_only(world):
+    fake, bot, seeds, _ = world
+    command = next(c for c in fake.global_commands if c["name"] == "seed")
+    assert int(command["default_member_permissions"]) == MANAGE_GUILD
+    assert {o["name"] for o in command["options"]} == {"add", "remove"}
+    add = next(o for o in command["options"] if o["name"] == "add")
+    assert [o["name"] for o in add["options"]] == ["file", "replace"]
+    with pytest.raises(CommandUnavailable):
+        await fake.slash("seed add", {"file": fake.add_attachment("x.txt", HARBOUR, "text/plain")},
+                         user=fake.moderator, guild=False)
+
+
+async def test_seed_add_saves_reindexes_summarises_and_answers_from_it(world, downloads):
+    fake, bot, seeds, audit_channel = world
+    # Discord sends "text/plain; charset=utf-8", but the fake's CDN cannot serve a charset
+    # parameter (aiohttp refuses it); test_attachment_checks covers that form.
+    url = fake.add_attachment("harbour.txt", HARBOUR, "text/plain")
+    first, reply = await seed(fake, "add", {"file": url})
+    assert first.type == 5 and first.ephemeral  # deferred privately: the rebuild takes a while
+    assert reply.ephemeral
+    assert (seeds / "harbour.txt").read_bytes() == HARBOUR
+    assert downloads == ["harbour.txt"]
+    text = unescape(reply.content)
+    assert "Saved harbour.txt" in text and "Reindexed" in text and "added: harbour.txt" in text
+
+    it = await fake.slash("ask", {"question": "How many visitors did the harbour festival draw?"})
+    answer = all_text(await fake.wait_for_followup(it, timeout=30))
+    assert "3,000" in answer and "Harbour Festival Report" in answer
+
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed add harbour" in unescape(m.content))
+    assert "\n" not in notice.content
+    assert f"{fake.moderator.username} ({fake.moderator.id})" in notice.content
+    assert "added: harbour.txt" in unescape(notice.content)
+    assert notice.allowed_mentions is not None and not notice.allowed_mentions.get("parse")
+
+
+async def test_seed_add_refuses_a_duplicate_unless_replace(world):
+    fake, bot, seeds, _ = world
+    add_document(seeds, "dup.txt", HARBOUR.replace(b"Harbour Festival", b"Dock Fair"))
+    newer = HARBOUR.replace(b"Harbour Festival", b"Dock Fair").replace(b"3,000", b"4,000")
+    url = fake.add_attachment("dup.txt", newer, "text/plain")
+    _, reply = await seed(fake, "add", {"file": url})
+    assert "already exists; use replace" in reply.content and reply.ephemeral
+    assert b"3,000" in (seeds / "dup.txt").read_bytes()
+
+    _, reply = await seed(fake, "add", {"file": url, "replace": True})
+    assert (seeds / "dup.txt").read_bytes() == newer
+    assert "Reindexed" in reply.content
+
+
+async def test_seed_add_refused_for_member_without_manage_server(world, downloads):
+    fake, bot, seeds, _ = world
+    url = fake.add_attachment("sneaky.txt", HARBOUR, "text/plain")
+    # Discord's client hides the command from such a member...
+    with pytest.raises(CommandUnavailable):
+        await fake.slash("seed add", {"file": url}, user=fake.user)
+    # ...but admins can open it to everyone; the bot's own check still refuses.
+    fake.permission_overrides.add("seed")
+    try:
+        it = await fake.slash("seed add", {"file": url}, user=fake.user)
+        refusal = await fake.wait_for_response(it)
+        complete = await fake.autocomplete("seed remove", {"name": "h"}, user=fake.user)
+        choices = (await fake.wait_for_response(complete)).choices
+    finally:
+        fake.permission_overrides.discard("seed")
+    assert refusal.ephemeral and "Manage Server" in refusal.content
+    assert not (seeds / "sneaky.txt").exists() and downloads == []
+    assert choices == []  # the folder's names are not listed to them either
+
+
+@pytest.mark.parametrize(
+    "filename, data, content_type, reason",
+    [
+        ("chart.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png", ".txt or .md"),
+        ("chart.txt", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png", "image/png"),
+        (".env", b"DISCORD_TOKEN=x\n", "text/plain", "hidden"),
+        ("con.txt", HARBOUR, "text/plain", "reserved"),
+    ],
+)
+async def test_seed_add_refuses_by_name_or_type_before_downloading(world, downloads, filename, data, content_type, reason):
+    fake, bot, seeds, _ = world
+    before = sorted(p.name for p in seeds.iterdir())
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment(filename, data, content_type)})
+    assert reply.ephemeral and "Not added" in reply.content and reason in unescape(reply.content)
+    assert downloads == []
+    assert sorted(p.name for p in seeds.iterdir()) == before
+
+
+async def test_seed_add_refuses_a_too_large_attachment_before_downloading(world, downloads):
+    fake, bot, seeds, _ = world
+    big = b"word " * (bot.settings.max_upload_bytes // 5 + 1)
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment("big.txt", big, "text/plain")})
+    assert "Not added" in reply.content and "limit" in reply.content
+    assert downloads == [] and not (seeds / "big.txt").exists()
+
+
+async def test_seed_add_refuses_text_that_is_not_utf8_after_downloading(world, downloads):
+    fake, bot, seeds, _ = world
+    utf16 = "The harbour festival drew visitors.".encode("utf-16")
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment("wide.txt", utf16, "text/plain")})
+    assert downloads == ["wide.txt"]
+    assert "Not added" in reply.content and "UTF-16" in reply.content
+    assert not (seeds / "wide.txt").exists()
+
+
+async def test_seed_add_while_a_reindex_runs_keeps_the_file(world, monkeypatch):
+    fake, bot, seeds, _ = world
+
+    def busy(*args, **kwargs):
+        raise ReindexRunning("a reindex is already running")
+
+    monkeypatch.setattr(bot.citebot, "reindex", busy)
+    url = fake.add_attachment("queued.txt", HARBOUR.replace(b"Harbour", b"Quay"), "text/plain")
+    _, reply = await seed(fake, "add", {"file": url})
+    assert "a reindex is already running; try again when it finishes" in reply.content.lower()
+    assert (seeds / "queued.txt").exists()
+
+
+async def test_seed_remove_moves_the_file_and_the_document_leaves_sources(world, caplog):
+    fake, bot, seeds, audit_channel = world
+    caplog.set_level(logging.INFO, logger="citebot.audit")
+    add_document(seeds, "old_notice.txt", HARBOUR.replace(b"Harbour Festival Report", b"Old Ferry Notice"))
+    await asyncio.to_thread(bot.citebot.reindex)
+    it = await fake.slash("sources")
+    assert "Old Ferry Notice" in all_text(await fake.wait_for_response(it))
+
+    complete = await fake.autocomplete("seed remove", {"name": "old"}, user=fake.moderator)
+    assert "old_notice.txt" in [c["value"] for c in (await fake.wait_for_response(complete)).choices]
+
+    _, reply = await seed(fake, "remove", {"name": "old_notice.txt"})
+    assert reply.ephemeral and "removed: old_notice.txt" in unescape(reply.content)
+    assert not (seeds / "old_notice.txt").exists()
+    moved = seeds.parent / "removed" / "old_notice.txt"
+    assert b"Old Ferry Notice" in moved.read_bytes()  # moved beside the seeds, not deleted
+
+    it = await fake.slash("sources")
+    assert "Old Ferry Notice" not in all_text(await fake.wait_for_response(it))
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed remove old" in unescape(m.content))
+    assert "\n" not in notice.content
+    # The log has it too, at INFO: who (name and id), what, and the outcome; the record's time is the when.
+    (record,) = [r for r in caplog.records if r.name == "citebot.audit" and "seed remove" in r.getMessage()]
+    line = record.getMessage()
+    assert record.levelno == logging.INFO and "\n" not in line
+    assert f"mod ({fake.moderator.id})" in line and "old_notice.txt" in line and "removed: old_notice.txt" in line
+
+
+async def test_seed_remove_of_unknown_or_unsafe_name_is_refused(world):
+    fake, bot, seeds, _ = world
+    _, reply = await seed(fake, "remove", {"name": "nothing-here.txt"})
+    assert "Not removed" in reply.content and "no document named" in unescape(reply.content)
+    _, reply = await seed(fake, "remove", {"name": "../seeds/harbour.txt"})
+    assert "Not removed" in reply.content
+    assert (seeds / "harbour.txt").exists()
+
+
+async def test_reindex_is_audited(world):
+    fake, bot, seeds, audit_channel = world
+    it = await fake.slash("reindex", user=fake.moderator)
+    summary = await fake.wait_for_followup(it, timeout=REINDEX_TIMEOUT)
+    assert "Reindexed" in summary.content
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: m.content.startswith("mod (") and "reindex" in m.content and "seed" not in m.content)
+    assert "done" in notice.content and "\n" not in notice.content
+
+
+# ---- CITEBOT_WATCH glue (the watcher itself is retrieval.watch's, tested there) ----------
+
+
+async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_cog(tmp_path, monkeypatch):
+    pytest.importorskip("retrieval.watch")  # another change brings the watcher itself
+    from bot.cogs import seed as seed_cog
+
+    monkeypatch.setattr(seed_cog, "WATCH_INTERVAL", 0.02)
+    monkeypatch.setattr(seed_cog, "WATCH_DEBOUNCE", 0.05)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_bytes(HARBOUR)
+    calls: list[str] = []
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def reindex(reason: str = "requested"):
+        calls.append(reason)
+        if len(calls) == 1:  # a /reindex happens to be running: the change must stay pending
+            raise ReindexRunning("a reindex is already running")
+        loop.call_soon_threadsafe(done.set)
+
+    async def run_heavy(func, *args, **kwargs):
+        return await asyncio.to_thread(func, *args, **kwargs)
+
+    bot = SimpleNamespace(
+        settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index", watch=True),
+        citebot=SimpleNamespace(reindex=reindex),
+        run_heavy=run_heavy,
+    )
+    cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
+    await cog.cog_load()
+    try:
+        await asyncio.sleep(0.1)  # let it take its first look
+        (seeds / "b.txt").write_bytes(HARBOUR)  # dropped in by hand
+        await asyncio.wait_for(done.wait(), timeout=10)
+        assert calls == ["seeds folder changed", "seeds folder changed"]
+        task = cog._watch_task
+    finally:
+        await cog.cog_unload()
+    assert task is not None and task.done()
+
+
+async def test_no_watcher_without_the_setting(tmp_path):
+    from bot.cogs import seed as seed_cog
+
+    bot = SimpleNamespace(settings=Settings(seeds_dir=tmp_path, index_dir=tmp_path / "index"))
+    cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
+    await cog.cog_load()
+    assert cog._watch_task is None
+    await cog.cog_unload()

@@ -1,0 +1,210 @@
+"""Adding and removing documents: the bad-input table, atomic writes, nothing ever deleted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from retrieval.errors import CitebotError
+from retrieval.seeds import (
+    DocumentNotFound,
+    SeedRejected,
+    add_document,
+    list_documents,
+    remove_document,
+    removed_dir,
+    safe_document_name,
+)
+
+TEXT = "date 2025-02-01\n\nHarbour - The harbour festival drew 3,000 visitors on Saturday.\n".encode()
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "existing.txt").write_bytes(TEXT)
+    return folder
+
+
+def only_documents(folder: Path) -> list[str]:
+    """Everything in the folder, so a leftover temporary file would show."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ---- names ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("../../etc/passwd", "/"),
+        ("..\\..\\boot.ini", "\\"),
+        ("notes/../../x.txt", "/"),
+        ("..txt", ".."),
+        ("a..b.txt", ".."),
+        (".env", "hidden"),
+        (".notes.txt", "hidden"),
+        ("con.txt", "reserved"),
+        ("NUL.md", "reserved"),
+        ("com1.txt", "reserved"),
+        ("lpt9.notes.txt", "reserved"),
+        ("evil\x00.txt", "NUL"),
+        ("line\nbreak.txt", "control"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * 98 + ".txt", "limit is 100"),
+        ("photo.png", ".txt or .md"),
+        ("report.pdf", ".txt or .md"),
+        ("notes", ".txt or .md"),
+        ("what?.txt", "must not contain"),
+        (" leading.txt", "space"),
+    ],
+)
+def test_unsafe_names_are_refused_with_a_reason(name: str, reason: str) -> None:
+    with pytest.raises(SeedRejected, match=None) as info:
+        safe_document_name(name)
+    assert reason in str(info.value)
+    assert isinstance(info.value, CitebotError)  # the bot shows CitebotError messages as they are
+
+
+@pytest.mark.parametrize("name", ["report.txt", "Report 2025.md", "console.txt", "com10.txt", "x" * 96 + ".txt", "NOTES.TXT", "café.md"])
+def test_ordinary_names_pass_unchanged(name: str) -> None:
+    assert safe_document_name(name) == name
+
+
+# ---- the bad-input table ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b" \n\n\t\n", "empty"),
+        ("binary.txt", PNG, "binary"),
+        ("utf16.txt", "The harbour festival drew visitors.".encode("utf-16"), "UTF-16"),
+        ("latin1.txt", "Caf\u00e9 au lait, na\u00efve r\u00e9sum\u00e9.".encode("latin-1"), "not UTF-8"),
+        ("headers.md", b"date 2025-01-01\n", "no text"),
+        ("../../etc/passwd", TEXT, "/"),
+        (".env", b"DISCORD_TOKEN=x\n", "hidden"),
+        ("con.txt", TEXT, "reserved"),
+        ("nul\x00.txt", TEXT, "NUL"),
+        ("image.png", PNG, ".txt or .md"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(seeds: Path, name: str, data: bytes, reason: str) -> None:
+    before = only_documents(seeds)
+    with pytest.raises(SeedRejected) as info:
+        add_document(seeds, name, data)
+    assert reason in str(info.value)
+    assert only_documents(seeds) == before
+    assert not (seeds.parent / "etc").exists()
+
+
+def test_50_mb_file_is_refused_by_size(seeds: Path) -> None:
+    big = bytes(50 * 2**20)
+    with pytest.raises(SeedRejected, match="limit is 1.0 MiB"):
+        add_document(seeds, "big.txt", big)
+    assert only_documents(seeds) == ["existing.txt"]
+
+
+def test_size_limit_is_configurable(seeds: Path) -> None:
+    with pytest.raises(SeedRejected, match="limit"):
+        add_document(seeds, "small.txt", TEXT, max_bytes=10)
+    assert add_document(seeds, "small.txt", TEXT, max_bytes=len(TEXT)).read_bytes() == TEXT
+
+
+def test_duplicate_name_needs_replace(seeds: Path) -> None:
+    newer = TEXT.replace(b"3,000", b"4,000")
+    with pytest.raises(SeedRejected, match="already exists; use replace"):
+        add_document(seeds, "existing.txt", newer)
+    assert (seeds / "existing.txt").read_bytes() == TEXT
+    path = add_document(seeds, "existing.txt", newer, replace=True)
+    assert path == seeds / "existing.txt" and path.read_bytes() == newer
+    assert only_documents(seeds) == ["existing.txt"]
+
+
+def test_add_writes_the_exact_bytes_and_lists_it(seeds: Path) -> None:
+    data = "\ufeff# Title\r\n\r\nFirst paragraph with a BOM and CRLF.\r\n".encode()
+    path = add_document(seeds, "new.md", data)
+    assert path.read_bytes() == data  # stored as uploaded: the index hashes the file's bytes
+    assert list_documents(seeds) == ["existing.txt", "new.md"]
+
+
+def test_missing_seeds_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(CitebotError, match="seeds folder not found"):
+        add_document(tmp_path / "nowhere", "a.txt", TEXT)
+
+
+# ---- atomic write -----------------------------------------------------------------------
+
+
+def test_write_goes_through_a_temporary_file_in_the_same_folder(seeds: Path, monkeypatch) -> None:
+    calls: list[tuple[Path, Path]] = []
+    real_replace, real_link = os.replace, os.link
+
+    def spy_replace(src, dst):
+        calls.append((Path(src), Path(dst)))
+        return real_replace(src, dst)
+
+    def spy_link(src, dst):
+        calls.append((Path(src), Path(dst)))
+        return real_link(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy_replace)
+    monkeypatch.setattr(os, "link", spy_link)
+    add_document(seeds, "a.txt", TEXT)
+    add_document(seeds, "a.txt", TEXT + b"\nMore.\n", replace=True)
+    assert len(calls) == 2
+    for src, dst in calls:
+        assert src.parent == dst.parent == seeds  # same folder: the rename is atomic
+        assert src.name.startswith(".")  # hidden: the loader never reads a half-written file
+    assert only_documents(seeds) == ["a.txt", "existing.txt"]
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(seeds: Path, monkeypatch) -> None:
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(CitebotError, match="No space left"):
+        add_document(seeds, "existing.txt", TEXT + b"\nMore.\n", replace=True)
+    assert (seeds / "existing.txt").read_bytes() == TEXT
+    assert only_documents(seeds) == ["existing.txt"]
+
+
+# ---- remove -----------------------------------------------------------------------------
+
+
+def test_remove_moves_to_removed_beside_the_seeds_and_keeps_every_copy(seeds: Path) -> None:
+    first = remove_document(seeds, "existing.txt")
+    assert first == seeds.parent / "removed" / "existing.txt" == removed_dir(seeds) / "existing.txt"
+    assert first.read_bytes() == TEXT
+    assert list_documents(seeds) == []
+
+    second_text = TEXT.replace(b"3,000", b"5,000")
+    add_document(seeds, "existing.txt", second_text)
+    second = remove_document(seeds, "existing.txt")
+    add_document(seeds, "existing.txt", TEXT + b"\nThird.\n")
+    third = remove_document(seeds, "existing.txt")
+
+    assert len({first, second, third}) == 3
+    assert first.read_bytes() == TEXT and second.read_bytes() == second_text
+    assert third.read_bytes() == TEXT + b"\nThird.\n"
+    for copy in (second, third):
+        assert copy.parent == first.parent and copy.suffix == ".txt" and copy.name.startswith("existing.")
+    assert sorted(p.name for p in (seeds.parent / "removed").iterdir()) == sorted(p.name for p in (first, second, third))
+
+
+def test_remove_refuses_unknown_and_unsafe_names(seeds: Path) -> None:
+    with pytest.raises(DocumentNotFound, match="no document named missing.txt"):
+        remove_document(seeds, "missing.txt")
+    with pytest.raises(SeedRejected):
+        remove_document(seeds, "../seeds/existing.txt")
+    (seeds.parent / "outside.txt").write_bytes(TEXT)
+    with pytest.raises(SeedRejected):
+        remove_document(seeds, "../outside.txt")
+    assert (seeds.parent / "outside.txt").exists() and (seeds / "existing.txt").exists()
