@@ -41,6 +41,8 @@ LEXICAL_WEIGHT = 0.15
 TYPE_BOOST = 0.08
 # Weight of BM25 when choosing which sentence of a paragraph to show (see _rank).
 SENTENCE_LEXICAL_WEIGHT = 0.35
+# A result scoring under this share of the best result's score is not shown.
+RELATIVE_FLOOR = 0.5
 CANDIDATES = 64
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
@@ -169,6 +171,9 @@ class Searcher:
         answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(fixed, passages[0], short)
         if not answered:
             return Answer(question, False, None, tuple(passages[:k]), tuple(passages[k:]))
+        # Passages far weaker than the best one are noise next to a clear answer.
+        floor = passages[0].score * RELATIVE_FLOOR
+        passages = [p for p in passages if p.score >= floor]
         return Answer(question, True, short, tuple(passages[:k]), tuple(passages[k:]))
 
     def _short(self, question: str, sentence_id: int, passage: Passage) -> str | None:

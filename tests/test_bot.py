@@ -67,7 +67,8 @@ async def test_ask_answers_with_cited_embed_and_buttons(world):
     assert "**" in reply.embeds[0]["description"]  # the best sentence in bold
     assert nothing_allowed(reply.allowed_mentions)
     labels = {c.get("label") for row in reply.components for c in row.get("components", [])}
-    assert {"More results", "Show paragraph"} <= labels
+    assert {"Show paragraph", "Show context"} <= labels
+    assert labels & {"More results", "No more results"}
 
 
 async def test_more_results_pages_and_show_paragraph_is_private(world):

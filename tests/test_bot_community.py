@@ -83,15 +83,19 @@ async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake
 
 
 async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot, community_citebot):
-    question = "How many tents were sent?"
-    before = community_citebot.ask(question, scope=fake.guild_id)
-    best, weak = before.results[0], before.results[1]
-    assert best.score - weak.score > 2 * MAX_BOOST
+    question = "solidarity with Gaza"
+    before = community_citebot.ask(question, scope=fake.guild_id, k=5)
+    best = before.results[0]
+    weak = next(p for p in before.results if best.score - p.score > 2 * MAX_BOOST)
     for i in range(20):  # many voters pushing the weak passage up and the best one down
         community_citebot.feedback.vote(fake.guild_id, 1000 + i, question, weak, 1)
         community_citebot.feedback.vote(fake.guild_id, 1000 + i, question, best, -1)
-    after = community_citebot.ask(question, scope=fake.guild_id)
-    assert after.results[0].paragraph == best.paragraph
+    after = community_citebot.ask(question, scope=fake.guild_id, k=5)
+    order = [p.paragraph for p in after.results]
+    assert order.index(best.paragraph) < order.index(weak.paragraph)
+    # ...while the votes did move both passages, within the bound.
+    scores = {p.paragraph: p.score for p in after.results}
+    assert weak.score < scores[weak.paragraph] <= weak.score + MAX_BOOST + 1e-6
 
     it = await fake.slash("feedback reset", user=fake.moderator)
     assert "Removed" in (await fake.wait_for_response(it)).content
