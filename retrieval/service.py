@@ -188,7 +188,7 @@ class Citebot:
         if state.problem is None:
             return None
         if state.damaged:
-            log.warning("index damaged, rebuilding it from the seeds: %s", state.problem)
+            log.warning("rebuilding the index from the seeds, the one on disk is unusable: %s", state.problem)
         else:
             log.info("rebuilding the index: %s", state.problem)
         return self.reindex(progress=progress, reason=state.problem)

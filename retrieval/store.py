@@ -3,6 +3,7 @@
 Layout of the index folder::
 
     CURRENT                 name of the generation that serves (replaced atomically)
+    LOCK                    held (flock) by the one process that is building a generation
     gen-<time>-<rand>/      one complete index
         manifest.json       format, model, dimension, document hashes, file sizes and hashes
         sentences.faiss     one vector per sentence (row = sentences.id - 1)
@@ -11,17 +12,20 @@ Layout of the index folder::
         bm25/               the lexical index
     embeddings.sqlite       cache keyed by model and chunk text, shared by generations
 
-A generation is written completely in its own folder, checked, and only then named in
-``CURRENT`` (temp file + ``os.replace``). A crash at any point leaves the previous
-generation serving; stray folders are swept on the next successful build.
+A generation is written completely in its own folder, flushed to disk, checked, and only
+then named in ``CURRENT`` (temp file + ``os.replace``). A crash at any point leaves the
+previous generation serving; a failed build removes its own folder, and whatever a killed
+process left behind is swept on the next successful build.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -29,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import IO, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -41,7 +45,10 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+LOCK = "LOCK"
 DATA_FILES = ("sentences.faiss", "paragraphs.faiss", "chunks.sqlite")
+# What a generation folder may be called; anything else in CURRENT is garbage, not a path.
+_GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9_.-]+")
 
 _SCHEMA = """
 CREATE TABLE documents (id INTEGER PRIMARY KEY, doc TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
@@ -74,6 +81,55 @@ def atomic_write_text(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames and new entries in ``folder`` durable (best effort: not every OS can)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class IndexLock:
+    """One builder per index folder, across processes (the bot and ``citebot index``).
+
+    An ``flock`` on ``LOCK``: the kernel drops it when the holder dies, so a killed build
+    never leaves the index locked.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = Path(index_dir) / LOCK
+        self._fh: IO[bytes] | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; False when another process holds it."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock in ``Citebot`` still applies
+            return True
+        fh = open(self.path, "ab")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.close()
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return False
+            raise
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the descriptor releases the flock
+            self._fh = None
 
 
 def sentence_texts(documents: Sequence[Document]) -> list[str]:
@@ -108,9 +164,25 @@ class EmbeddingCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError as exc:
+            # It is only a cache: a damaged one costs a full re-embedding, not a failed build.
+            log.warning("embedding cache %s is unreadable (%s); starting a new one", path, exc)
+            path.unlink(missing_ok=True)
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            db.execute("SELECT count(*) FROM vectors").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     @staticmethod
     def key(model_id: str, text: str) -> str:
@@ -184,16 +256,68 @@ def write_generation(
     seeds: dict[str, str],
     index_kind: str | None = None,
 ) -> Manifest:
-    """Write one complete generation into ``folder`` (which must not exist yet)."""
+    """Write one complete generation into ``folder`` (which must not exist yet).
+
+    All or nothing: if anything fails (disk full, a library error), the folder is removed
+    before the error propagates, so a failed build leaves no half-written generation.
+    """
+    folder.mkdir(parents=True)
+    try:
+        return _write_generation(
+            folder, documents, skipped, sentence_vectors, paragraph_vectors, model_id, extras, bm25_writer, seeds, index_kind
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _write_generation(
+    folder: Path,
+    documents: Sequence[Document],
+    skipped: Sequence[SkippedFile],
+    sentence_vectors: np.ndarray,
+    paragraph_vectors: np.ndarray,
+    model_id: str,
+    extras: dict[str, object],
+    bm25_writer: Callable[[Path], None],
+    seeds: dict[str, str],
+    index_kind: str | None,
+) -> Manifest:
     from .index import build_index
 
-    folder.mkdir(parents=True)
     sentence_index = build_index(sentence_vectors, index_kind)
     sentence_index.save(folder / "sentences.faiss")
     build_index(paragraph_vectors, "flat").save(folder / "paragraphs.faiss")
     bm25_writer(folder / "bm25")
+    _write_chunks(folder / "chunks.sqlite", documents, skipped, extras)
 
-    db = sqlite3.connect(folder / "chunks.sqlite")
+    files = {name: _file_entry(folder / name) for name in generation_files(folder)}
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model_id=model_id,
+        dim=int(sentence_vectors.shape[1]),
+        index_kind=sentence_index.kind,
+        documents={d.doc: d.sha256 for d in documents},
+        skipped={s.name: s.reason for s in skipped},
+        seeds=dict(seeds),
+        files=files,
+        created=time.time(),
+        sentences=int(sentence_vectors.shape[0]),
+        paragraphs=int(paragraph_vectors.shape[0]),
+    )
+    # Data on disk before the manifest that vouches for it, so that after a power cut a
+    # manifest never describes files the kernel had not written yet.
+    for name in files:
+        _fsync_file(folder / name)
+    for sub in {folder, *((folder / n).parent for n in files)}:
+        fsync_dir(sub)
+    # The manifest goes last: a generation without one is never served.
+    atomic_write_text(folder / MANIFEST, manifest.to_json())
+    return manifest
+
+
+def _write_chunks(path: Path, documents: Sequence[Document], skipped: Sequence[SkippedFile], extras: dict[str, object]) -> None:
+    db = sqlite3.connect(path)
     try:
         with db:
             db.executescript(_SCHEMA)
@@ -218,26 +342,23 @@ def write_generation(
     finally:
         db.close()
 
-    files = {}
-    for name in DATA_FILES:
-        path = folder / name
-        files[name] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model_id=model_id,
-        dim=int(sentence_vectors.shape[1]),
-        index_kind=sentence_index.kind,
-        documents={d.doc: d.sha256 for d in documents},
-        skipped={s.name: s.reason for s in skipped},
-        seeds=dict(seeds),
-        files=files,
-        created=time.time(),
-        sentences=int(sentence_vectors.shape[0]),
-        paragraphs=int(paragraph_vectors.shape[0]),
+
+def generation_files(folder: Path) -> list[str]:
+    """Every data file of a generation (relative, "/"-separated), the manifest excepted."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and path.name != MANIFEST and not path.name.startswith(".")
     )
-    # The manifest goes last: a generation without one is never served.
-    atomic_write_text(folder / MANIFEST, manifest.to_json())
-    return manifest
+
+
+def _file_entry(path: Path) -> dict[str, object]:
+    return {"size": path.stat().st_size, "sha256": file_sha256(path)}
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 def new_generation_folder(index_dir: Path) -> Path:
@@ -245,55 +366,102 @@ def new_generation_folder(index_dir: Path) -> Path:
     return index_dir / f"gen-{stamp}-{secrets.token_hex(3)}"
 
 
-def current_generation(index_dir: Path) -> Path | None:
+def read_current(index_dir: Path) -> tuple[Path | None, str | None]:
+    """The generation ``CURRENT`` names, or ``(None, why not)``.
+
+    Only a plain ``gen-...`` name is accepted: a damaged or hand-edited ``CURRENT`` must
+    never send a reader to some other path.
+    """
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        return None
-    return index_dir / name
+        raw = (Path(index_dir) / CURRENT).read_bytes()
+    except FileNotFoundError:
+        return None, "no index yet"
+    except OSError as exc:
+        return None, f"index pointer {CURRENT} unreadable: {exc.strerror or exc}"
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None, f"index pointer {CURRENT} is damaged (not text)"
+    if not _GENERATION_NAME.fullmatch(name) or ".." in name:
+        return None, f"index pointer {CURRENT} is damaged ({name[:40]!r} is not a generation name)"
+    return Path(index_dir) / name, None
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    return read_current(index_dir)[0]
 
 
 def read_manifest(folder: Path, *, verify: bool = True) -> Manifest:
     """The manifest of a generation, checked against its files; raises ``IndexUnavailable``."""
+    if not folder.is_dir():
+        raise IndexUnavailable(f"index folder missing: {folder}")
     try:
         manifest = Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexUnavailable(f"no index at {folder}") from None
+        raise IndexUnavailable(f"partial index (no manifest) in {folder}") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexUnavailable(f"index manifest unreadable in {folder}: {exc}") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexUnavailable(f"index format {manifest.format_version} is not {FORMAT_VERSION}")
+    if not isinstance(manifest.files, dict) or not set(DATA_FILES) <= set(manifest.files):
+        raise IndexUnavailable(f"index manifest in {folder} does not list every data file")
     if verify:
-        for name, expected in manifest.files.items():
-            path = folder / name
-            try:
-                size = path.stat().st_size
-            except OSError:
-                raise IndexUnavailable(f"index file missing: {path}") from None
-            if size != expected.get("size") or file_sha256(path) != expected.get("sha256"):
-                raise IndexUnavailable(f"index file does not match its manifest: {path}")
+        verify_files(folder, manifest)
     return manifest
 
 
-def publish(index_dir: Path, folder: Path) -> None:
-    """Make ``folder`` the serving generation, then sweep generations nobody uses."""
-    atomic_write_text(index_dir / CURRENT, folder.name + "\n")
-    sweep(index_dir, keep=folder)
-
-
-def sweep(index_dir: Path, keep: Path, *, grace_seconds: float = 600.0) -> None:
-    """Delete old generations. Recent ones stay a while: a reader may still hold one open."""
-    now = time.time()
-    for entry in index_dir.glob("gen-*"):
-        if entry == keep or not entry.is_dir():
-            continue
+def verify_files(folder: Path, manifest: Manifest) -> None:
+    """Every file the manifest lists exists with the recorded size and sha256."""
+    for name, expected in manifest.files.items():
+        if not isinstance(expected, dict) or ".." in Path(name).parts or Path(name).is_absolute():
+            raise IndexUnavailable(f"index manifest in {folder} is damaged (entry {name!r})")
+        path = folder / name
         try:
-            if now - entry.stat().st_mtime > grace_seconds or not (entry / MANIFEST).exists():
-                shutil.rmtree(entry, ignore_errors=True)
+            size = path.stat().st_size
         except OSError:
-            pass
+            raise IndexUnavailable(f"index file missing: {path}") from None
+        if size != expected.get("size") or file_sha256(path) != expected.get("sha256"):
+            raise IndexUnavailable(f"index file does not match its manifest: {path}")
+
+
+def publish(index_dir: Path, folder: Path) -> None:
+    """Make ``folder`` the serving generation, then sweep generations nobody uses.
+
+    Call with the ``IndexLock`` held: the sweep assumes no other build is in progress.
+    """
+    previous = current_generation(index_dir)
+    atomic_write_text(index_dir / CURRENT, folder.name + "\n")
+    try:
+        sweep(index_dir, keep=(folder, previous))
+    except OSError as exc:  # the new generation is published; leftovers wait for the next build
+        log.warning("could not sweep old index generations: %s", exc)
+
+
+def sweep(index_dir: Path, keep: Iterable[Path | None]) -> list[str]:
+    """Delete generations other than ``keep`` and leftovers of killed writes; return their names.
+
+    The generation that served until now is kept: another process may have read
+    ``CURRENT`` a moment ago and be loading it. Older ones are named nowhere, and a
+    process still serving one loaded it long ago (its files stay readable while open).
+    Only call while holding the ``IndexLock``: an unfinished folder is then a dead one.
+    """
+    kept = {Path(k).name for k in keep if k is not None}
+    removed = []
+    for entry in Path(index_dir).iterdir():
+        try:
+            if entry.name.startswith("gen-") and entry.is_dir() and entry.name not in kept:
+                shutil.rmtree(entry)
+            elif entry.name.startswith(f".{CURRENT}.") and entry.name.endswith(".tmp"):
+                entry.unlink()  # a CURRENT replacement that a killed process never renamed
+            else:
+                continue
+        except OSError as exc:
+            log.warning("could not remove %s: %s", entry, exc)
+            continue
+        removed.append(entry.name)
+    if removed:
+        log.info("removed old or unfinished index generations: %s", ", ".join(sorted(removed)))
+    return removed
 
 
 def seed_fingerprint(paths: Iterable[Path]) -> dict[str, str]:
