@@ -1007,6 +1007,7 @@ class FakeDiscord:
         # Command names a server admin opened to everyone (Server Settings > Integrations):
         # Discord then ignores default_member_permissions, so only the bot's own check remains.
         self.permission_overrides: set[str] = set()
+        self.cdn_downloads: list[str] = []  # attachment URLs the bot fetched
         #: Seconds the interaction token stays valid for follow-ups/edits after the response (Discord: 15 min).
         self.token_lifetime = token_lifetime
         #: Privileged intents "enabled in the developer portal"; requesting others closes the gateway with 4014.
@@ -2242,7 +2243,9 @@ class FakeDiscord:
         att = self._attachments.get(int(request.match_info["attachment_id"]))
         if att is None:
             return web.Response(status=404, text="Not Found")
-        return web.Response(body=att.data, content_type=att.content_type)
+        self.cdn_downloads.append(att.url)
+        # Discord sends "text/plain; charset=utf-8"; aiohttp's content_type= refuses parameters.
+        return web.Response(body=att.data, headers={"Content-Type": att.content_type})
 
     # ------------------------------------------------------------------------------------------------ REST: misc
 

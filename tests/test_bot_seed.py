@@ -117,14 +117,12 @@ async def test_seed_group_is_synced_for_moderators_in_servers_only(world):
 
 async def test_seed_add_saves_reindexes_summarises_and_answers_from_it(world, downloads):
     fake, bot, seeds, audit_channel = world
-    # Discord sends "text/plain; charset=utf-8", but the fake's CDN cannot serve a charset
-    # parameter (aiohttp refuses it); test_attachment_checks covers that form.
-    url = fake.add_attachment("harbour.txt", HARBOUR, "text/plain")
+    url = fake.add_attachment("harbour.txt", HARBOUR, "text/plain; charset=utf-8")  # as Discord sends it
     first, reply = await seed(fake, "add", {"file": url})
     assert first.type == 5 and first.ephemeral  # deferred privately: the rebuild takes a while
     assert reply.ephemeral
     assert (seeds / "harbour.txt").read_bytes() == HARBOUR
-    assert downloads == ["harbour.txt"]
+    assert downloads == ["harbour.txt"] and fake.cdn_downloads == [url]
     text = unescape(reply.content)
     assert "Saved harbour.txt" in text and "Reindexed" in text and "added: harbour.txt" in text
 
