@@ -139,24 +139,40 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.console import answer_to_text
+    from bot.console import answer_to_text, person_to_text, quotes_to_text, sources_to_text
 
     citebot = _open(_settings(args))
-    out.write("Ask about the documents. An empty line or Ctrl-D ends the session.\n")
+    out.write(
+        "Ask about the documents. Also: /who NAME, /quote TOPIC, /sources. "
+        "An empty line or Ctrl-D ends the session.\n"
+    )
     while True:
         try:
-            question = input("? ")
+            line = input("? ")
         except (EOFError, KeyboardInterrupt):
             out.write("\n")
             return EXIT_OK
-        if not question.strip():
+        if not line.strip():
             return EXIT_OK
+        command, _, rest = line.strip().partition(" ")
         try:
-            answer = citebot.ask(question)
+            if command == "/who":
+                match = citebot.who(rest)
+                text = (
+                    person_to_text(match.person, sources=citebot.sources())
+                    if match.person
+                    else f"No one called {rest!r}. Closest: {', '.join(match.suggestions) or 'none'}."
+                )
+            elif command == "/quote":
+                result = citebot.quotes(rest.strip() or None)
+                text = quotes_to_text(result.quotes, topic=rest.strip() or None) + (f"\n{result.note}" if result.note else "")
+            elif command == "/sources":
+                text = sources_to_text(citebot.sources())
+            else:
+                text = answer_to_text(citebot.ask(line), sources=citebot.sources(), colour=out.isatty())
         except QuestionError as exc:
-            out.write(f"{exc}\n")
-            continue
-        out.write(answer_to_text(answer, sources=citebot.sources(), colour=out.isatty()) + "\n\n")
+            text = str(exc)
+        out.write(text + "\n\n")
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:

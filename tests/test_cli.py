@@ -134,3 +134,12 @@ def test_quote_by_topic_ranks_by_meaning_and_points_to_reported_speech(cli):
     assert first["paragraph"] in (3, 5)
     code, out = cli("quote", "tents")
     assert "not a quote" in out and "¶7" in out
+
+
+def test_chat_answers_questions_and_commands_until_an_empty_line(cli):
+    code, out = cli("chat", stdin="How many tents were sent?\n/who darwish\nbake sourdough bread?\n\nnever read\n")
+    assert code == 0
+    assert "10,000" in out and "¶7" in out
+    assert "Hassan Darwish" in out and "current head" in out
+    assert "I couldn't find that in the documents" in out
+    assert sys.stdin.read() == "never read\n"  # the empty line ended the session
