@@ -42,6 +42,8 @@ class Vocabulary:
     stems: set[str] = field(default_factory=set)  # tokenize() output over the corpus
     names: set[str] = field(default_factory=set)  # lower-case words seen capitalised mid-sentence
     acronyms: set[str] = field(default_factory=set)  # initials of capitalised runs: "PM", "JI"
+    # What each acronym stands for in the corpus: "pm" -> {"Prime Minister"} (runs only).
+    spelled: dict[str, set[str]] = field(default_factory=dict)
     # Real words (the embedding model's whole-word tokens): never "corrected" into corpus words,
     # so "sent" stays "sent" and only non-words like "anounce" are repaired.
     dictionary: frozenset[str] = frozenset()
@@ -73,7 +75,10 @@ class Vocabulary:
         # Every stretch of two to four capitalised words: "Pakistan's Prime Minister" gives "PM".
         for size in range(2, 5):
             for start in range(0, len(run) - size + 1):
-                self.acronyms.add("".join(w[0] for w in run[start : start + size]).lower())
+                words = run[start : start + size]
+                acronym = "".join(w[0] for w in words).lower()
+                self.acronyms.add(acronym)
+                self.spelled.setdefault(acronym, set()).add(" ".join(w.replace("’s", "").replace("'s", "") for w in words))
 
     def knows(self, word: str) -> bool:
         lower = word.lower().replace("’", "'")
@@ -107,6 +112,28 @@ class Vocabulary:
             return found if found else m.group(0)
 
         return _WORD.sub(fix, question)
+
+    def expansions(self, question: str) -> list[str]:
+        """Corpus words a question word stands for that BM25 can't match by itself: an
+        acronym the corpus only spells out ("PM" -> "Prime Minister") and a demonym of a
+        corpus name ("Gazans" -> "Gaza"). Added to the lexical query, never replacing it."""
+        out: list[str] = []
+        for m in _WORD.finditer(question):
+            word = m.group(0)
+            lower = word.lower()
+            if lower in FUNCTION_WORDS or lower in self.words:
+                continue
+            if word.isupper() and 2 <= len(word) <= 5:
+                runs = self.spelled.get(lower, set())
+                if 0 < len(runs) <= 3:
+                    out.extend(sorted(runs))
+                continue
+            # "Gazans" -> "Gaza", "Pakistanis" -> "Pakistan": a known name plus a short suffix.
+            base = [n for n in self.names if len(n) >= 4 and lower.startswith(n) and 0 < len(lower) - len(n) <= 4
+                    and re.fullmatch(r"(?:i|n|an|ian|is|ns|ans|ians|ese|i?s)", lower[len(n):])]
+            if base:
+                out.append(max(base, key=len))
+        return out
 
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised question words (names) that the corpus never mentions, e.g. "Qatar"."""

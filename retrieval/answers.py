@@ -38,7 +38,10 @@ def question_kind(question: str) -> str | None:
     when he met them?" asks where."""
     q = question.lower().strip()
     patterns = (
-        ("number", r"\bhow (many|much|old)\b|\bwhat is the (population|number|rate|price|cost|age|size|amount|total)\b"),
+        # "How many", and "what/which [is the] [death] toll/number/rate...": a quantity noun
+        # right after the question word, with at most one word before it.
+        ("number", r"\bhow (many|much|old)\b|\b(what|which)(?: is| was| are| were)?(?: the)?(?: [a-z]+)? "
+                   r"(population|number|rate|price|cost|age|size|amount|total|toll|percentage|count|figure)s?\b"),
         ("duration", r"\bhow long\b"),
         ("when", r"\b(when|what date|what day|which date|what year)\b"),
         ("where", r"\b(where|(which|what) (city|cities|country|countries|nations?|place|town|villages?))\b"),

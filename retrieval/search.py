@@ -220,7 +220,8 @@ class Searcher:
         lexical = np.zeros(0, dtype=np.float32)
         lex_max = 0.0
         if mode in ("hybrid", "lexical"):
-            lexical = self._lexical.scores(self.vocab.correct(question))
+            fixed = self.vocab.correct(question)
+            lexical = self._lexical.scores(" ".join([fixed, *self.vocab.expansions(fixed)]))
             lex_max = float(lexical.max()) if lexical.size else 0.0
             if lex_max > 0:
                 top = np.argpartition(-lexical, min(CANDIDATES, total - 1))[:CANDIDATES]
