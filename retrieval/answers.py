@@ -100,6 +100,19 @@ def _names(text: str, people: Sequence[dict[str, Any]] | None) -> list[tuple[int
     return spans
 
 
+_RELATIVE = re.compile(r"^(?:after|before|following|until|since)\b", re.IGNORECASE)
+
+
+def _when_spans(question: str, text: str) -> list[tuple[int, int, str]]:
+    """Time expressions in ``text`` that can answer ``question``: "after the ceasefire" dates
+    something by the ceasefire, so it can't say when the ceasefire itself was."""
+    q_terms = set(tokenize(question))
+    return [
+        s for s in _spans(_WEEKDAY_MONTH, text)
+        if not (_RELATIVE.match(s[2]) and set(tokenize(_RELATIVE.sub("", s[2]))) & q_terms)
+    ]
+
+
 def _closest(spans: list[tuple[int, int, str]], question: str, text: str) -> str | None:
     q_terms = set(tokenize(question))
     q_lower = question.lower()
@@ -138,7 +151,7 @@ def short_answer(
         spans = [s for s in _spans(_NUMBER, text) if re.search(r"(year|month|week|day|hour)s?$", s[2])]
         return _closest(spans + _spans(_WEEKDAY_MONTH, text), question, text)
     if kind == "when":
-        found = _closest(_spans(_WEEKDAY_MONTH, text), question, text)
+        found = _closest(_when_spans(question, text), question, text)
         if found:
             return found
         # The dateline paragraph is dated by the document itself: that date answers questions
@@ -174,7 +187,7 @@ def has_answer_type(kind: str, question: str, text: str, *, date: str | None = N
     if kind == "number":
         return fresh(_spans(_NUMBER, text))
     if kind in ("when", "duration"):
-        return bool(date and kind == "when") or fresh(_spans(_WEEKDAY_MONTH, text)) or (kind == "duration" and fresh(_spans(_NUMBER, text)))
+        return bool(date and kind == "when") or fresh(_when_spans(question, text)) or (kind == "duration" and fresh(_spans(_NUMBER, text)))
     if kind == "where":
         spans = [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(rf"\b(?:in|to|at|from)\s+({_NAME.pattern})", text)]
         return bool(place) or fresh(spans)
