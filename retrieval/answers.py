@@ -113,6 +113,21 @@ def _when_spans(question: str, text: str) -> list[tuple[int, int, str]]:
     ]
 
 
+def _before_person(span: tuple[int, int, str], people: Sequence[dict[str, Any]] | None) -> tuple[int, int, str]:
+    """An organisation's name run together with a title and a person ("Jamaat-e-Islami Emir
+    Hafiz Naeem ur Rehman"): cut before the person's title or name, from the people index."""
+    start, end, value = span
+    cut = len(value)
+    for person in people or []:
+        words = [person.get("name", ""), *person.get("aliases", [])]
+        words += [r.get("title", "") for r in person.get("roles_detail", [])]
+        for word in filter(None, words):
+            m = re.search(rf"\s{re.escape(word)}\b", value, re.IGNORECASE)
+            if m and m.start() < cut:
+                cut = m.start()
+    return (start, start + cut, value[:cut].strip()) if cut < len(value) else span
+
+
 def _closest(spans: list[tuple[int, int, str]], question: str, text: str) -> str | None:
     q_terms = set(tokenize(question))
     q_lower = question.lower()
@@ -139,6 +154,9 @@ def short_answer(
     people: Sequence[dict[str, Any]] | None = None,
 ) -> str | None:
     text = passage.text
+    role = role_answer(question, text, people)
+    if role is not None:
+        return role or None
     checked, holder = identity_answer(question, text)
     if checked:
         return holder
@@ -164,7 +182,8 @@ def short_answer(
             return place
         return found
     if kind == "org":
-        spans = [s for s in _names(text, None) if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])]
+        spans = [_before_person(s, people) for s in _names(text, None)]
+        spans = [s for s in spans if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])]
         return _closest(spans, question, text)
     names = _names(text, people)
     people_names = {p.get("name", "").lower() for p in people or []}
@@ -194,6 +213,43 @@ def has_answer_type(kind: str, question: str, text: str, *, date: str | None = N
     if kind == "org":
         return fresh([s for s in _names(text, None) if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])])
     return fresh(_names(text, None))
+
+
+_WHO_IS_PERSON = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+(?P<person>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+_PERSON_ROLE = re.compile(
+    r"^\s*what(?:'s|’s|\s+is|\s+was)\s+(?P<person>[^?]+?)(?:'s|’s)\s+(?:position|role|title|job|post|rank)"
+    r"(?:\s+(?:in|at|with|for)\s+(?:the\s+)?(?P<org>[^?]+?))?\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def role_answer(question: str, text: str, people: Sequence[dict[str, Any]] | None) -> str | None:
+    """"Who is <person>?" / "what is <person>'s position [in <org>]?": the person's role
+    from the people index, when ``text`` states it ("JI’s Director of Foreign Affairs");
+    ``""`` when the question is about a known person and ``text`` gives no role of theirs,
+    ``None`` when the question is not of this form."""
+    if not people:
+        return None
+    m = _WHO_IS_PERSON.match(question) or _PERSON_ROLE.match(question)
+    if not m:
+        return None
+    asked = m.group("person").strip().lower()
+    org = (m.groupdict().get("org") or "").strip().lower()
+    for person in people:
+        names = {n.lower() for n in [person.get("name", ""), *person.get("aliases", [])] if n}
+        if asked not in names:
+            continue
+        for role in person.get("roles_detail", []):
+            title, owner = role.get("title", ""), role.get("organisation", "")
+            if not title or (org and owner and org not in owner.lower() and owner.lower() not in org):
+                continue
+            # With its owner when the text says so: "JI’s Director...", "Hamas leader".
+            owned = rf"(?:\b{re.escape(owner)}(?:'s|’s)?\s+)?" if owner else ""
+            found = re.search(rf"{owned}\b{re.escape(title)}\b", text, re.IGNORECASE)
+            if found:
+                return found.group(0)
+        return ""  # a known person whose role this text doesn't give: no other name answers it
+    return None
 
 
 _IDENTITY = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+|a\s+)?(?P<role>[^?]+?)\s*\??\s*$", re.IGNORECASE)

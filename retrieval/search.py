@@ -21,7 +21,7 @@ from typing import Callable, Literal, Sequence
 import numpy as np
 
 from .abstain import Vocabulary
-from .answers import has_answer_type, identity_answer, question_kind, short_answer
+from .answers import has_answer_type, identity_answer, question_kind, role_answer, short_answer
 from .embedder import Embedder
 from .errors import QuestionError
 from .index import load_index
@@ -193,6 +193,8 @@ class Searcher:
             return False
         if kind == "where" and short is None and re.search(r"\b(countr(y|ies)|cit(y|ies)|nations?|town|villages?)\b", question.lower()):
             return False
+        if role_answer(question, best.text, self.extras.get("people")) is not None:
+            return True  # "who is <a person the documents name>?" ("who is khaled mashal")
         checked, _ = identity_answer(question, best.text)
         return not checked or _ is not None
 
