@@ -416,8 +416,9 @@ class Citebot:
 
     def sources(self) -> list[SourceInfo]:
         """Indexed documents, newest first; undated ones last."""
-        dated = sorted((s for s in self.searcher.sources() if s.date), key=lambda s: (s.date, s.doc), reverse=True)
-        return dated + [s for s in self.searcher.sources() if not s.date]
+        sources = self.searcher.sources()  # once: a reindex may swap the searcher in between
+        dated = sorted((s for s in sources if s.date), key=lambda s: (s.date, s.doc), reverse=True)
+        return dated + [s for s in sources if not s.date]
 
     def context(self, passage: Passage) -> list[Passage]:
         """The cited sentence with the sentences around it (for "Show context")."""
