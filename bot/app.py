@@ -106,7 +106,13 @@ class CitebotBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         # Load (or rebuild) the index before commands arrive, off the event loop.
-        await asyncio.to_thread(self.citebot.ensure_index)
+        try:
+            await asyncio.to_thread(self.citebot.ensure_index)
+        except CitebotError as exc:
+            if self.citebot.generation is None:
+                raise  # nothing to serve: run_bot turns this into one line
+            # A rebuild failed but the previous index loaded: answer from it, say why.
+            log.error("rebuilding the index failed; serving the previous one: %s", exc)
         for module in COG_MODULES:
             await self.load_extension(module)
         await self.sync_commands_if_changed()

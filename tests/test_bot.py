@@ -222,3 +222,24 @@ async def test_quote_shows_speakers_and_unattributed(world):
     reply = await fake.wait_for_followup(it)
     assert "not a quote" in reply.content
     assert nothing_allowed(reply.allowed_mentions)
+
+
+async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebot, embedder, monkeypatch):
+    from retrieval import service
+    from retrieval.service import Citebot
+
+    built = make_citebot({"bridge.txt": "date 2024-03-01\nOslo - The council approved a new bridge costing 40 million kroner."})
+    built.ensure_index()
+    (built.settings.seeds_dir / "bridge.txt").write_text("The bridge story changed while the bot was down.")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(service, "write_generation", disk_full)
+    restarted = Citebot(built.settings, embedder=embedder)  # a new process: nothing loaded yet
+    async with FakeDiscord() as fake:
+        bot = CitebotBot(restarted, dataclasses.replace(built.settings, cooldown_per_minute=0))
+        async with running_bot(bot, fake):
+            it = await fake.slash("ask", {"question": "How much does the bridge cost?"})
+            reply = await fake.wait_for_followup(it)
+    assert "40 million" in all_text(reply)
