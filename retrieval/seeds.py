@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, parse_document
 from .errors import CitebotError, SeedsFolderError
+from .store import fsync_dir
 
 __all__ = [
     "MAX_NAME_BYTES",
@@ -116,20 +117,6 @@ def _seeds_folder(seeds_dir: Path | str) -> Path:
     return folder
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform/filesystem can open a directory.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def add_document(
     seeds_dir: Path | str, name: str, data: bytes, *, replace: bool = False, max_bytes: int = 1 << 20
 ) -> Path:
@@ -163,7 +150,7 @@ def add_document(
         raise CitebotError(f"could not write {name}: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return target
 
 
@@ -222,8 +209,8 @@ def remove_document(seeds_dir: Path | str, name: str) -> Path:
             raise DocumentNotFound(f"there is no document named {name}") from None
         except OSError as exc:
             raise CitebotError(f"could not move {name} to {destination_folder}: {exc.strerror or exc}") from exc
-        _fsync_dir(folder)
-        _fsync_dir(destination_folder)
+        fsync_dir(folder)
+        fsync_dir(destination_folder)
     return destination
 
 

@@ -31,9 +31,10 @@ import shutil
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterable, Sequence
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -262,58 +263,47 @@ def write_generation(
     before the error propagates, so a failed build leaves no half-written generation.
     """
     folder.mkdir(parents=True)
-    try:
-        return _write_generation(
-            folder, documents, skipped, sentence_vectors, paragraph_vectors, model_id, extras, bm25_writer, seeds, index_kind
+    with _removed_on_failure(folder):
+        from .index import build_index
+
+        sentence_index = build_index(sentence_vectors, index_kind)
+        sentence_index.save(folder / "sentences.faiss")
+        build_index(paragraph_vectors, "flat").save(folder / "paragraphs.faiss")
+        bm25_writer(folder / "bm25")
+        _write_chunks(folder / "chunks.sqlite", documents, skipped, extras)
+
+        files = {name: _file_entry(folder / name) for name in generation_files(folder)}
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model_id=model_id,
+            dim=int(sentence_vectors.shape[1]),
+            index_kind=sentence_index.kind,
+            documents={d.doc: d.sha256 for d in documents},
+            skipped={s.name: s.reason for s in skipped},
+            seeds=dict(seeds),
+            files=files,
+            created=time.time(),
+            sentences=int(sentence_vectors.shape[0]),
+            paragraphs=int(paragraph_vectors.shape[0]),
         )
+        # Data on disk before the manifest that vouches for it, so that after a power cut a
+        # manifest never describes files the kernel had not written yet.
+        for name in files:
+            _fsync_file(folder / name)
+        for sub in {folder, *((folder / n).parent for n in files)}:
+            fsync_dir(sub)
+        # The manifest goes last: a generation without one is never served.
+        atomic_write_text(folder / MANIFEST, manifest.to_json())
+        return manifest
+
+
+@contextmanager
+def _removed_on_failure(folder: Path) -> Iterator[None]:
+    try:
+        yield
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def _write_generation(
-    folder: Path,
-    documents: Sequence[Document],
-    skipped: Sequence[SkippedFile],
-    sentence_vectors: np.ndarray,
-    paragraph_vectors: np.ndarray,
-    model_id: str,
-    extras: dict[str, object],
-    bm25_writer: Callable[[Path], None],
-    seeds: dict[str, str],
-    index_kind: str | None,
-) -> Manifest:
-    from .index import build_index
-
-    sentence_index = build_index(sentence_vectors, index_kind)
-    sentence_index.save(folder / "sentences.faiss")
-    build_index(paragraph_vectors, "flat").save(folder / "paragraphs.faiss")
-    bm25_writer(folder / "bm25")
-    _write_chunks(folder / "chunks.sqlite", documents, skipped, extras)
-
-    files = {name: _file_entry(folder / name) for name in generation_files(folder)}
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model_id=model_id,
-        dim=int(sentence_vectors.shape[1]),
-        index_kind=sentence_index.kind,
-        documents={d.doc: d.sha256 for d in documents},
-        skipped={s.name: s.reason for s in skipped},
-        seeds=dict(seeds),
-        files=files,
-        created=time.time(),
-        sentences=int(sentence_vectors.shape[0]),
-        paragraphs=int(paragraph_vectors.shape[0]),
-    )
-    # Data on disk before the manifest that vouches for it, so that after a power cut a
-    # manifest never describes files the kernel had not written yet.
-    for name in files:
-        _fsync_file(folder / name)
-    for sub in {folder, *((folder / n).parent for n in files)}:
-        fsync_dir(sub)
-    # The manifest goes last: a generation without one is never served.
-    atomic_write_text(folder / MANIFEST, manifest.to_json())
-    return manifest
 
 
 def _write_chunks(path: Path, documents: Sequence[Document], skipped: Sequence[SkippedFile], extras: dict[str, object]) -> None:
