@@ -49,16 +49,6 @@ MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
 
 
-@dataclass(frozen=True)
-class DocRow:
-    doc: str
-    title: str
-    date: str | None
-    place: str | None
-    paragraphs: int
-    sentences: int
-
-
 def check_question(question: str, max_chars: int = 1000) -> str:
     """Normalise a question or raise ``QuestionError`` with a message for the user."""
     if question is None:
@@ -107,8 +97,8 @@ class Searcher:
         self._lexical = LexicalIndex.load(folder / "bm25")
         self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
-        self.documents: list[DocRow] = [
-            DocRow(*row)
+        self.documents: list[SourceInfo] = [
+            SourceInfo(*row)
             for row in self._db.execute(
                 "SELECT doc, title, date, place, paragraphs, sentences FROM documents ORDER BY id"
             )
@@ -134,7 +124,7 @@ class Searcher:
     # ---- public API -------------------------------------------------------------------
 
     def sources(self) -> list[SourceInfo]:
-        return [SourceInfo(d.doc, d.title, d.date, d.place, d.paragraphs, d.sentences) for d in self.documents]
+        return list(self.documents)
 
     def ask(
         self,
