@@ -129,8 +129,8 @@ class Vocabulary:
                     out.extend(sorted(runs))
                 continue
             # "Gazans" -> "Gaza", "Pakistanis" -> "Pakistan": a known name plus a short suffix.
-            base = [n for n in self.names if len(n) >= 4 and lower.startswith(n) and 0 < len(lower) - len(n) <= 4
-                    and re.fullmatch(r"(?:i|n|an|ian|is|ns|ans|ians|ese|i?s)", lower[len(n):])]
+            base = [lower[:cut] for cut in range(max(4, len(lower) - 4), len(lower))
+                    if lower[:cut] in self.names and re.fullmatch(r"(?:i|n|an|ian|is|ns|ans|ians|ese|i?s)", lower[cut:])]
             if base:
                 out.append(max(base, key=len))
         return out
