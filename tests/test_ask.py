@@ -66,3 +66,18 @@ def test_odd_unicode_is_answered_not_crashed(seed_citebot):
 def test_date_filters_exclude_documents_outside_the_range(seed_citebot):
     assert seed_citebot.ask("How many tents were sent?", until="2024-12-31").results == ()
     assert seed_citebot.ask("How many tents were sent?", since="2025-01-01").results
+
+
+def test_role_question_gets_the_person_as_short_answer(seed_citebot):
+    assert seed_citebot.ask("Who is the current head of Hamas?").short_answer == "Hassan Darwish"
+
+
+def test_a_time_named_in_the_question_prefers_documents_from_then(make_citebot):
+    citebot = make_citebot({
+        "jan.txt": "date 2025-01-15\nThe city council approved the harbour budget of 12 million.",
+        "mar.txt": "date 2025-03-10\nThe city council approved the harbour budget of 15 million.",
+    })
+    # The texts say nothing of months: only the documents' dates can tell them apart.
+    assert citebot.ask("What harbour budget did the council approve in January 2025?").results[0].doc == "jan.txt"
+    assert citebot.ask("What harbour budget did the council approve in March 2025?").results[0].doc == "mar.txt"
+    assert [s.doc for s in citebot.sources()] == ["mar.txt", "jan.txt"]  # newest first

@@ -243,3 +243,19 @@ async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebo
             it = await fake.slash("ask", {"question": "How much does the bridge cost?"})
             reply = await fake.wait_for_followup(it)
     assert "40 million" in all_text(reply)
+
+
+async def test_guild_id_setting_syncs_commands_to_that_server_only(seed_citebot, tmp_path):
+    async with FakeDiscord() as fake:
+        settings = dataclasses.replace(seed_citebot.settings, guild_id=fake.guild_id, data_dir=tmp_path)
+        bot = CitebotBot(seed_citebot, settings)
+        async with running_bot(bot, fake):
+            assert {c["name"] for c in fake.guild_commands()} >= {"ask", "who", "reindex"}
+            assert fake.global_commands == []
+
+
+async def test_mention_shows_typing_while_answering(world):
+    fake, bot = world
+    message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+    await fake.wait_for_typing(fake.channel_id)
+    await fake.wait_for_reply(message)
