@@ -67,8 +67,13 @@ def seeds_dir(size: str) -> Path:
     if size == "seeds":
         return ROOT / "seeds"
     if size == "1m":
-        return CACHE / "corpus-1m-replicated"
+        source = json.loads(stats_path("1m").read_text())["source"] if stats_path("1m").exists() else replica_source()
+        return CACHE / f"corpus-1m-from-{source}"
     return corpus.build(corpus.parse_size(size))
+
+
+def replica_source() -> str:
+    return "100k" if stats_path("100k").exists() else "10k"
 
 
 def index_dir(size: str) -> Path:
@@ -168,8 +173,9 @@ def build_child(size: str) -> None:
     log(f"{size}: {json.dumps(stats)}")
 
 
-def build_replicated(target: Path, copies: int = 10) -> None:
-    """The 1M row: the 100k corpus x10 under new names, its real vectors copied and perturbed."""
+def build_replicated(target: Path) -> None:
+    """The 1M row: the 100k corpus x10 under new names, its real vectors copied and perturbed
+    (the 10k corpus x100 when the 100k build is not there yet; the table says which)."""
     import dataclasses
 
     import numpy as np
@@ -181,11 +187,13 @@ def build_replicated(target: Path, copies: int = 10) -> None:
     from retrieval.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
     import sqlite3
 
-    source_folder, source_index = seeds_dir("100k"), index_dir("100k")
+    source = replica_source()
+    source_folder, source_index = seeds_dir(source), index_dir(source)
     generation = current_generation(source_index)
     if generation is None:
-        raise SystemExit("build the 100k index first (--sizes 100k)")
+        raise SystemExit("build the 100k (or 10k) index first (--sizes 100k)")
     manifest = read_manifest(generation, verify=False)
+    copies = -(-1_000_000 // manifest.sentences)
     sent = load_index(generation / "sentences.faiss", manifest.index_kind)._index
     para = load_index(generation / "paragraphs.faiss", "flat")._index
     sent_vectors = sent.reconstruct_n(0, sent.ntotal)
@@ -196,7 +204,7 @@ def build_replicated(target: Path, copies: int = 10) -> None:
     del sent, para
     started = time.perf_counter()
     loaded = load_documents(source_folder)
-    folder = seeds_dir("1m")
+    folder = CACHE / f"corpus-1m-from-{source}"
     folder.mkdir(parents=True, exist_ok=True)
     documents, hashes = [], {}
     for copy in range(copies):
@@ -223,7 +231,7 @@ def build_replicated(target: Path, copies: int = 10) -> None:
     del sent_vectors, para_vectors
     gc.collect()
     log(f"1m: {len(sentences):,} sentence vectors, {len(paragraphs):,} paragraph vectors; BM25")
-    timers: dict[str, float] = {"load documents (100k, then renamed x10)": load_s}
+    timers: dict[str, float] = {f"load documents ({source}, then renamed x{copies})": load_s}
     t = time.perf_counter()
     lexical = LexicalIndex.build(lexical_texts(tuple(documents)))
     timers["BM25 build"] = time.perf_counter() - t
@@ -251,12 +259,13 @@ def build_replicated(target: Path, copies: int = 10) -> None:
     publish(target, out)
     stats = {
         "size": "1m",
+        "source": source,
         "measured": time.strftime("%Y-%m-%d %H:%M"),
         "documents": len(documents),
         "sentences": len(sentences),
         "paragraphs": len(paragraphs),
         "texts embedded": 0,
-        "replicated": f"100k real corpus x{copies}, vectors perturbed (sigma {PERTURB_SIGMA})",
+        "replicated": f"NOT embedded: the {source} real corpus x{copies}, its real vectors copied and perturbed (sigma {PERTURB_SIGMA})",
         "total s": sum(v for k, v in timers.items() if not k.startswith("of which")),
         "stages s": timers,
         "build peak RSS MB": peak_rss_mb(),

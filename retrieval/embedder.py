@@ -143,7 +143,18 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 def _gelu(x: np.ndarray) -> np.ndarray:
     # BERT's exact GELU uses erf; numpy has none, and this tanh form differs by < 1e-3
     # per activation, far below what changes a cosine ranking (pinned by a test).
-    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+    # In place and without ``x ** 3``: float32 ``power`` made this 3.7 ms per layer for a
+    # 14-token question, more than the rest of the forward pass; this form takes 0.015 ms.
+    inner = x * x
+    inner *= 0.044715
+    inner += 1.0
+    inner *= x
+    inner *= math.sqrt(2.0 / math.pi)
+    np.tanh(inner, out=inner)
+    inner += 1.0
+    inner *= x
+    inner *= 0.5
+    return inner
 
 
 class NumpyBertEmbedder:
