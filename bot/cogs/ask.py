@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("citebot.bot.ask")
 
 VIEW_TIMEOUT = 30 * 60
+PER_PAGE = 3
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 
@@ -60,7 +61,7 @@ class AnswerView(discord.ui.View):
         self._build()
 
     def _render(self) -> MessageParts:
-        return render_answer(self.answer, page=self.page, sources=self.bot.citebot.sources())
+        return render_answer(self.answer, page=self.page, per_page=PER_PAGE, sources=self.bot.citebot.sources())
 
     def _button(self, label: str, action: str, callback: Callable[[discord.Interaction], Awaitable[None]], *,
                 row: int, style: discord.ButtonStyle = discord.ButtonStyle.secondary, disabled: bool = False) -> None:
@@ -78,7 +79,7 @@ class AnswerView(discord.ui.View):
             self._button("🗑", "del", self._delete, row=0, style=discord.ButtonStyle.danger)
         if self.scope is None:
             return  # votes are per server
-        first = self.page * len(self.parts.passages) + 1 if self.parts.passages else 1
+        first = self.parts.page * PER_PAGE + 1  # the numbers the embed shows
         for i, passage in enumerate(self.parts.passages[:4]):
             for emoji, value in (("👍", 1), ("👎", -1)):
                 button = discord.ui.Button(
