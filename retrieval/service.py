@@ -136,6 +136,7 @@ class Citebot:
         self._reindex_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._feedback: FeedbackStore | None = None
+        self._people_cache: tuple[Searcher, list[Person]] | None = None
 
     # ---- index lifecycle ---------------------------------------------------------------
 
@@ -192,10 +193,6 @@ class Citebot:
         else:
             log.info("rebuilding the index: %s", state.problem)
         return self.reindex(progress=progress, reason=state.problem)
-
-    def _stale_reason(self) -> str | None:
-        """Why the persisted index must be rebuilt, or ``None`` when it can serve as it is."""
-        return self._inspect_index().problem
 
     def _inspect_index(self) -> IndexState:
         folder, why = read_current(self.index_dir)
@@ -425,24 +422,26 @@ class Citebot:
         return self.searcher.context(passage)
 
     def people(self) -> list[Person]:
-        return people_from_extras(self.searcher.extras)
+        return self._people_of(self.searcher)
+
+    def _people_of(self, searcher: Searcher) -> list[Person]:
+        # Parsed once per index generation: autocomplete asks on every keystroke.
+        cached = self._people_cache
+        if cached is None or cached[0] is not searcher:
+            cached = (searcher, people_from_extras(searcher.extras))
+            self._people_cache = cached
+        return cached[1]
 
     def who(self, name: str) -> PersonLookup:
-        from .people import find_person
-
-        match = find_person(self.people(), name)
-        return PersonLookup(match.person, list(match.suggestions))
+        return lookup_person(self.people(), name)
 
     def quotes(self, topic: str | None = None, speaker: str | None = None) -> QuoteResult:
         """Quotes ranked by meaning against ``topic`` (all when no topic), by ``speaker``."""
         # One searcher for the whole call: a reindex may swap in another mid-way.
         searcher = self.searcher
-        people = people_from_extras(searcher.extras)
         quotes = quotes_from_extras(searcher.extras)
         if speaker and speaker.strip():
-            from .people import find_person
-
-            match = find_person(people, speaker)
+            match = lookup_person(self._people_of(searcher), speaker)
             if match.person is None:
                 hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
                 return QuoteResult((), f"No one called {speaker!r} in the documents.{hint}")
@@ -501,6 +500,13 @@ class PersonLookup:
 class QuoteResult:
     quotes: tuple[Quote, ...]
     note: str | None = None  # e.g. no quote matched: the closest reported speech
+
+
+def lookup_person(people: list[Person], name: str) -> PersonLookup:
+    from .people import find_person
+
+    match = find_person(people, name)
+    return PersonLookup(match.person, list(match.suggestions))
 
 
 def people_from_extras(extras: dict[str, Any]) -> list[Person]:
