@@ -26,7 +26,7 @@ from .embedder import Embedder
 from .errors import QuestionError
 from .index import load_index
 from .lexical import LexicalIndex, tokenize
-from .models import Answer, Passage, SourceInfo
+from .models import Answer, Document, Passage, SourceInfo
 from .store import Manifest, human_date, read_manifest
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ LEXICAL_WEIGHT = 0.15
 TYPE_BOOST = 0.08
 # Weight of BM25 when choosing which sentence of a paragraph to show (see _rank).
 SENTENCE_LEXICAL_WEIGHT = 0.35
+# How many best-matching paragraphs contribute all their sentences as candidates.
+TOP_PARAGRAPHS = 8
 # A result scoring under this share of the best result's score is not shown.
 RELATIVE_FLOOR = 0.5
 CANDIDATES = 64
@@ -64,6 +66,11 @@ def check_question(question: str, max_chars: int = 1000) -> str:
     if not any(ch.isalnum() for ch in cleaned):
         raise QuestionError("the question has no words to search for")
     return cleaned
+
+
+def document_headers(documents: Sequence[SourceInfo | Document]) -> list[str]:
+    """Title and place of each document: words the vocabulary must know besides the text."""
+    return [" ".join(filter(None, (d.title, d.place))) for d in documents]
 
 
 def _dictionary(embedder: Embedder) -> frozenset[str]:
@@ -91,9 +98,7 @@ class Searcher:
         self.manifest: Manifest = read_manifest(folder, verify=verify)
         self.embedder = embedder
         self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
-        paragraphs = load_index(folder / "paragraphs.faiss", "flat")
-        # Paragraph vectors stay in memory: they are few, and every candidate needs one.
-        self._paragraph_vectors = paragraphs._index.reconstruct_n(0, len(paragraphs)) if len(paragraphs) else np.zeros((0, self.manifest.dim), np.float32)
+        self._paragraphs = load_index(folder / "paragraphs.faiss", "flat")
         self._lexical = LexicalIndex.load(folder / "bm25")
         self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
@@ -112,11 +117,16 @@ class Searcher:
         self.skipped = dict(self._db.execute("SELECT name, reason FROM skipped").fetchall())
         self.extras = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM extras")}
         self._doc_tokens: dict[int, set[str]] = {}
-        self._sentence_text = [r[0] for r in self._db.execute("SELECT text FROM sentences ORDER BY id")]
         self._para_number = np.fromiter((r[0] for r in self._db.execute("SELECT number FROM paragraphs ORDER BY id")), dtype=np.int32)
-        corpus = [r[0] for r in self._db.execute("SELECT text FROM paragraphs")]
-        corpus += [" ".join(filter(None, (d.title, d.place))) for d in self.documents]
-        self.vocab = Vocabulary.from_texts(corpus, _dictionary(embedder))
+        saved = self.extras.get("vocabulary")
+        if saved is not None:
+            self.vocab = Vocabulary.from_json(saved, _dictionary(embedder))
+        else:  # a generation written before the vocabulary was stored with it
+            self.vocab = Vocabulary.for_corpus(
+                (r[0] for r in self._db.execute("SELECT text FROM paragraphs")),
+                document_headers(self.documents),
+                _dictionary(embedder),
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -197,17 +207,17 @@ class Searcher:
         allowed = self._allowed_paragraphs(since, until)
         candidates: set[int] = set()
         dense_s: dict[int, float] = {}
-        para_scores = np.zeros(len(self._para_doc), dtype=np.float32)
         if mode in ("hybrid", "dense"):
             query = self.embedder.encode([question])[0]
             scores, ids = self._sentences.search(query[None, :], CANDIDATES)
             for score, sid in zip(scores[0], ids[0]):
                 if sid >= 0:
                     dense_s[int(sid)] = float(score)
-            para_scores = self._paragraph_vectors @ query
-            top_paras = np.argsort(-para_scores)[:8]
-            for p in top_paras:
-                candidates.update(range(int(self._para_first[p]), int(self._para_end[p])))
+            # The best paragraphs bring all their sentences: "He announced..." rides on ¶'s name.
+            _, top_paras = self._paragraphs.search(query[None, :], TOP_PARAGRAPHS)
+            for p in top_paras[0]:
+                if p >= 0:
+                    candidates.update(range(int(self._para_first[p]), int(self._para_end[p])))
             candidates.update(dense_s)
         lexical = np.zeros(0, dtype=np.float32)
         lex_max = 0.0
@@ -230,7 +240,9 @@ class Searcher:
                 for c, v in zip(missing, vectors @ query):
                     dense_s[int(c)] = float(v)
             s = np.array([dense_s[int(c)] for c in cand], dtype=np.float32)
-            p = para_scores[self._sent_para[cand]]
+            # Only the candidates' paragraphs are scored: a full scan costs ~30 ms at 1M sentences.
+            paras, where = np.unique(self._sent_para[cand], return_inverse=True)
+            p = (self._paragraphs._index.reconstruct_batch(paras.astype(np.int64)) @ query)[where].astype(np.float32)
             dense = SENTENCE_WEIGHT * s + (1 - SENTENCE_WEIGHT) * p
         else:
             s = p = dense = np.zeros(len(cand), dtype=np.float32)
@@ -239,7 +251,10 @@ class Searcher:
             combined = dense + LEXICAL_WEIGHT * lex
             kind = question_kind(question)
             if kind and TYPE_BOOST:
-                combined = combined + TYPE_BOOST * np.array([self._has_type(kind, question, int(c)) for c in cand], dtype=np.float32)
+                texts = self._sentence_texts(cand)
+                combined = combined + TYPE_BOOST * np.array(
+                    [self._has_type(kind, question, int(c), texts[int(c)]) for c in cand], dtype=np.float32
+                )
         elif mode == "dense":
             combined = dense
         else:
@@ -274,14 +289,23 @@ class Searcher:
         }
         return ranked, evidence
 
-    def _has_type(self, kind: str, question: str, sentence: int) -> bool:
+    def _sentence_texts(self, ids: np.ndarray) -> dict[int, str]:
+        """Texts of candidate sentences (not kept in memory: a million would cost ~150 MB)."""
+        wanted = [int(i) + 1 for i in ids]
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id, text FROM sentences WHERE id IN ({','.join('?' * len(wanted))})", wanted
+            ).fetchall()
+        return {row_id - 1: text for row_id, text in rows}
+
+    def _has_type(self, kind: str, question: str, sentence: int, text: str) -> bool:
         para = int(self._sent_para[sentence])
         doc = self.documents[self._para_doc[para]]
         dateline = self._para_number[para] == 1
         return has_answer_type(
             kind,
             question,
-            self._sentence_text[sentence],
+            text,
             date=doc.date if dateline else None,
             place=doc.place if dateline else None,
         )

@@ -22,7 +22,8 @@ from .errors import CitebotError, IndexUnavailable, NoDocumentsError, QuestionEr
 from .feedback import FeedbackStore
 from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
-from .search import Searcher
+from .abstain import Vocabulary
+from .search import Searcher, document_headers
 from .settings import Settings
 from .store import (
     EmbeddingCache,
@@ -219,7 +220,9 @@ class Citebot:
         current = self._searcher
         if current is not None and current.folder == folder:
             return
-        self._swap(Searcher(folder, self.embedder))
+        # _inspect_index has just checked every file against the manifest: hashing a
+        # million-sentence index twice would double the start-up time.
+        self._swap(Searcher(folder, self.embedder, verify=False))
 
     def reindex(self, progress: ProgressFactory | None = None, reason: str = "requested") -> ReindexReport:
         """Build a new generation from the seeds and swap it in; the old one serves until then.
@@ -287,6 +290,9 @@ class Citebot:
         vectors, embedded = self._embed(sentences + contexts, progress)
         lexical = LexicalIndex.build(lexical_texts(docs))
         extras = build_extras(docs)
+        extras["vocabulary"] = Vocabulary.for_corpus(
+            (p.text for d in docs for p in d.paragraphs), document_headers(docs)
+        ).to_json()
         folder = new_generation_folder(self.index_dir)
         try:
             write_generation(
