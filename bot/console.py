@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
 
-from .render import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet
+from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet
 
 __all__ = [
     "answer_to_text",

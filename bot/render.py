@@ -31,6 +31,9 @@ from discord import app_commands
 
 from retrieval.models import Answer, Passage, Person, Quote, SourceInfo
 
+# Re-exported: the text helpers are part of what renderers offer their callers.
+from .text import ELLIPSIS, NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, Snippet, _clean_end, _locate, _tail, snippet, truncate  # noqa: F401
+
 __all__ = [
     "AUTOCOMPLETE_CHOICES_LIMIT",
     "CHOICE_LIMIT",
@@ -87,9 +90,6 @@ AUTOCOMPLETE_CHOICES_LIMIT = 25
 CHOICE_LIMIT = 100  # both the name and the value of an autocomplete choice
 CUSTOM_ID_LIMIT = 100
 
-ELLIPSIS = "…"
-NOT_FOUND = "I couldn't find that in the documents."
-SPEAKER_NOT_NAMED = "speaker not named in the source"
 CUSTOM_ID_PREFIX = "citebot"
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -102,9 +102,6 @@ _BOLD_OPEN = "\ue000"
 _BOLD_CLOSE = "\ue001"
 _SENTINELS = str.maketrans("", "", _BOLD_OPEN + _BOLD_CLOSE)
 
-# The raw context shown around a best sentence in /ask: enough to read it in place, short
-# enough that three results stay skimmable.
-SNIPPET_CHARS = 700
 # More results than this per page would leave each too little room to be readable.
 MAX_PER_PAGE = 10
 # Lines of "what the documents cover" under the not-found message.
@@ -112,64 +109,6 @@ NOT_FOUND_SOURCES = 10
 
 
 # --------------------------------------------------------------------------- text helpers
-
-
-def truncate(text: str, limit: int, *, ellipsis: str = ELLIPSIS, markdown: bool = False) -> str:
-    """``text`` if it fits in ``limit`` characters, else cut on a word boundary plus ``ellipsis``.
-
-    The one truncation rule for every Discord limit. A hard cut is used only when the last
-    word boundary would throw away more than half of the room (one very long token).
-    With ``markdown`` the text is already rendered: a cut never leaves a lone escaping
-    backslash or an unclosed ``**``. Raw text is cut without that, and escaped afterwards.
-    """
-    if limit <= 0:
-        return ""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ellipsis):
-        return ellipsis[:limit]
-    room = limit - len(ellipsis)
-    cut = text[:room]
-    if not text[room].isspace():
-        boundary = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
-        if boundary >= room // 2:
-            cut = cut[:boundary]
-    cut = cut.rstrip()
-    if not markdown:
-        return cut + ellipsis
-    cut = _clean_end(cut)
-    # A cut inside the bold best sentence must not leave ``**`` open for the rest.
-    opens = [m.start() for m in re.finditer(r"(?<!\\)\*\*", cut)]
-    if len(opens) % 2:
-        last = opens[-1]
-        if len(cut) + 2 > room:
-            cut = _clean_end(cut[: room - 2])
-        # Close the bold if any of it is left, else drop the dangling marker.
-        cut = _clean_end(cut[:last]) if len(cut) <= last + 2 else cut + "**"
-    return cut + ellipsis
-
-
-def _clean_end(text: str) -> str:
-    """Strip trailing space, and a lone trailing backslash that would escape what follows."""
-    text = text.rstrip()
-    if (len(text) - len(text.rstrip("\\"))) % 2:
-        text = text[:-1].rstrip()
-    return text
-
-
-def _tail(text: str, limit: int) -> str:
-    """The end of ``text`` in at most ``limit`` characters, cut on a word boundary after "…"."""
-    if len(text) <= limit:
-        return text
-    if limit <= 0:
-        return ""
-    room = limit - len(ELLIPSIS)
-    cut = text[len(text) - room :] if room > 0 else ""
-    if cut and not text[len(text) - room - 1].isspace():
-        m = re.search(r"\s", cut)
-        if m and m.start() <= len(cut) // 2:
-            cut = cut[m.end() :]
-    return ELLIPSIS + cut.lstrip()
 
 
 def neutralise_mentions(text: str) -> str:
@@ -257,72 +196,6 @@ def _join_lines(lines: Sequence[str], limit: int, *, sep: str = "\n", noun: str 
 
 
 # ------------------------------------------------------------------------------- snippets
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """A paragraph split around its best sentence; ``before``/``after`` may carry "…"."""
-
-    before: str
-    sentence: str
-    after: str
-
-    @property
-    def text(self) -> str:
-        return self.before + self.sentence + self.after
-
-
-def _locate(passage: Passage) -> tuple[str, int, int]:
-    """The paragraph and the span of the best sentence in it, tolerating stale offsets."""
-    para = passage.paragraph_text or passage.text
-    target = passage.text.strip()
-    start, end = passage.sentence_start, passage.sentence_end
-    if not target:
-        return para, 0, 0
-    if not (0 <= start < end <= len(para)) or para[start:end].strip() != target:
-        found = para.find(target)
-        if found < 0:
-            # The paragraph does not contain the sentence: show the sentence alone rather
-            # than bold the wrong words.
-            return target, 0, len(target)
-        start, end = found, found + len(target)
-    # ``** text**`` does not render bold: keep whitespace outside the markers.
-    while start < end and para[start].isspace():
-        start += 1
-    while end > start and para[end - 1].isspace():
-        end -= 1
-    return para, start, end
-
-
-def snippet(passage: Passage, budget: int | None = None) -> Snippet:
-    """The paragraph around the best sentence in at most ``budget`` characters (None: all).
-
-    Context is shared evenly before and after the sentence, and unused room on one side
-    goes to the other. When even the sentence does not fit, the sentence itself is cut.
-    """
-    para, start, end = _locate(passage)
-    before, sentence, after = para[:start], para[start:end], para[end:]
-    if budget is None or len(para) <= budget:
-        return Snippet(before, sentence, after)
-    budget = max(budget, 0)
-    lead_need = len(ELLIPSIS) if before.strip() else 0
-    trail_need = len(ELLIPSIS) if after.strip() else 0
-    if len(sentence) + lead_need + trail_need > budget:
-        lead = ELLIPSIS if lead_need and budget > len(ELLIPSIS) else ""
-        # The cut sentence ends in its own "…", which also says the paragraph goes on.
-        return Snippet(lead, truncate(sentence, budget - len(lead)), "")
-    rest = budget - len(sentence)
-    if len(before) + len(after) <= rest:
-        return Snippet(before, sentence, after)
-    half = rest // 2
-    if len(before) <= half:
-        b_room = len(before)
-    elif len(after) <= rest - half:
-        b_room = rest - len(after)
-    else:
-        b_room = half
-    b_room = min(max(b_room, lead_need), rest - trail_need)
-    return Snippet(_tail(before, b_room), sentence, truncate(after, rest - b_room))
 
 
 def _markup(sn: Snippet) -> str:

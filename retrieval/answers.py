@@ -8,6 +8,7 @@ closest to where the question's own words appear in the sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Sequence
 
@@ -117,15 +118,26 @@ def _before_person(span: tuple[int, int, str], people: Sequence[dict[str, Any]] 
     """An organisation's name run together with a title and a person ("Jamaat-e-Islami Emir
     Hafiz Naeem ur Rehman"): cut before the person's title or name, from the people index."""
     start, end, value = span
-    cut = len(value)
-    for person in people or []:
-        words = [person.get("name", ""), *person.get("aliases", [])]
-        words += [r.get("title", "") for r in person.get("roles_detail", [])]
-        for word in filter(None, words):
-            m = re.search(rf"\s{re.escape(word)}\b", value, re.IGNORECASE)
-            if m and m.start() < cut:
-                cut = m.start()
-    return (start, start + cut, value[:cut].strip()) if cut < len(value) else span
+    pattern = _person_words_pattern(tuple(_person_words(people or [])))
+    m = pattern.search(value) if pattern is not None else None
+    return (start, start + m.start(), value[: m.start()].strip()) if m else span
+
+
+def _person_words(people: Sequence[dict[str, Any]]) -> list[str]:
+    words: set[str] = set()
+    for person in people:
+        words.update([person.get("name", ""), *person.get("aliases", [])])
+        words.update(r.get("title", "") for r in person.get("roles_detail", []))
+    return sorted(filter(None, words))
+
+
+@functools.lru_cache(maxsize=8)
+def _person_words_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    # One alternation for every name, alias and title: compiling one regex per word per
+    # span meant thousands of compiles a question on a corpus with a large cast.
+    if not words:
+        return None
+    return re.compile(r"\s(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
 def _closest(spans: list[tuple[int, int, str]], question: str, text: str) -> str | None:

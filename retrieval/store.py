@@ -203,7 +203,11 @@ class EmbeddingCache:
                     vector = np.frombuffer(blob, dtype=np.float32)
                     if vector.shape[0] == dim:
                         found[key] = vector
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
+        # Shortest first: the model pads each batch to its longest text, and a random order
+        # (sha1 keys) made it process 2.2x the real tokens (benchmarks/RESULTS_scale.md, P7).
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts) if k not in found}.items(), key=lambda kt: (len(kt[1]), kt[0])
+        )
         if missing:
             computed = encode([t for _, t in missing])
             with self._lock, self._db:
