@@ -87,6 +87,18 @@ def stats_path(size: str) -> Path:
     return index_dir(size) / "build-stats.json"
 
 
+def servable(size: str) -> bool:
+    """Can the current code read the cached generation of ``size`` as it is?"""
+    from retrieval.store import current_generation, read_manifest
+
+    generation = current_generation(index_dir(size))
+    try:
+        read_manifest(generation, verify=False)
+    except Exception:  # no generation, or the index format moved on since it was built
+        return False
+    return True
+
+
 def dir_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -399,17 +411,24 @@ def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
     embedder_module.QUERY_CACHE_SIZE = 0
     embedder = load_embedder()
     base_rss = peak_rss_mb()
-    try:
-        read_manifest(generation, verify=False)
-    except Exception as exc:  # e.g. the index format moved on since the cached build
-        raise SystemExit(f"the cached {size} build cannot be served ({exc}): run again with --rebuild")
+    if size == "1m" and not servable(size):
+        raise SystemExit("the cached 1m build cannot be served: run again with --rebuild")
     # Load as `citebot` does: staleness check (manifest + every file hashed, seeds hashed), then
     # the Searcher (which checks the manifest again). Timed as a whole, then in parts.
     started = time.perf_counter()
     citebot = Citebot(Settings(seeds_dir=folder, index_dir=target), embedder=embedder)
     rebuilt = citebot.ensure_index()
     out["load s"] = time.perf_counter() - started
-    assert rebuilt is None, f"the cached {size} index was stale and got rebuilt: {rebuilt}"
+    if rebuilt is not None:
+        # The code moved on since the cached build (e.g. a new index format): citebot rebuilt
+        # it, re-using the cached embeddings. Load the new generation again, timed.
+        log(f"{size}: the cached index was rebuilt first ({rebuilt.reason}, {rebuilt.seconds:.0f}s)")
+        out["rebuilt before serving"] = f"{rebuilt.reason} ({rebuilt.seconds:.0f} s, {rebuilt.embedded} texts embedded)"
+        generation = current_generation(target)
+        started = time.perf_counter()
+        citebot = Citebot(Settings(seeds_dir=folder, index_dir=target), embedder=embedder)
+        assert citebot.ensure_index() is None
+        out["load s"] = time.perf_counter() - started
     searcher = citebot.searcher
     parts = {}
     t = time.perf_counter(); read_manifest(generation, verify=True); parts["manifest check (sha256 of data files)"] = time.perf_counter() - t
@@ -602,6 +621,7 @@ def main() -> None:
     if not args.table_only:
         for size in sizes:
             stale_replica = size == "1m" and stats_path("1m").exists() and json.loads(stats_path("1m").read_text()).get("source") != replica_source()
+            stale_replica = stale_replica or (size == "1m" and stats_path("1m").exists() and not servable("1m"))
             if args.rebuild or stale_replica or not stats_path(size).exists():
                 if args.rebuild and index_dir(size).exists():
                     shutil.rmtree(index_dir(size))  # the embedding cache too: measure the model again
