@@ -332,7 +332,11 @@ class BruteForce:
 
         index = searcher._sentences._index
         self.sentences = index.reconstruct_n(0, index.ntotal)
-        self.paragraphs = searcher._paragraph_vectors
+        paragraphs = getattr(searcher, "_paragraph_vectors", None)
+        if paragraphs is None:  # paragraphs behind their own index (no in-memory matrix)
+            p_index = searcher._paragraphs._index
+            paragraphs = p_index.reconstruct_n(0, p_index.ntotal)
+        self.paragraphs = paragraphs
         self.sent_para = searcher._sent_para
         vocab: dict[str, int] = {}
         ids, lengths = [], []
