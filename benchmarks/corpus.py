@@ -70,7 +70,14 @@ def _package_files(package: str) -> Path:
     debs.mkdir(parents=True, exist_ok=True)
     found = sorted(debs.glob(f"{package}_*.deb"))
     if not found:
-        subprocess.run(["apt-get", "download", package], cwd=debs, check=True, capture_output=True)
+        try:
+            subprocess.run(["apt-get", "download", package], cwd=debs, check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", b"") or b""
+            raise SystemExit(
+                f"cannot fetch the Debian package {package} ({exc}; {detail.decode(errors='replace').strip()[:200]}); "
+                "the corpus needs apt-get and dpkg-deb (run 'apt-get update' once first)"
+            ) from exc
         found = sorted(debs.glob(f"{package}_*.deb"))
     if root.exists():
         shutil.rmtree(root)
