@@ -98,7 +98,7 @@ class Searcher:
         self.manifest: Manifest = read_manifest(folder, verify=verify)
         self.embedder = embedder
         self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
-        self._paragraphs = load_index(folder / "paragraphs.faiss", "flat")
+        self._paragraphs = load_index(folder / "paragraphs.faiss", self.manifest.paragraph_index_kind)
         self._lexical = LexicalIndex.load(folder / "bm25")
         self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()

@@ -85,3 +85,16 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
     after = citebot.ask("How much will the bridge cost?")
     assert after.to_json() == before.to_json()
     assert [s.doc for s in citebot.sources()] == ["bridge.txt"]
+
+
+def test_large_corpus_gets_approximate_indexes_for_sentences_and_paragraphs(make_citebot, embedder, monkeypatch):
+    import retrieval.index as index_module
+
+    monkeypatch.setattr(index_module, "HNSW_THRESHOLD", 3)
+    citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.md": "# Ferries\n\nFerries run hourly.\n\nTickets cost 5 kroner."})
+    citebot.ensure_index()
+    manifest = json.loads((current_generation(citebot.settings.index_dir) / "manifest.json").read_text())
+    assert manifest["index_kind"] == "hnsw" and manifest["paragraph_index_kind"] == "hnsw"
+    again = Citebot(citebot.settings, embedder=embedder)
+    assert again.ensure_index() is None  # reloads with the recorded kinds
+    assert again.ask("How much does a ferry ticket cost?").results[0].doc == "ferry.md"
