@@ -93,6 +93,7 @@ __all__ = [
     "TypingRecord",
     "UploadedFile",
     "running_bot",
+    "all_text",
 ]
 
 JSONDict = dict[str, Any]
@@ -2913,6 +2914,15 @@ async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
         return json.loads(raw), files
     except ValueError:
         return raw.decode("utf-8", "replace"), files
+
+
+def all_text(message: Any) -> str:
+    """Everything a person reads in a recorded message or response: content and embeds."""
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text", "")]
+        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
 
 
 @contextlib.asynccontextmanager

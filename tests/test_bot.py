@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import CitebotBot
-from fake_discord import CommandUnavailable, FakeDiscord, Perm, running_bot
+from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
 MANAGE_GUILD = 0x20
 
@@ -23,14 +23,6 @@ async def world(seed_citebot, tmp_path_factory):
         bot = CitebotBot(seed_citebot, settings)
         async with running_bot(bot, fake):
             yield fake, bot
-
-
-def all_text(message) -> str:
-    parts = [message.content or ""]
-    for embed in message.embeds:
-        parts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text", "")]
-        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
-    return "\n".join(parts)
 
 
 def nothing_allowed(allowed_mentions) -> bool:

@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from bot.app import CitebotBot
 from bot.cogs.seed import attachment_problem
-from fake_discord import CommandUnavailable, FakeDiscord, running_bot
+from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
 from retrieval.seeds import add_document
 from retrieval.service import Citebot, ReindexRunning
 from retrieval.settings import Settings
@@ -47,14 +47,6 @@ async def world(tmp_path_factory, embedder):
         bot = CitebotBot(citebot, settings)
         async with running_bot(bot, fake, timeout=REINDEX_TIMEOUT):
             yield fake, bot, seeds, audit_channel
-
-
-def all_text(message) -> str:
-    parts = [message.content or ""]
-    for embed in message.embeds:
-        parts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text", "")]
-        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
-    return "\n".join(parts)
 
 
 def unescape(text: str) -> str:
