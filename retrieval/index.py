@@ -13,7 +13,9 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-HNSW_THRESHOLD = 200_000
+# Measured on 100k real MiniLM vectors: exact search 6 ms a query, HNSW 0.54 ms at recall@10
+# 0.983 (benchmarks/RESULTS_scale.md); below ~50k the exact index is fast enough and exact.
+HNSW_THRESHOLD = 50_000
 
 
 class VectorIndex(Protocol):
