@@ -98,3 +98,14 @@ def test_large_corpus_gets_approximate_indexes_for_sentences_and_paragraphs(make
     again = Citebot(citebot.settings, embedder=embedder)
     assert again.ensure_index() is None  # reloads with the recorded kinds
     assert again.ask("How much does a ferry ticket cost?").results[0].doc == "ferry.md"
+
+
+def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    citebot.ensure_index()
+    sqlite_file = current_generation(citebot.settings.index_dir) / "chunks.sqlite"
+    data = bytearray(sqlite_file.read_bytes())
+    data[-100:] = b"\xff" * 100  # same size, different bytes: the quick check must not pass it
+    sqlite_file.write_bytes(bytes(data))
+    report = Citebot(citebot.settings, embedder=embedder).ensure_index()
+    assert report is not None and "manifest" in report.reason
