@@ -161,6 +161,21 @@ class Vocabulary:
                 out.append(max(base, key=len))
         return out
 
+    def spell_out(self, question: str) -> str:
+        """The question with each acronym the corpus only spells out followed by its spelling:
+        "contact the PM?" -> "contact the PM (Prime Minister)?". The embedding model reads
+        "PM" as little more than two letters, so the dense query needs the words too."""
+
+        def annotate(m: re.Match[str]) -> str:
+            word = m.group(0)
+            lower = word.lower()
+            if not (word.isupper() and 2 <= len(word) <= 5) or lower in self.words or lower in FUNCTION_WORDS:
+                return word
+            runs = self.spelled.get(lower, set())
+            return f"{word} ({' / '.join(sorted(runs))})" if 0 < len(runs) <= 3 else word
+
+        return _WORD.sub(annotate, question)
+
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised question words (names) that the corpus never mentions, e.g. "Qatar"."""
         out = []

@@ -208,7 +208,7 @@ class Searcher:
         candidates: set[int] = set()
         dense_s: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
-            query = self.embedder.encode([question])[0]
+            query = self.embedder.encode([self.vocab.spell_out(question)])[0]
             scores, ids = self._sentences.search(query[None, :], CANDIDATES)
             for score, sid in zip(scores[0], ids[0]):
                 if sid >= 0:

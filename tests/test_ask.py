@@ -27,6 +27,14 @@ def test_pronoun_sentence_found_through_its_paragraph(seed_citebot):
     assert "announced plans to form a delegation" in best.text
 
 
+def test_an_acronym_finds_the_words_the_article_spells_out(seed_citebot):
+    # The article never writes "PM", only "Pakistan's Prime Minister".
+    answer = seed_citebot.ask("Is the JI chief going to contact the PM?")
+    assert answer.answered
+    assert answer.results[0].paragraph == 6
+    assert "Prime Minister" in answer.results[0].text
+
+
 def test_dateline_paragraph_answers_where(seed_citebot):
     answer = seed_citebot.ask("Where did the meeting take place?")
     assert answer.results[0].paragraph == 1
