@@ -348,7 +348,9 @@ class Citebot:
             return np.concatenate(out) if out else np.zeros((0, self.embedder.dim), np.float32)
 
         try:
-            return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
+            found = cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
+            cache.prune()
+            return found
         finally:
             if bar is not None:
                 bar.close()

@@ -3,7 +3,7 @@
 import json
 
 from retrieval.service import Citebot
-from retrieval.store import current_generation
+from retrieval.store import EmbeddingCache, current_generation
 
 ARTICLE = "date 2024-03-01\nOslo - The council approved a new bridge. It will cost 40 million kroner.\n\nThe mayor, Kari Nordmann, said work starts in May."
 
@@ -109,3 +109,64 @@ def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):
     sqlite_file.write_bytes(bytes(data))
     report = Citebot(citebot.settings, embedder=embedder).ensure_index()
     assert report is not None and "manifest" in report.reason
+
+
+class _Calendar:
+    """``time`` for retrieval.store with a settable date: the cache's month passes in a test."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time
+        self.now = time.time()
+
+    def __getattr__(self, name):
+        return getattr(self._time, name)
+
+    def time(self) -> float:
+        return self.now
+
+
+OTHER = "Ferries run every hour from the old harbour. The last one leaves at midnight."
+
+
+def _cached(citebot) -> int:
+    cache = EmbeddingCache(citebot.settings.index_dir / "embeddings.sqlite")
+    try:
+        return len(cache)
+    finally:
+        cache.close()
+
+
+def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, monkeypatch):
+    calendar = _Calendar()
+    monkeypatch.setattr("retrieval.store.time", calendar)
+    citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
+    citebot.ensure_index()
+    seeds = citebot.settings.seeds_dir
+    (seeds / "ferry.txt").unlink()
+    calendar.now += 20 * 86400
+    assert citebot.reindex().removed == ("ferry.txt",)
+    (seeds / "ferry.txt").write_text(OTHER)
+    calendar.now += 5 * 86400
+    report = citebot.reindex()
+    assert report.added == ("ferry.txt",) and report.embedded == 0
+
+
+def test_vectors_no_build_used_for_a_month_leave_the_cache(make_citebot, monkeypatch):
+    calendar = _Calendar()
+    monkeypatch.setattr("retrieval.store.time", calendar)
+    citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
+    citebot.ensure_index()
+    full = _cached(citebot)
+    seeds = citebot.settings.seeds_dir
+    (seeds / "ferry.txt").unlink()
+    calendar.now += 20 * 86400
+    citebot.reindex()
+    assert _cached(citebot) == full  # still inside the month: kept in case it comes back
+    calendar.now += 20 * 86400
+    citebot.reindex()
+    assert _cached(citebot) < full  # the ferry sentences went; the bridge ones were used again
+    assert citebot.ask("How much will the bridge cost?").answered
+    (seeds / "ferry.txt").write_text(OTHER)
+    assert citebot.reindex().embedded > 0  # back after the month: embedded anew
