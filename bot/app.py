@@ -23,6 +23,7 @@ from retrieval.errors import CitebotError, QuestionError
 from retrieval.service import Citebot, ReindexRunning
 from retrieval.settings import Settings
 
+from .answer_store import AnswerStore
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
@@ -100,6 +101,7 @@ class CitebotBot(commands.Bot):
         self.settings = settings
         self.limiter = RateLimiter(settings.cooldown_per_minute)
         self.guild_settings = GuildSettingsStore(settings.state_dir / "guilds.sqlite")
+        self.answers = AnswerStore(settings.state_dir / "answers.sqlite")
         # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
         self.heavy = asyncio.Semaphore(2)
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
@@ -113,6 +115,7 @@ class CitebotBot(commands.Bot):
                 raise  # nothing to serve: run_bot turns this into one line
             # A rebuild failed but the previous index loaded: answer from it, say why.
             log.error("rebuilding the index failed; serving the previous one: %s", exc)
+        await asyncio.to_thread(self.answers.prune)
         for module in COG_MODULES:
             await self.load_extension(module)
         await self.sync_commands_if_changed()

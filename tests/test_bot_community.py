@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 
 import pytest
 import pytest_asyncio
 
+from bot.answer_store import KEEP_SECONDS, AnswerStore
 from bot.app import CitebotBot
-from fake_discord import FakeDiscord, running_bot
+from fake_discord import FakeDiscord, all_text, running_bot
 from retrieval.feedback import MAX_BOOST
 from retrieval.service import Citebot
 from retrieval.settings import Settings
@@ -122,6 +124,40 @@ async def test_settings_persist_across_a_restart_and_thread_mode_makes_a_thread(
             await fake.wait_for_thread(lambda t: t.message_id == anchor.id)
     finally:
         restarted.guild_settings.update(fake.guild_id, answer_mode="channel")
+
+
+async def test_answer_buttons_keep_working_after_the_bot_restarts(fake, community_citebot):
+    first = CitebotBot(community_citebot, community_citebot.settings)
+    async with running_bot(first, fake):
+        _, reply = await ask(fake, "What did the Hamas leaders and Rehman talk about?")
+    before = reply.embeds[0]["description"]
+
+    restarted = CitebotBot(community_citebot, community_citebot.settings)
+    async with running_bot(restarted, fake):
+        more = await fake.click(reply, buttons(reply)["More results"])
+        update = await fake.wait_for_response(more)
+        assert update.type == 7 and update.embeds[0]["description"] != before
+        assert "**4.**" in update.embeds[0]["description"]
+        # The page is remembered: the buttons now act on results 4 to 6.
+        now = buttons(fake.sent_message(reply.id))
+        assert "👍 4" in now and "👍 1" not in now
+        vote = await fake.click(reply, now["👍 4"], user=fake.voter)
+        assert "recorded" in (await fake.wait_for_response(vote)).content
+        fourth = community_citebot.ask("What did the Hamas leaders and Rehman talk about?", k=6).results[3]
+        up, _ = community_citebot.feedback.stats(fake.guild_id)
+        assert (fourth.paragraph, 1) in {(v.paragraph, v.up) for v in up}
+        shown = await fake.wait_for_response(await fake.click(reply, now["Show paragraph"]))
+        assert shown.ephemeral and f"¶{fourth.paragraph}" in all_text(shown)
+    community_citebot.feedback.reset(fake.guild_id)
+
+
+async def test_buttons_of_an_answer_older_than_a_month_ask_for_the_question_again(fake, bot, community_citebot):
+    _, reply = await ask(fake, "How many tents were sent?")
+    path = community_citebot.settings.state_dir / "answers.sqlite"
+    bot.answers = AnswerStore(path, clock=lambda: time.time() + KEEP_SECONDS + 60)
+    click = await fake.click(reply, buttons(reply)["Show paragraph"])
+    response = await fake.wait_for_response(click)
+    assert response.ephemeral and "ask the question again" in response.content
 
 
 async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from retrieval.dates import parse_day
-from retrieval.errors import QuestionError
+from retrieval.errors import CitebotError, QuestionError
 from retrieval.models import Answer
 
+from ..answer_store import AnswerState, new_key
 from ..render import (
     MessageParts,
     custom_id,
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("citebot.bot.ask")
 
-VIEW_TIMEOUT = 30 * 60
 PER_PAGE = 3
 _MENTION = re.compile(r"<@!?(\d+)>")
 
@@ -40,107 +41,129 @@ def can_moderate(user: discord.abc.User) -> bool:
     return bool(perms and (perms.manage_messages or perms.manage_guild))
 
 
-class AnswerView(discord.ui.View):
-    """The buttons under an answer. Rebuilt per page so votes point at the passages shown.
+async def _reply_privately(interaction: discord.Interaction, text: str) -> None:
+    parts = render_error(text)
+    if interaction.response.is_done():
+        await interaction.followup.send(**parts.send_kwargs(), ephemeral=True)
+    else:
+        await interaction.response.send_message(**parts.send_kwargs(), ephemeral=True)
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"citebot:(?P<action>more|para|ctx|del|vote):(?P<key>[0-9a-f]{16})(?::(?P<index>[0-3]):(?P<value>-1|1))?",
+):
+    """A button under an answer. Its custom id names the action and the stored answer, so it
+    works for as long as the answer is kept (``AnswerStore``), across restarts.
 
     "More results" pages through the ranked passages; "Show paragraph" and "Show context"
     answer only the person who clicks; 👍/👎 record a vote per shown passage; 🗑 deletes the
     answer, for the asker and moderators only.
     """
 
-    def __init__(self, bot: "CitebotBot", answer: Answer, *, asker_id: int, scope: int | None, deletable: bool) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.bot = bot
-        self.answer = answer
-        self.asker_id = asker_id
-        self.scope = scope
-        self.deletable = deletable
-        self.page = 0
-        self._key = f"{asker_id:x}{id(self):x}"
-        self.parts = self._render()
-        self._build()
+    def __init__(self, button: discord.ui.Button, *, row: int | None = None) -> None:
+        super().__init__(button, row=row)
+        match = self.template.fullmatch(self.custom_id)
+        assert match is not None  # DynamicItem checked it against the template
+        self.action = match["action"]
+        self.key = match["key"]
+        self.index = int(match["index"]) if match["index"] else 0
+        self.value = int(match["value"]) if match["value"] else 0
 
-    def _render(self) -> MessageParts:
-        return render_answer(self.answer, page=self.page, per_page=PER_PAGE, sources=self.bot.citebot.sources())
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> "AnswerButton":
+        return cls(item)
 
-    def _button(self, label: str, action: str, callback: Callable[[discord.Interaction], Awaitable[None]], *,
-                row: int, style: discord.ButtonStyle = discord.ButtonStyle.secondary, disabled: bool = False) -> None:
-        button = discord.ui.Button(label=label, style=style, custom_id=custom_id(action, self._key), row=row, disabled=disabled)
-        button.callback = callback  # type: ignore[method-assign]
-        self.add_item(button)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: "CitebotBot" = interaction.client  # type: ignore[assignment]
+        state = await asyncio.to_thread(bot.answers.get, self.key)
+        if state is None:
+            await _reply_privately(interaction, "This answer is too old for its buttons: ask the question again.")
+            return
+        try:
+            await getattr(self, f"_{self.action}")(bot, state, interaction)
+        except (QuestionError, CitebotError) as exc:
+            await _reply_privately(interaction, str(exc))
+        except Exception:
+            # Dynamic items bypass the tree's error handler: the clicker still gets an answer.
+            log.exception("button %s failed", self.custom_id)
+            await _reply_privately(interaction, "Something went wrong with that button. Try asking again.")
 
-    def _build(self) -> None:
-        self.clear_items()
-        self._button("More results" if self.parts.has_more else "No more results", "more", self._more, row=0,
-                     disabled=not self.parts.has_more)
-        self._button("Show paragraph", "para", self._paragraph, row=0, style=discord.ButtonStyle.primary)
-        self._button("Show context", "ctx", self._context, row=0)
-        if self.deletable:
-            self._button("🗑", "del", self._delete, row=0, style=discord.ButtonStyle.danger)
-        if self.scope is None:
-            return  # votes are per server
-        first = self.parts.page * PER_PAGE + 1  # the numbers the embed shows
-        for i, passage in enumerate(self.parts.passages[:4]):
-            for emoji, value in (("👍", 1), ("👎", -1)):
-                button = discord.ui.Button(
-                    label=f"{emoji} {first + i}", style=discord.ButtonStyle.secondary,
-                    custom_id=custom_id("vote", self._key, i, value), row=1 + i // 2,
-                )
-                button.callback = self._voter(i, value)  # type: ignore[method-assign]
-                self.add_item(button)
+    async def _more(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
+        state.page += 1
+        parts, view = answer_message(bot, state)
+        await asyncio.to_thread(bot.answers.set_page, state.key, state.page)
+        await interaction.response.edit_message(**parts.send_kwargs(), view=view)
 
-    async def _more(self, interaction: discord.Interaction) -> None:
-        self.page += 1
-        self.parts = self._render()
-        self._build()
-        await interaction.response.edit_message(**self.parts.send_kwargs(), view=self)
-
-    async def _paragraph(self, interaction: discord.Interaction) -> None:
-        parts = render_paragraph(self.parts.passages[0])
+    async def _para(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
+        parts = render_paragraph(_page(bot, state).passages[0])
         await interaction.response.send_message(**parts.send_kwargs(), ephemeral=True)
 
-    async def _context(self, interaction: discord.Interaction) -> None:
-        passage = self.parts.passages[0]
-        around = await self.bot.run_heavy(self.bot.citebot.context, passage)
+    async def _ctx(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
+        passage = _page(bot, state).passages[0]
+        around = await bot.run_heavy(bot.citebot.context, passage)
         await interaction.response.send_message(**render_context(passage, around).send_kwargs(), ephemeral=True)
 
-    async def _delete(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.asker_id and not can_moderate(interaction.user):
-            await interaction.response.send_message(
-                **render_error("Only the person who asked, or a moderator, can delete this answer.").send_kwargs(),
-                ephemeral=True,
-            )
+    async def _del(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
+        if interaction.user.id != state.asker_id and not can_moderate(interaction.user):
+            await _reply_privately(interaction, "Only the person who asked, or a moderator, can delete this answer.")
             return
         await interaction.response.defer()
         await interaction.delete_original_response()
-        self.stop()
 
-    def _voter(self, index: int, value: int) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def vote(interaction: discord.Interaction) -> None:
-            passage = self.parts.passages[index]
-            await self.bot.run_heavy(
-                self.bot.citebot.feedback.vote, self.scope, interaction.user.id, self.answer.question, passage, value
-            )
-            log.info("vote %+d by %s on %s ¶%s", value, interaction.user.id, passage.doc, passage.paragraph)
-            mark = "👍" if value > 0 else "👎"
-            await interaction.response.send_message(
-                **MessageParts(content=f"Thanks: your {mark} on ¶{passage.paragraph} is recorded "
-                               "(voting again replaces it).").send_kwargs(),
-                ephemeral=True,
-            )
+    async def _vote(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
+        shown = _page(bot, state).passages
+        if state.scope is None or self.index >= len(shown):
+            await _reply_privately(interaction, "That vote no longer matches this answer.")
+            return
+        passage = shown[self.index]
+        await bot.run_heavy(bot.citebot.feedback.vote, state.scope, interaction.user.id, state.answer.question, passage, self.value)
+        log.info("vote %+d by %s on %s ¶%s", self.value, interaction.user.id, passage.doc, passage.paragraph)
+        mark = "👍" if self.value > 0 else "👎"
+        await interaction.response.send_message(
+            **MessageParts(content=f"Thanks: your {mark} on ¶{passage.paragraph} is recorded "
+                           "(voting again replaces it).").send_kwargs(),
+            ephemeral=True,
+        )
 
-        return vote
+
+def _page(bot: "CitebotBot", state: AnswerState) -> MessageParts:
+    return render_answer(state.answer, page=state.page, per_page=PER_PAGE, sources=bot.citebot.sources())
+
+
+def answer_message(bot: "CitebotBot", state: AnswerState) -> tuple[MessageParts, discord.ui.View]:
+    """The page of ``state`` and its buttons; votes point at the passages that page shows."""
+    parts = _page(bot, state)
+    view = discord.ui.View(timeout=None)
+
+    def add(label: str, action: str, *, row: int, style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+            disabled: bool = False, extra: tuple[int, ...] = ()) -> None:
+        button = discord.ui.Button(label=label, style=style, custom_id=custom_id(action, state.key, *extra), disabled=disabled)
+        view.add_item(AnswerButton(button, row=row))
+
+    add("More results" if parts.has_more else "No more results", "more", row=0, disabled=not parts.has_more)
+    add("Show paragraph", "para", row=0, style=discord.ButtonStyle.primary)
+    add("Show context", "ctx", row=0)
+    if state.deletable:
+        add("🗑", "del", row=0, style=discord.ButtonStyle.danger)
+    if state.scope is not None:  # votes are per server
+        first = parts.page * PER_PAGE + 1  # the numbers the embed shows
+        for i in range(min(len(parts.passages), 4)):
+            for emoji, value in (("👍", 1), ("👎", -1)):
+                add(f"{emoji} {first + i}", "vote", row=1 + i // 2, extra=(i, value))
+    return parts, view
 
 
 class Ask(commands.Cog):
     def __init__(self, bot: "CitebotBot") -> None:
         self.bot = bot
 
-    def _view(self, answer: Answer, asker_id: int, scope: int | None, *, deletable: bool) -> tuple[MessageParts, AnswerView | None]:
+    async def _view(self, answer: Answer, asker_id: int, scope: int | None, *, deletable: bool) -> tuple[MessageParts, discord.ui.View | None]:
         if not answer.answered:
             return render_answer(answer, sources=self.bot.citebot.sources()), None
-        view = AnswerView(self.bot, answer, asker_id=asker_id, scope=scope, deletable=deletable)
-        return view.parts, view
+        state = AnswerState(new_key(), answer, asker_id, scope, deletable)
+        await asyncio.to_thread(self.bot.answers.save, state)
+        return answer_message(self.bot, state)
 
     @app_commands.command(name="ask", description="Ask a question about the documents; get the passage that answers it")
     @app_commands.describe(
@@ -166,7 +189,7 @@ class Ask(commands.Cog):
         answer = await self.bot.run_heavy(
             self.bot.citebot.ask, question, scope=interaction.guild_id, since=since, until=until
         )
-        parts, view = self._view(answer, interaction.user.id, interaction.guild_id, deletable=not ephemeral)
+        parts, view = await self._view(answer, interaction.user.id, interaction.guild_id, deletable=not ephemeral)
         kwargs = parts.send_kwargs() | ({"view": view} if view else {})
         channel = interaction.channel
         if guild_settings.answer_mode == "thread" and not ephemeral and isinstance(channel, discord.TextChannel):
@@ -208,7 +231,7 @@ class Ask(commands.Cog):
         except QuestionError as exc:
             await message.reply(**render_error(str(exc)).send_kwargs(), mention_author=False)
             return
-        parts, view = self._view(answer, message.author.id, scope, deletable=True)
+        parts, view = await self._view(answer, message.author.id, scope, deletable=True)
         kwargs = parts.send_kwargs() | ({"view": view} if view else {})
         if guild_settings.answer_mode == "thread" and isinstance(message.channel, discord.TextChannel):
             thread = await message.create_thread(name=truncate(question, 100) or "Answer")
@@ -218,4 +241,6 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: "CitebotBot") -> None:
+    # Registered up front: buttons on answers posted before a restart are clicked too.
+    bot.add_dynamic_items(AnswerButton)
     await bot.add_cog(Ask(bot))

@@ -1,0 +1,111 @@
+"""Answers the bot has posted, kept in SQLite so their buttons keep working.
+
+A button's custom id carries only an action and a key (Discord allows 100 characters); the
+rest — the question, every ranked passage, who asked, the page shown — lives here. In-memory
+views die with the process or their timeout, and Discord then shows "This interaction failed"
+under every earlier answer; with this store a click after a restart behaves as before it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from retrieval.models import Answer, Passage
+
+# Buttons older than this answer "ask again": their passages may be long reindexed away.
+KEEP_SECONDS = 30 * 24 * 3600
+
+
+@dataclass
+class AnswerState:
+    key: str
+    answer: Answer
+    asker_id: int
+    scope: int | None  # the server, for votes; None in DMs
+    deletable: bool
+    page: int = 0
+
+
+def new_key() -> str:
+    return secrets.token_hex(8)
+
+
+def _answer_to_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "short_answer": answer.short_answer,
+        # Every field, not Passage.to_json(): the offsets are needed to bold the sentence again.
+        "results": [dataclasses.asdict(p) for p in answer.results],
+        "more": [dataclasses.asdict(p) for p in answer.more],
+    }
+
+
+def _answer_from_json(data: dict[str, Any]) -> Answer:
+    return Answer(
+        data["question"],
+        bool(data["answered"]),
+        data["short_answer"],
+        tuple(Passage(**p) for p in data["results"]),
+        tuple(Passage(**p) for p in data["more"]),
+    )
+
+
+class AnswerStore:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        with self._db:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, created REAL NOT NULL, asker_id INTEGER NOT NULL,"
+                " scope INTEGER, deletable INTEGER NOT NULL, page INTEGER NOT NULL, answer TEXT NOT NULL)"
+            )
+            self._db.execute("CREATE INDEX IF NOT EXISTS answers_created ON answers (created)")
+
+    def save(self, state: AnswerState) -> None:
+        row = (
+            state.key,
+            self._clock(),
+            state.asker_id,
+            state.scope,
+            int(state.deletable),
+            state.page,
+            json.dumps(_answer_to_json(state.answer)),
+        )
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?,?)", row)
+
+    def get(self, key: str) -> AnswerState | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT asker_id, scope, deletable, page, answer FROM answers WHERE key = ? AND created >= ?",
+                (key, self._clock() - KEEP_SECONDS),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            answer = _answer_from_json(json.loads(row[4]))
+        except (ValueError, TypeError, KeyError):
+            return None  # written by an incompatible version: the button says "ask again"
+        return AnswerState(key, answer, int(row[0]), row[1], bool(row[2]), int(row[3]))
+
+    def set_page(self, key: str, page: int) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE answers SET page = ? WHERE key = ?", (page, key))
+
+    def prune(self) -> int:
+        with self._lock, self._db:
+            return self._db.execute("DELETE FROM answers WHERE created < ?", (self._clock() - KEEP_SECONDS,)).rowcount
+
+    def close(self) -> None:
+        self._db.close()
