@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from retrieval.models import Answer, Passage
+from retrieval.store import open_state_db
 
 # Buttons older than this answer "ask again": their passages may be long reindexed away.
 KEEP_SECONDS = 30 * 24 * 3600
@@ -61,16 +61,14 @@ def _answer_from_json(data: dict[str, Any]) -> Answer:
 
 class AnswerStore:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        with self._db:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, created REAL NOT NULL, asker_id INTEGER NOT NULL,"
-                " scope INTEGER, deletable INTEGER NOT NULL, page INTEGER NOT NULL, answer TEXT NOT NULL)"
-            )
-            self._db.execute("CREATE INDEX IF NOT EXISTS answers_created ON answers (created)")
+        self._db = open_state_db(
+            path,
+            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, created REAL NOT NULL, asker_id INTEGER NOT NULL,"
+            " scope INTEGER, deletable INTEGER NOT NULL, page INTEGER NOT NULL, answer TEXT NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS answers_created ON answers (created);",
+        )
 
     def save(self, state: AnswerState) -> None:
         row = (

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from retrieval.store import open_state_db
 
 ANSWER_MODES = ("channel", "thread")
 
@@ -23,13 +24,11 @@ class GuildSettings:
 
 class GuildSettingsStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.execute(
+        self._db = open_state_db(
+            path,
             "CREATE TABLE IF NOT EXISTS guild_settings (guild_id INTEGER PRIMARY KEY, answer_mode TEXT NOT NULL,"
-            " private INTEGER NOT NULL, channels TEXT NOT NULL)"
+            " private INTEGER NOT NULL, channels TEXT NOT NULL);",
         )
-        self._db.commit()
         self._lock = threading.Lock()
         self._cache: dict[int, GuildSettings] = {}
 

@@ -10,7 +10,6 @@ that matches more than ``2 * MAX_BOOST`` better: "clearly better" stays on top.
 from __future__ import annotations
 
 import math
-import sqlite3
 import threading
 import time
 import unicodedata
@@ -21,6 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .models import Passage
+from .store import open_state_db
 
 MAX_BOOST = 0.05
 SIMILAR = 0.6  # question cosine where a vote starts to count; full weight at 1.0
@@ -60,9 +60,7 @@ class PassageVotes:
 
 class FeedbackStore:
     def __init__(self, path: Path, encode: Callable[[list[str]], np.ndarray]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.executescript(_SCHEMA)
+        self._db = open_state_db(path, _SCHEMA)
         self._lock = threading.Lock()
         self._encode = encode
 

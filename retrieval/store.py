@@ -85,6 +85,36 @@ def atomic_write_text(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
+def open_state_db(path: Path, schema: str) -> sqlite3.Connection:
+    """Open one of the small SQLite files of state (votes, server settings, posted answers).
+
+    A damaged file must not stop the bot from answering: it is moved aside whole (the bytes
+    stay for whoever wants to recover them) and an empty one takes its place.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def connect() -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False)
+        try:
+            db.executescript(schema)
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    try:
+        return connect()
+    except sqlite3.DatabaseError as exc:
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(path, aside)
+        for suffix in ("-journal", "-wal", "-shm"):  # they belong to the damaged file
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        log.error("%s is damaged (%s): moved to %s, starting an empty one", path, exc, aside.name)
+        return connect()
+
+
 def fsync_dir(folder: Path) -> None:
     """Make renames and new entries in ``folder`` durable (best effort: not every OS can)."""
     try:

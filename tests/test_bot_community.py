@@ -160,6 +160,25 @@ async def test_buttons_of_an_answer_older_than_a_month_ask_for_the_question_agai
     assert response.ephemeral and "ask the question again" in response.content
 
 
+async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake, tmp_path, embedder):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    settings = Settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "data" / "index", cooldown_per_minute=0)
+    settings.state_dir.mkdir(parents=True)
+    garbage = b"not a database " * 50
+    names = ("guilds.sqlite", "answers.sqlite", "feedback.sqlite")  # server settings, posted answers, votes
+    for name in names:
+        (settings.state_dir / name).write_bytes(garbage)
+    bot = CitebotBot(Citebot(settings, embedder=embedder), settings)
+    async with running_bot(bot, fake):
+        _, reply = await ask(fake, "How many tents were sent?")
+        assert "10,000" in all_text(reply)
+        vote = await fake.click(reply, buttons(reply)["👍 1"], user=fake.voter)
+        assert "recorded" in (await fake.wait_for_response(vote)).content
+    for name in names:
+        kept = list(settings.state_dir.glob(f"{name}.corrupt-*"))
+        assert len(kept) == 1 and kept[0].read_bytes() == garbage  # nothing thrown away
+
+
 async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):
     it = await fake.slash("settings", {"allow_channel": fake.channel_id}, user=fake.moderator)
     await fake.wait_for_response(it)
