@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .documents import LoadResult, list_document_files, load_documents
 from .embedder import Embedder, load_embedder
@@ -37,6 +37,9 @@ from .store import (
     seed_fingerprint,
     write_generation,
 )
+
+if TYPE_CHECKING:
+    from .people import AnnotationCache
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +114,12 @@ QUOTE_MIN_SIMILARITY = 0.2
 ProgressFactory = Callable[[int, str], Any]  # (total, description) -> object with update(n) and close()
 
 
-def build_extras(documents: tuple[Document, ...]) -> dict[str, object]:
+def build_extras(documents: tuple[Document, ...], cache: AnnotationCache | None = None) -> dict[str, object]:
     """People, quotes and reported speech, found once at index time and stored with the index."""
     from .people import extract_people
     from .quotes import extract_quotes, reported_speech
 
-    people = extract_people(documents)
+    people = extract_people(documents, cache)
     quotes = extract_quotes(documents, people)
     return {
         "people": [
@@ -289,7 +292,7 @@ class Citebot:
         contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
         vectors, embedded = self._embed(sentences + contexts, progress)
         lexical = LexicalIndex.build(lexical_texts(docs))
-        extras = build_extras(docs)
+        extras = self._extras(docs)
         extras["vocabulary"] = Vocabulary.for_corpus(
             (p.text for d in docs for p in d.paragraphs), document_headers(docs)
         ).to_json()
@@ -330,6 +333,17 @@ class Citebot:
         )
         log.info("index rebuilt (%s): %s", reason, report.summary().replace("\n", "; "))
         return report
+
+    def _extras(self, docs: tuple[Document, ...]) -> dict[str, object]:
+        from .people import AnnotationCache
+
+        cache = AnnotationCache(self.index_dir / "annotations.sqlite")
+        try:
+            extras = build_extras(docs, cache)
+            cache.prune()
+            return extras
+        finally:
+            cache.close()
 
     def _embed(self, texts: list[str], progress: ProgressFactory | None) -> tuple[Any, int]:
         """Vectors for ``texts``, through the cache; returns them and how many were computed."""

@@ -38,6 +38,7 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .cache import BlobCache
 from .errors import IndexUnavailable
 from .models import Document, SkippedFile
 
@@ -190,45 +191,11 @@ def human_date(iso: str | None) -> str:
         return iso
 
 
-# Cached vectors no build has used for this long are dropped. Long enough that a document
-# taken out and put back (or a model tried and reverted) costs nothing; short enough that a
-# busy server's edits don't grow the cache without end.
-CACHE_KEEP_SECONDS = 30 * 24 * 3600
-STAMP_SECONDS = 24 * 3600
-
-
-class EmbeddingCache:
-    """Vectors keyed by (model, text): an unchanged sentence is never embedded twice.
-
-    Every build stamps the entries it uses; :meth:`prune` drops the ones no build has used
-    for ``CACHE_KEEP_SECONDS``, so the cache tracks the corpus instead of its whole history.
-    """
+class EmbeddingCache(BlobCache):
+    """Vectors keyed by (model, text): an unchanged sentence is never embedded twice."""
 
     def __init__(self, path: Path, *, clock: Callable[[], float] | None = None) -> None:
-        self.path = path
-        self._clock = clock or time.time
-        self._lock = threading.Lock()
-        try:
-            self._db = self._open(path)
-        except sqlite3.DatabaseError as exc:
-            # It is only a cache: a damaged one costs a full re-embedding, not a failed build.
-            log.warning("embedding cache %s is unreadable (%s); starting a new one", path, exc)
-            path.unlink(missing_ok=True)
-            self._db = self._open(path)
-
-    @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, check_same_thread=False)
-        try:
-            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, used REAL NOT NULL DEFAULT 0)")
-            columns = {row[1] for row in db.execute("PRAGMA table_info(vectors)")}
-            if "used" not in columns:  # a cache written before pruning: its entries count as old
-                db.execute("ALTER TABLE vectors ADD COLUMN used REAL NOT NULL DEFAULT 0")
-            db.execute("SELECT count(*) FROM vectors").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
+        super().__init__(path, table="vectors", column="vector", clock=clock)
 
     @staticmethod
     def key(model_id: str, text: str) -> str:
@@ -238,20 +205,10 @@ class EmbeddingCache:
         """Vectors for ``texts``; returns them and how many had to be computed."""
         keys = [self.key(model_id, t) for t in texts]
         found: dict[str, np.ndarray] = {}
-        now = self._clock()
-        with self._lock, self._db:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk).fetchall()
-                for key, blob in rows:
-                    vector = np.frombuffer(blob, dtype=np.float32)
-                    if vector.shape[0] == dim:
-                        found[key] = vector
-                # Stamped at most once a day: rewriting every row on every build cost 17 s at 1M.
-                self._db.execute(
-                    f"UPDATE vectors SET used = ? WHERE used < ? AND key IN ({marks})", [now, now - STAMP_SECONDS, *chunk]
-                )
+        for key, blob in self.lookup(keys).items():
+            vector = np.frombuffer(blob, dtype=np.float32)
+            if vector.shape[0] == dim:
+                found[key] = vector
         # Shortest first: the model pads each batch to its longest text, and a random order
         # (sha1 keys) made it process 2.2x the real tokens (benchmarks/RESULTS_scale.md, P7).
         missing = sorted(
@@ -259,37 +216,13 @@ class EmbeddingCache:
         )
         if missing:
             computed = encode([t for _, t in missing])
-            with self._lock, self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors (key, vector, used) VALUES (?, ?, ?)",
-                    [(k, v.astype(np.float32).tobytes(), now) for (k, _), v in zip(missing, computed)],
-                )
+            self.store((k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, computed))
             for (k, _), v in zip(missing, computed):
                 found[k] = v
         out = np.zeros((len(texts), dim), dtype=np.float32)
         for row, key in enumerate(keys):
             out[row] = found[key]
         return out, len(missing)
-
-    def prune(self, keep_seconds: float = CACHE_KEEP_SECONDS) -> int:
-        """Drop vectors no build has used for ``keep_seconds``; returns how many went."""
-        with self._lock:
-            with self._db:
-                removed = self._db.execute("DELETE FROM vectors WHERE used < ?", (self._clock() - keep_seconds,)).rowcount
-                left = self._db.execute("SELECT count(*) FROM vectors").fetchone()[0]
-            # Deleted rows only free pages inside the file; give the disk back when it is worth it.
-            if removed and removed >= left:
-                self._db.execute("VACUUM")
-        if removed:
-            log.info("embedding cache: dropped %d vectors unused for %.0f days", removed, keep_seconds / 86400)
-        return removed
-
-    def __len__(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
-
-    def close(self) -> None:
-        self._db.close()
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):
 
 
 class _Calendar:
-    """``time`` for retrieval.store with a settable date: the cache's month passes in a test."""
+    """``time`` for retrieval.cache with a settable date: the cache's month passes in a test."""
 
     def __init__(self) -> None:
         import time
@@ -140,7 +140,7 @@ def _cached(citebot) -> int:
 
 def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, monkeypatch):
     calendar = _Calendar()
-    monkeypatch.setattr("retrieval.store.time", calendar)
+    monkeypatch.setattr("retrieval.cache.time", calendar)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
     seeds = citebot.settings.seeds_dir
@@ -155,7 +155,7 @@ def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, 
 
 def test_vectors_no_build_used_for_a_month_leave_the_cache(make_citebot, monkeypatch):
     calendar = _Calendar()
-    monkeypatch.setattr("retrieval.store.time", calendar)
+    monkeypatch.setattr("retrieval.cache.time", calendar)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
     full = _cached(citebot)
@@ -170,3 +170,40 @@ def test_vectors_no_build_used_for_a_month_leave_the_cache(make_citebot, monkeyp
     assert citebot.ask("How much will the bridge cost?").answered
     (seeds / "ferry.txt").write_text(OTHER)
     assert citebot.reindex().embedded > 0  # back after the month: embedded anew
+
+
+HARBOUR = "date 2024-03-05\nBergen - Harbour master Ola Hansen said the ferries will run all night.\n\nHansen thanked the crews."
+
+
+def test_a_reindex_reads_only_new_paragraphs_with_spacy_and_finds_the_same_people(make_citebot, monkeypatch):
+    import retrieval.people as people
+    from retrieval.documents import load_documents
+
+    citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
+    citebot.ensure_index()
+    nlp = people.get_nlp()
+    assert nlp is not None, "spaCy's English model is a dependency"
+    read: list[str] = []
+
+    class Reading:
+        """spaCy's pipeline, noting every text it is given."""
+
+        def __getattr__(self, name):
+            return getattr(nlp, name)
+
+        def pipe(self, texts, **options):
+            texts = list(texts)
+            read.extend(texts)
+            return nlp.pipe(texts, **options)
+
+    monkeypatch.setattr(people, "get_nlp", lambda: Reading())
+    (citebot.settings.seeds_dir / "harbour.txt").write_text(HARBOUR)
+    citebot.reindex()
+    new = load_documents(citebot.settings.seeds_dir).documents
+    assert sorted(read) == sorted(p.text for d in new if d.doc == "harbour.txt" for p in d.paragraphs)
+
+    # Annotations from the cache give what a build from nothing gives.
+    monkeypatch.setattr(people, "get_nlp", lambda: nlp)
+    fresh = people.extract_people(new)
+    assert [(p.name, p.roles, p.mentions) for p in citebot.people()] == [(p.name, p.roles, p.mentions) for p in fresh]
+    assert "Ola Hansen" in {p.name for p in fresh}
