@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import SeedsFolderError
 from .models import Document, Paragraph, Sentence, SkippedFile
-from .sentences import split_sentences
+from .sentences import SplitCache, split_many, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -78,32 +78,48 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def load_documents(seeds_dir: Path) -> LoadResult:
-    documents: list[Document] = []
-    skipped: list[SkippedFile] = []
+def load_documents(seeds_dir: Path, splits: SplitCache | None = None) -> LoadResult:
+    """Every document of ``seeds_dir``; ``splits`` keeps the sentence splits of unchanged
+    paragraphs between builds (pysbd is most of the time spent here)."""
+    outcomes: list[tuple[str, str, _Layout | None]] = []  # (name, sha256 or reason, layout)
     hashes: dict[str, str] = {}
     for path in list_document_files(seeds_dir):
         hashes[path.name] = "unreadable"
         try:
             data = path.read_bytes()
             hashes[path.name] = hashlib.sha256(data).hexdigest()
-            document = parse_document(path.name, decode_text(data), hashes[path.name])
+            outcomes.append((path.name, hashes[path.name], _layout(decode_text(data))))
         except OSError as exc:
-            reason = f"cannot read: {exc.strerror or exc}"
+            outcomes.append((path.name, f"cannot read: {exc.strerror or exc}", None))
         except ValueError as exc:
-            reason = str(exc)
-        else:
+            outcomes.append((path.name, str(exc), None))
+    # All paragraphs in one call, so the cache is asked once, not once per paragraph.
+    spans = iter(split_many([b for _, _, layout in outcomes if layout for b in layout.blocks], splits))
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for name, detail, layout in outcomes:
+        if layout is not None:
+            document = _assemble(name, layout, [next(spans) for _ in layout.blocks], detail)
             if document.paragraphs:
                 documents.append(document)
                 continue
-            reason = "no text after the headers"
-        log.warning("skipping %s: %s", path.name, reason)
-        skipped.append(SkippedFile(path.name, reason))
+            detail = "no text after the headers"
+        log.warning("skipping %s: %s", name, detail)
+        skipped.append(SkippedFile(name, detail))
     return LoadResult(tuple(documents), tuple(skipped), hashes)
 
 
-def parse_document(doc: str, text: str, sha256: str = "") -> Document:
-    """Turn one document's text into paragraphs and sentences with metadata."""
+@dataclass(frozen=True)
+class _Layout:
+    """A document's text before sentence splitting."""
+
+    title: str | None
+    date: str | None
+    place: str | None
+    blocks: tuple[str, ...]  # the paragraphs' texts, whitespace folded
+
+
+def _layout(text: str) -> _Layout:
     text = text.strip()
     date = None
     title = None
@@ -121,24 +137,26 @@ def parse_document(doc: str, text: str, sha256: str = "") -> Document:
     if m := _DATELINE.match(text):
         place = m.group("place").rstrip(",")
 
-    blocks = [" ".join(b.split()) for b in _BLANK_LINES.split(text)]
-    paragraphs: list[Paragraph] = []
-    for block in blocks:
-        if not block:
-            continue
-        # Markdown headings inside the body are section titles, not prose to cite.
-        if _MD_HEADING.match(block):
-            continue
-        number = len(paragraphs) + 1
-        sentences = tuple(
-            Sentence(doc, number, i, block[a:b], a, b)
-            for i, (a, b) in enumerate(split_sentences(block), start=1)
-        )
-        paragraphs.append(Paragraph(doc, number, block, sentences))
+    blocks = (" ".join(b.split()) for b in _BLANK_LINES.split(text))
+    # Markdown headings inside the body are section titles, not prose to cite.
+    return _Layout(title, date, place, tuple(b for b in blocks if b and not _MD_HEADING.match(b)))
 
+
+def _assemble(doc: str, layout: _Layout, spans: list[list[tuple[int, int]]], sha256: str) -> Document:
+    paragraphs: list[Paragraph] = []
+    for number, (block, block_spans) in enumerate(zip(layout.blocks, spans), start=1):
+        sentences = tuple(Sentence(doc, number, i, block[a:b], a, b) for i, (a, b) in enumerate(block_spans, start=1))
+        paragraphs.append(Paragraph(doc, number, block, sentences))
+    title = layout.title
     if title is None:
-        title = _title_from_text(paragraphs, place) if paragraphs else Path(doc).stem
-    return Document(doc, title, date, place, tuple(paragraphs), sha256)
+        title = _title_from_text(paragraphs, layout.place) if paragraphs else Path(doc).stem
+    return Document(doc, title, layout.date, layout.place, tuple(paragraphs), sha256)
+
+
+def parse_document(doc: str, text: str, sha256: str = "") -> Document:
+    """Turn one document's text into paragraphs and sentences with metadata."""
+    layout = _layout(text)
+    return _assemble(doc, layout, [split_sentences(b) for b in layout.blocks], sha256)
 
 
 def _title_from_text(paragraphs: list[Paragraph], place: str | None) -> str:

@@ -24,6 +24,7 @@ from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
 from .abstain import Vocabulary
 from .search import Searcher, document_headers
+from .sentences import SplitCache
 from .settings import Settings
 from .store import (
     EmbeddingCache,
@@ -280,7 +281,7 @@ class Citebot:
 
     def _reindex(self, progress: ProgressFactory | None, reason: str) -> ReindexReport:
         started = time.perf_counter()
-        loaded: LoadResult = load_documents(self.settings.seeds_dir)
+        loaded = self._load_documents()
         if not loaded.documents:
             detail = "; ".join(f"{s.name}: {s.reason}" for s in loaded.skipped)
             raise NoDocumentsError(
@@ -333,6 +334,17 @@ class Citebot:
         )
         log.info("index rebuilt (%s): %s", reason, report.summary().replace("\n", "; "))
         return report
+
+    def _load_documents(self) -> LoadResult:
+        splits = SplitCache(self.index_dir / "splits.sqlite") if self.index_dir.is_dir() else None
+        try:
+            loaded = load_documents(self.settings.seeds_dir, splits)
+            if splits is not None:
+                splits.prune()
+            return loaded
+        finally:
+            if splits is not None:
+                splits.close()
 
     def _extras(self, docs: tuple[Document, ...]) -> dict[str, object]:
         from .people import AnnotationCache

@@ -175,8 +175,9 @@ def test_vectors_no_build_used_for_a_month_leave_the_cache(make_citebot, monkeyp
 HARBOUR = "date 2024-03-05\nBergen - Harbour master Ola Hansen said the ferries will run all night.\n\nHansen thanked the crews."
 
 
-def test_a_reindex_reads_only_new_paragraphs_with_spacy_and_finds_the_same_people(make_citebot, monkeypatch):
+def test_a_reindex_splits_and_tags_only_new_paragraphs_and_finds_the_same_people(make_citebot, monkeypatch):
     import retrieval.people as people
+    import retrieval.sentences as sentences
     from retrieval.documents import load_documents
 
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
@@ -196,11 +197,21 @@ def test_a_reindex_reads_only_new_paragraphs_with_spacy_and_finds_the_same_peopl
             read.extend(texts)
             return nlp.pipe(texts, **options)
 
+    split: list[str] = []
+    real_split = sentences.split_sentences
+
+    def splitting(text):
+        split.append(text)
+        return real_split(text)
+
     monkeypatch.setattr(people, "get_nlp", lambda: Reading())
+    monkeypatch.setattr(sentences, "split_sentences", splitting)
     (citebot.settings.seeds_dir / "harbour.txt").write_text(HARBOUR)
     citebot.reindex()
+    monkeypatch.setattr(sentences, "split_sentences", real_split)
     new = load_documents(citebot.settings.seeds_dir).documents
-    assert sorted(read) == sorted(p.text for d in new if d.doc == "harbour.txt" for p in d.paragraphs)
+    harbour = sorted(p.text for d in new if d.doc == "harbour.txt" for p in d.paragraphs)
+    assert sorted(read) == harbour and sorted(split) == harbour
 
     # Annotations from the cache give what a build from nothing gives.
     monkeypatch.setattr(people, "get_nlp", lambda: nlp)
