@@ -372,8 +372,9 @@ def test_start_rebuilds_a_missing_partial_or_corrupted_index(built, caplog, dama
     assert Citebot(built.settings, embedder=built.embedder).ensure_index() is None
 
 
-def test_damaged_embedding_cache_is_replaced_not_fatal(built):
-    (built.index_dir / "embeddings.sqlite").write_bytes(b"this is not a database" * 100)
+def test_damaged_caches_are_replaced_not_fatal(built):
+    for cache in ("embeddings.sqlite", "splits.sqlite", "annotations.sqlite"):
+        (built.index_dir / cache).write_bytes(b"this is not a database" * 100)
     (built.settings.seeds_dir / "lighthouse.md").write_text(LIGHTHOUSE)
     report = built.reindex()
     # The new document is one text; the unchanged one had to be embedded again as well.
