@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from .errors import SeedsFolderError
 from .models import Document, Paragraph, Sentence, SkippedFile
@@ -78,7 +79,7 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def load_documents(seeds_dir: Path, splits: SplitCache | None = None) -> LoadResult:
+def load_documents(seeds_dir: Path, splits: SplitCache | None = None, progress: Callable[[int, str], Any] | None = None) -> LoadResult:
     """Every document of ``seeds_dir``; ``splits`` keeps the sentence splits of unchanged
     paragraphs between builds (pysbd is most of the time spent here)."""
     outcomes: list[tuple[str, str, _Layout | None]] = []  # (name, sha256 or reason, layout)
@@ -94,7 +95,7 @@ def load_documents(seeds_dir: Path, splits: SplitCache | None = None) -> LoadRes
         except ValueError as exc:
             outcomes.append((path.name, str(exc), None))
     # All paragraphs in one call, so the cache is asked once, not once per paragraph.
-    spans = iter(split_many([b for _, _, layout in outcomes if layout for b in layout.blocks], splits))
+    spans = iter(split_many([b for _, _, layout in outcomes if layout for b in layout.blocks], splits, progress))
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for name, detail, layout in outcomes:

@@ -800,6 +800,7 @@ def _abbreviations(documents: Sequence[Document]) -> dict[str, dict[str, str]]:
 
 # What spaCy says of a paragraph: part of speech by character offset, entity label by span.
 Annotation = tuple[dict[int, str], dict[tuple[int, int], str]]
+Progress = Callable[[int, str], Any]  # (total, description) -> a bar with update(n) and close()
 
 
 class AnnotationCache(BlobCache):
@@ -827,19 +828,24 @@ def _annotate(sdoc: Any) -> Annotation:
     return pos, ents
 
 
-def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None) -> list[Annotation]:
-    if cache is None:
-        return [_annotate(d) for d in nlp.pipe(texts, batch_size=64)]
-    pipeline = _pipeline_id(nlp)
-    keys = [hashlib.sha1(f"{pipeline}\0{t}".encode()).hexdigest() for t in texts]
+def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, progress: Progress | None) -> list[Annotation]:
+    keys = [hashlib.sha1(f"{_pipeline_id(nlp)}\0{t}".encode()).hexdigest() for t in texts]
     found: dict[str, Annotation] = {}
-    for key, blob in cache.lookup(keys).items():
+    for key, blob in (cache.lookup(keys) if cache is not None else {}).items():
         data = json.loads(blob)
         found[key] = ({int(i): tag for i, tag in data["pos"]}, {(int(a), int(b)): label for a, b, label in data["ents"]})
     missing = {k: t for k, t in zip(keys, texts) if k not in found}
     if missing:
-        computed = [_annotate(d) for d in nlp.pipe(missing.values(), batch_size=64)]
+        bar = progress(len(missing), "finding people") if progress else None
+        computed = []
+        for sdoc in nlp.pipe(missing.values(), batch_size=64):
+            computed.append(_annotate(sdoc))
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         found.update(zip(missing, computed))
+    if missing and cache is not None:
         cache.store(
             (k, json.dumps({"pos": list(pos.items()), "ents": [[a, b, label] for (a, b), label in ents.items()]}).encode())
             for k, (pos, ents) in zip(missing, computed)
@@ -848,12 +854,14 @@ def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None) -> l
     return [found[k] for k in keys]
 
 
-def _contexts(documents: Sequence[Document], cache: AnnotationCache | None = None) -> list[_ParagraphContext]:
+def _contexts(
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: Progress | None = None
+) -> list[_ParagraphContext]:
     paragraphs = [(di, doc, para) for di, doc in enumerate(documents) for para in doc.paragraphs]
     nlp = get_nlp()
     annotations: list[Annotation] = [({}, {})] * len(paragraphs)
     if nlp is not None and paragraphs:
-        annotations = _annotations(nlp, [p.text for _, _, p in paragraphs], cache)
+        annotations = _annotations(nlp, [p.text for _, _, p in paragraphs], cache, progress)
     out = []
     for (di, doc, para), (pos, ents) in zip(paragraphs, annotations):
         starts = {s.start for s in para.sentences}
@@ -1000,10 +1008,13 @@ def _finish_role(raw: _RawRole, evidence: _Evidence, abbreviations: dict[str, st
     return Role(title, _resolve_org(org, abbreviations))
 
 
-def extract_people(documents: Sequence[Document], cache: AnnotationCache | None = None) -> list[Person]:
+def extract_people(
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: Progress | None = None
+) -> list[Person]:
     """Everyone the documents name, in order of first mention, with their quotes attached.
-    ``cache`` keeps spaCy's annotations of unchanged paragraphs between builds."""
-    people = _extract_people(documents, cache)
+    ``cache`` keeps spaCy's annotations of unchanged paragraphs between builds; ``progress``
+    makes a bar for the paragraphs spaCy reads."""
+    people = _extract_people(documents, cache, progress)
     if not people:
         return people
     from .quotes import attach_quotes, extract_quotes  # quotes need the people first
@@ -1011,11 +1022,13 @@ def extract_people(documents: Sequence[Document], cache: AnnotationCache | None 
     return attach_quotes(people, extract_quotes(documents, people))
 
 
-def _extract_people(documents: Sequence[Document], cache: AnnotationCache | None = None) -> list[Person]:
+def _extract_people(
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: Progress | None = None
+) -> list[Person]:
     documents = list(documents)
     evidence = _Evidence()
     occurrences: list[_Occ] = []
-    for ctx in _contexts(documents, cache):
+    for ctx in _contexts(documents, cache, progress):
         occurrences.extend(_collect(ctx, evidence))
     abbreviations = _abbreviations(documents)
 

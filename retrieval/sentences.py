@@ -14,7 +14,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .cache import BlobCache
 
@@ -75,15 +75,25 @@ def _splitter_id() -> str:
     return f"pysbd-{version('pysbd')}/masked-quotes-1"
 
 
-def split_many(texts: Sequence[str], cache: SplitCache | None = None) -> list[list[tuple[int, int]]]:
-    """``split_sentences`` of each text, through ``cache`` when given."""
-    if cache is None:
-        return [split_sentences(t) for t in texts]
-    splitter = _splitter_id()
-    keys = [hashlib.sha1(f"{splitter}\0{t}".encode()).hexdigest() for t in texts]
-    found = {k: [(int(a), int(b)) for a, b in json.loads(v)] for k, v in cache.lookup(keys).items()}
+def split_many(
+    texts: Sequence[str], cache: SplitCache | None = None, progress: Callable[[int, str], Any] | None = None
+) -> list[list[tuple[int, int]]]:
+    """``split_sentences`` of each text, through ``cache`` when given. ``progress(total,
+    description)`` makes a bar (``update(n)``, ``close()``) for the texts actually split."""
+    keys = [hashlib.sha1(f"{_splitter_id()}\0{t}".encode()).hexdigest() for t in texts]
+    found: dict[str, list[tuple[int, int]]] = {}
+    if cache is not None:
+        found = {k: [(int(a), int(b)) for a, b in json.loads(v)] for k, v in cache.lookup(keys).items()}
     missing = {k: t for k, t in zip(keys, texts) if k not in found}
-    computed = {k: split_sentences(t) for k, t in missing.items()}
-    cache.store((k, json.dumps(v).encode()) for k, v in computed.items())
+    bar = progress(len(missing), "splitting") if progress and missing else None
+    computed: dict[str, list[tuple[int, int]]] = {}
+    for k, t in missing.items():
+        computed[k] = split_sentences(t)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    if cache is not None:
+        cache.store((k, json.dumps(v).encode()) for k, v in computed.items())
     found.update(computed)
     return [found[k] for k in keys]

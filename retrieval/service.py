@@ -115,12 +115,14 @@ QUOTE_MIN_SIMILARITY = 0.2
 ProgressFactory = Callable[[int, str], Any]  # (total, description) -> object with update(n) and close()
 
 
-def build_extras(documents: tuple[Document, ...], cache: AnnotationCache | None = None) -> dict[str, object]:
+def build_extras(
+    documents: tuple[Document, ...], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+) -> dict[str, object]:
     """People, quotes and reported speech, found once at index time and stored with the index."""
     from .people import extract_people
     from .quotes import extract_quotes, reported_speech
 
-    people = extract_people(documents, cache)
+    people = extract_people(documents, cache, progress)
     quotes = extract_quotes(documents, people)
     return {
         "people": [
@@ -281,7 +283,7 @@ class Citebot:
 
     def _reindex(self, progress: ProgressFactory | None, reason: str) -> ReindexReport:
         started = time.perf_counter()
-        loaded = self._load_documents()
+        loaded = self._load_documents(progress)
         if not loaded.documents:
             detail = "; ".join(f"{s.name}: {s.reason}" for s in loaded.skipped)
             raise NoDocumentsError(
@@ -293,7 +295,7 @@ class Citebot:
         contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
         vectors, embedded = self._embed(sentences + contexts, progress)
         lexical = LexicalIndex.build(lexical_texts(docs))
-        extras = self._extras(docs)
+        extras = self._extras(docs, progress)
         extras["vocabulary"] = Vocabulary.for_corpus(
             (p.text for d in docs for p in d.paragraphs), document_headers(docs)
         ).to_json()
@@ -335,10 +337,10 @@ class Citebot:
         log.info("index rebuilt (%s): %s", reason, report.summary().replace("\n", "; "))
         return report
 
-    def _load_documents(self) -> LoadResult:
+    def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
         splits = SplitCache(self.index_dir / "splits.sqlite") if self.index_dir.is_dir() else None
         try:
-            loaded = load_documents(self.settings.seeds_dir, splits)
+            loaded = load_documents(self.settings.seeds_dir, splits, progress)
             if splits is not None:
                 splits.prune()
             return loaded
@@ -346,12 +348,12 @@ class Citebot:
             if splits is not None:
                 splits.close()
 
-    def _extras(self, docs: tuple[Document, ...]) -> dict[str, object]:
+    def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
         from .people import AnnotationCache
 
         cache = AnnotationCache(self.index_dir / "annotations.sqlite")
         try:
-            extras = build_extras(docs, cache)
+            extras = build_extras(docs, cache, progress)
             cache.prune()
             return extras
         finally:

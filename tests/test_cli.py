@@ -2,6 +2,7 @@
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,6 +75,22 @@ def test_missing_seeds_folder_exits_2(tmp_path, capsys):
 def test_index_command_reports_up_to_date(cli):
     code, out = cli("index")
     assert code == 0 and "up to date" in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "pipe"])
+def test_index_shows_each_stage_on_a_terminal_and_nothing_in_a_pipe(tmp_path, monkeypatch, terminal):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    err = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    code = main(["index", "--seeds", str(tmp_path / "seeds"), "--index-dir", str(tmp_path / "index")], out=io.StringIO())
+    assert code == 0
+    shown = [stage for stage in ("splitting:", "embedding:", "finding people:") if stage in err.getvalue()]
+    assert shown == (["splitting:", "embedding:", "finding people:"] if terminal else [])
 
 
 def test_installed_entry_point_answers(seed_citebot, tmp_path):
