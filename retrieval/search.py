@@ -51,14 +51,26 @@ MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """User text as the search sees it: NFC, whitespace folded, no invisible characters."""
+    # Lone surrogates are bytes that were not UTF-8 (Python hands them over from argv and
+    # stdin that way); the tokenizer cannot take them, and they are not text the user meant.
+    cleaned = unicodedata.normalize("NFC", _SURROGATE.sub(" ", text))
+    # Control characters separate words ("who\0met"); zero-width ones join them ("Ga\u200bza").
+    cleaned = "".join(
+        " " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch for ch in cleaned
+    )
+    return " ".join(cleaned.split())
+
+
 def check_question(question: str, max_chars: int = 1000) -> str:
     """Normalise a question or raise ``QuestionError`` with a message for the user."""
     if question is None:
         raise QuestionError("the question is empty")
-    cleaned = unicodedata.normalize("NFC", question)
-    # Zero-width and control characters arrive from copy-paste; they mean nothing here.
-    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t")
-    cleaned = " ".join(cleaned.split())
+    cleaned = clean_text(question)
     if not cleaned:
         raise QuestionError("the question is empty")
     if len(cleaned) > max_chars:

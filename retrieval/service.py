@@ -23,7 +23,7 @@ from .feedback import FeedbackStore
 from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
 from .abstain import Vocabulary
-from .search import Searcher, document_headers
+from .search import Searcher, clean_text, document_headers
 from .sentences import SplitCache
 from .settings import Settings
 from .store import (
@@ -469,14 +469,18 @@ class Citebot:
         return cached[1]
 
     def who(self, name: str) -> PersonLookup:
-        return lookup_person(self.people(), name)
+        return lookup_person(self.people(), _clean_name(name))
 
     def quotes(self, topic: str | None = None, speaker: str | None = None) -> QuoteResult:
         """Quotes ranked by meaning against ``topic`` (all when no topic), by ``speaker``."""
         # One searcher for the whole call: a reindex may swap in another mid-way.
         searcher = self.searcher
         quotes = quotes_from_extras(searcher.extras)
-        if speaker and speaker.strip():
+        speaker = _clean_name(speaker) if speaker else None
+        topic = clean_text(topic) if topic else None
+        if topic and len(topic) > self.settings.max_question_chars:
+            raise QuestionError(f"the topic is too long ({len(topic):,} characters; the limit is {self.settings.max_question_chars:,})")
+        if speaker:
             match = lookup_person(self._people_of(searcher), speaker)
             if match.person is None:
                 hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
@@ -536,6 +540,16 @@ class PersonLookup:
 class QuoteResult:
     quotes: tuple[Quote, ...]
     note: str | None = None  # e.g. no quote matched: the closest reported speech
+
+
+MAX_NAME_CHARS = 200
+
+
+def _clean_name(name: str) -> str:
+    cleaned = clean_text(name)
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise QuestionError(f"the name is too long ({len(cleaned):,} characters; the limit is {MAX_NAME_CHARS})")
+    return cleaned
 
 
 def lookup_person(people: list[Person], name: str) -> PersonLookup:

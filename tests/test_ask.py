@@ -71,6 +71,19 @@ def test_odd_unicode_is_answered_not_crashed(seed_citebot):
     assert answer.results
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many tents \udcff were sent?",  # a byte that was not UTF-8, as Python hands it over
+        "How\x00many\x00tents\x00were\x00sent?",  # control characters between words
+        "How many te\u200bnts were sent?",  # a zero-width space inside a word
+    ],
+)
+def test_broken_bytes_and_invisible_characters_do_not_spoil_the_answer(seed_citebot, question):
+    answer = seed_citebot.ask(question)
+    assert answer.answered and answer.short_answer == "10,000"
+
+
 def test_date_filters_exclude_documents_outside_the_range(seed_citebot):
     assert seed_citebot.ask("How many tents were sent?", until="2024-12-31").results == ()
     assert seed_citebot.ask("How many tents were sent?", since="2025-01-01").results
@@ -89,3 +102,13 @@ def test_a_time_named_in_the_question_prefers_documents_from_then(make_citebot):
     assert citebot.ask("What harbour budget did the council approve in January 2025?").results[0].doc == "jan.txt"
     assert citebot.ask("What harbour budget did the council approve in March 2025?").results[0].doc == "mar.txt"
     assert [s.doc for s in citebot.sources()] == ["mar.txt", "jan.txt"]  # newest first
+
+
+def test_who_and_quote_read_names_as_questions_are_read(seed_citebot):
+    # Invisible characters from copy-paste and stray bytes do not hide a person.
+    assert seed_citebot.who("Khaled\u200b Mashal\udcff").person.name == "Khaled Mashal"
+    assert seed_citebot.quotes(speaker="Dar\u200bwish").quotes
+    with pytest.raises(QuestionError, match="too long"):
+        seed_citebot.who("x" * 5000)
+    with pytest.raises(QuestionError, match="too long"):
+        seed_citebot.quotes(topic="tents " * 400)
