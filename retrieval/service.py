@@ -264,9 +264,7 @@ class Citebot:
 
     def _failure(self, exc: Exception) -> CitebotError:
         """The error a moderator sees: what went wrong, and whether an index still answers."""
-        current = current_generation(self.index_dir)
-        serving = self._searcher is not None or (current is not None and current.is_dir())
-        tail = "; the previous index keeps answering" if serving else ""
+        tail = "; the previous index keeps answering" if self._previous_serves() else ""
         if isinstance(exc, CitebotError):
             log.warning("reindex failed: %s", exc)
             try:
@@ -276,10 +274,25 @@ class Citebot:
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
             message = f"reindex failed: {exc.strerror or exc}{where}{tail}"
+            log.error("%s", message)  # the reason is the whole story; a traceback adds nothing
         else:
             message = f"reindex failed: {exc or type(exc).__name__}{tail}"
-        log.error("%s", message, exc_info=exc)
+            log.error("%s", message, exc_info=exc)  # unexpected: keep where it came from
         return ReindexFailed(message)
+
+    def _previous_serves(self) -> bool:
+        """Is there an index answering while this rebuild failed? One loaded here, or an intact
+        one on disk (a bot in another process serves it); a damaged one answers nothing."""
+        if self._searcher is not None:
+            return True
+        try:
+            current = current_generation(self.index_dir)
+            if current is None:
+                return False
+            read_manifest(current, verify=True)
+        except (IndexUnavailable, OSError):
+            return False
+        return True
 
     def _reindex(self, progress: ProgressFactory | None, reason: str) -> ReindexReport:
         started = time.perf_counter()

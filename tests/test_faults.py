@@ -535,6 +535,15 @@ def test_seeds_folder_emptied_keeps_the_last_good_index(built):
     assert built.ask(BRIDGE_Q).to_json() == expected
 
 
+def test_a_damaged_index_with_no_seeds_does_not_claim_an_index_still_answers(built):
+    (current_generation(built.index_dir) / "manifest.json").write_text("{")
+    shutil.rmtree(built.settings.seeds_dir)
+    restarted = Citebot(built.settings, embedder=built.embedder)
+    with pytest.raises(SeedsFolderError) as failed:
+        restarted.ask(BRIDGE_Q)
+    assert str(failed.value) == f"seeds folder not found: {built.settings.seeds_dir}"
+
+
 def test_no_index_and_no_seeds_is_a_plain_error(make_citebot):
     citebot = make_citebot()
     shutil.rmtree(citebot.settings.seeds_dir)
