@@ -801,6 +801,7 @@ def _abbreviations(documents: Sequence[Document]) -> dict[str, dict[str, str]]:
 # What spaCy says of a paragraph: part of speech by character offset, entity label by span.
 Annotation = tuple[dict[int, str], dict[tuple[int, int], str]]
 Progress = Callable[[int, str], Any]  # (total, description) -> a bar with update(n) and close()
+ANNOTATE_MAX_CHARS = 100_000
 
 
 class AnnotationCache(BlobCache):
@@ -834,6 +835,12 @@ def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, prog
     for key, blob in (cache.lookup(keys) if cache is not None else {}).items():
         data = json.loads(blob)
         found[key] = ({int(i): tag for i, tag in data["pos"]}, {(int(a), int(b)): label for a, b, label in data["ents"]})
+    # spaCy refuses texts over nlp.max_length and needs about 1 GB per 100k characters below
+    # it: a paragraph that long (a data dump, a one-line file) is read by the patterns alone.
+    too_long = {k for k, t in zip(keys, texts) if len(t) > ANNOTATE_MAX_CHARS}
+    if too_long:
+        log.info("%d paragraphs over %d characters: names found without spaCy", len(too_long), ANNOTATE_MAX_CHARS)
+        found.update({k: ({}, {}) for k in too_long})
     missing = {k: t for k, t in zip(keys, texts) if k not in found}
     if missing:
         bar = progress(len(missing), "finding people") if progress else None

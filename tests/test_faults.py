@@ -535,6 +535,17 @@ def test_seeds_folder_emptied_keeps_the_last_good_index(built):
     assert built.ask(BRIDGE_Q).to_json() == expected
 
 
+def test_a_one_line_document_too_long_for_spacy_is_indexed_with_the_rest(built):
+    # 120,000 characters on one line: one paragraph over what spaCy is given, split in pieces.
+    words = " ".join(f"ledger{i}" for i in range(15_000))
+    (built.settings.seeds_dir / "dump.txt").write_text(f"The warehouse ledger lists {words} and closes with zebra crossings.")
+    report = built.reindex()
+    assert report.added == ("dump.txt",) and not report.skipped
+    answer = built.ask("zebra crossings")
+    assert answer.results[0].doc == "dump.txt" and "zebra crossings" in answer.results[0].text
+    assert built.ask(BRIDGE_Q).answered
+
+
 def test_a_damaged_index_with_no_seeds_does_not_claim_an_index_still_answers(built):
     (current_generation(built.index_dir) / "manifest.json").write_text("{")
     shutil.rmtree(built.settings.seeds_dir)

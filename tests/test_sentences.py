@@ -34,3 +34,18 @@ def test_spans_point_into_the_original_text():
 
 def test_empty_text_has_no_sentences():
     assert split_sentences("   \n ") == []
+
+
+def test_a_long_paragraph_is_split_in_pieces_that_lose_nothing():
+    sentence = "Dr. Rehman met U.S. envoys on 2.4 million issues, said the 10,000 delegates. "
+    text = (sentence * 400).strip()  # ~30,000 characters: pysbd alone slows down badly here
+    spans = split_sentences(text)
+    assert len(spans) == 400
+    assert all(text[a:b] == sentence.strip() for a, b in spans)
+
+
+def test_a_long_run_without_punctuation_still_splits_and_covers_every_character():
+    text = " ".join(f"word{i}" for i in range(20_000))
+    spans = split_sentences(text)
+    assert len(spans) > 1 and all(b - a <= 4000 for a, b in spans)
+    assert " ".join(text[a:b] for a, b in spans) == text
