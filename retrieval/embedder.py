@@ -109,7 +109,10 @@ class SentenceTransformerEmbedder:
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 try:
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as transformers_logging
 
+                    # Its "Loading weights" bar lands in logs and pipes; citebot shows its own.
+                    transformers_logging.disable_progress_bar()
                     self._model = SentenceTransformer(self._name_or_path, device="cpu")
                 except Exception as exc:  # the library raises many kinds; the user needs one message
                     raise ModelError(f"cannot load model {self._name_or_path!r}: {exc}") from exc
