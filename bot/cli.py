@@ -6,8 +6,10 @@ Library errors become one-line messages; usage errors exit with status 2.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
@@ -18,6 +20,10 @@ from retrieval.settings import Settings
 log = logging.getLogger("citebot")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# The reader of our output went away (`citebot ask - | head -1`): 128 + SIGPIPE, the status
+# a shell reports for tools that die of SIGPIPE, so pipefail scripts can tell it from a failure.
+EXIT_BROKEN_PIPE = 141
+CHAT_COMMANDS = "/who NAME, /quote TOPIC, /sources"
 
 
 class UsageError(Exception):
@@ -42,8 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     # Global options work before or after the command; SUPPRESS keeps a subcommand's
     # unset copy from overwriting a value given before it.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    common.add_argument("--seeds", metavar="DIR", type=Path, help="documents folder (CITEBOT_SEEDS_DIR, default seeds/)")
-    common.add_argument("--index-dir", metavar="DIR", type=Path, help="index folder (CITEBOT_INDEX_DIR, default data/index)")
+    # Folders stay strings here: Path("") is ".", which would quietly mean the current folder.
+    common.add_argument("--seeds", metavar="DIR", help="documents folder (CITEBOT_SEEDS_DIR, default seeds/)")
+    common.add_argument("--index-dir", metavar="DIR", help="index folder (CITEBOT_INDEX_DIR, default data/index)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
     parser = argparse.ArgumentParser(
@@ -78,10 +85,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Settings field -> (argparse attribute, option, environment variable)
+_FOLDERS = {
+    "seeds_dir": ("seeds", "--seeds", "CITEBOT_SEEDS_DIR"),
+    "index_dir": ("index_dir", "--index-dir", "CITEBOT_INDEX_DIR"),
+}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().with_overrides(
-        seeds_dir=getattr(args, "seeds", None), index_dir=getattr(args, "index_dir", None)
-    )
+    overrides: dict[str, Path] = {}
+    for field, (attr, option, _) in _FOLDERS.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            if not value.strip():
+                raise UsageError(f"{option} needs a folder, not an empty name")
+            overrides[field] = Path(value)
+    settings = Settings.from_env().with_overrides(**overrides)
+    # A blank variable (often from a .env line like `CITEBOT_INDEX_DIR= `) would otherwise
+    # name a folder called " " in the current directory.
+    for field, (_, option, variable) in _FOLDERS.items():
+        if not str(getattr(settings, field)).strip():
+            raise UsageError(f"{variable} is blank: set it to a folder, unset it, or use {option} DIR")
+    if settings.data_dir is not None and not str(settings.data_dir).strip():
+        raise UsageError("CITEBOT_DATA_DIR is blank: set it to a folder or unset it")
+    return settings
 
 
 def _open(settings: Settings):
@@ -95,27 +122,39 @@ def _open(settings: Settings):
 
 
 def _print_json(obj: Any, out: TextIO) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    # ensure_ascii=False writes a lone surrogate as is; replaced, the line stays valid UTF-8.
+    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    out.write(line + "\n")
+
+
+def _stdin_lines():
+    # sys.stdin is None when the process was started with it closed (`citebot ask - <&-`).
+    return (line.rstrip("\n") for line in sys.stdin) if sys.stdin is not None else iter(())
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.console import answer_to_text
+    from bot.console import answer_to_text, echo
+    from retrieval.dates import parse_day
 
     settings = _settings(args)
     words = args.question
     if args.k < 1 or args.k > 25:
         raise UsageError("-k must be between 1 and 25")
     batch = words == ["-"]
-    if not batch:
-        # Validate before loading anything: a usage error should be instant.
-        from retrieval.search import check_question
+    # Validate before loading anything or reading stdin: a usage error should be instant,
+    # and a bad date would otherwise fail every line of a batch.
+    try:
+        since, until = parse_day(args.since, "since"), parse_day(args.until, "until")
+        if since and until and since > until:
+            raise QuestionError("since must not be after until")
+        if not batch:
+            from retrieval.search import check_question
 
-        try:
             check_question(" ".join(words), settings.max_question_chars)
-        except QuestionError as exc:
-            raise UsageError(str(exc)) from None
+    except QuestionError as exc:
+        raise UsageError(str(exc)) from None
     citebot = _open(settings)
-    questions = (line.rstrip("\n") for line in sys.stdin) if batch else iter([" ".join(words)])
+    questions = _stdin_lines() if batch else iter([" ".join(words)])
     status = EXIT_OK
     for question in questions:
         if batch and not question.strip():
@@ -127,7 +166,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                 raise UsageError(str(exc)) from None
             status = EXIT_ERROR
             if args.json:
-                _print_json({"question": question, "error": str(exc)}, out)
+                _print_json({"question": echo(question), "error": str(exc)}, out)
             else:
                 print(f"citebot: {exc}", file=sys.stderr)
             continue
@@ -140,35 +179,41 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.console import answer_to_text, person_to_text, quotes_to_text, sources_to_text
+    from bot.console import answer_to_text, echo, people_to_text, person_to_text, quotes_to_text, sources_to_text
 
     citebot = _open(_settings(args))
-    out.write(
-        "Ask about the documents. Also: /who NAME, /quote TOPIC, /sources. "
-        "An empty line or Ctrl-D ends the session.\n"
-    )
+    out.write(f"Ask about the documents. Also: {CHAT_COMMANDS}. An empty line or Ctrl-D ends the session.\n")
     while True:
         try:
+            if sys.stdin is None:  # started with stdin closed: input() would raise RuntimeError
+                raise EOFError
             line = input("? ")
         except (EOFError, KeyboardInterrupt):
             out.write("\n")
             return EXIT_OK
-        if not line.strip():
+        if not line:
             return EXIT_OK
+        if not line.strip():
+            continue  # a stray space is not a request to leave
         command, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
         try:
-            if command == "/who":
+            if command == "/who" and not rest:
+                text = people_to_text(citebot.people())
+            elif command == "/who":
                 match = citebot.who(rest)
                 text = (
                     person_to_text(match.person, sources=citebot.sources())
                     if match.person
-                    else f"No one called {rest!r}. Closest: {', '.join(match.suggestions) or 'none'}."
+                    else f"No one called {echo(rest)!r}. Closest: {', '.join(match.suggestions) or 'none'}."
                 )
             elif command == "/quote":
-                result = citebot.quotes(rest.strip() or None)
-                text = quotes_to_text(result.quotes, topic=rest.strip() or None) + (f"\n{result.note}" if result.note else "")
+                result = citebot.quotes(rest or None)
+                text = quotes_to_text(result.quotes, topic=rest or None) + (f"\n{result.note}" if result.note else "")
             elif command == "/sources":
                 text = sources_to_text(citebot.sources())
+            elif command.startswith("/"):
+                text = f"Unknown command {echo(command, 40)}. Commands: {CHAT_COMMANDS}."
             else:
                 text = answer_to_text(citebot.ask(line), sources=citebot.sources(), colour=out.isatty())
         except QuestionError as exc:
@@ -200,7 +245,7 @@ def cmd_sources(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.console import people_to_text, person_to_text
+    from bot.console import echo, people_to_text, person_to_text
 
     citebot = _open(_settings(args))
     name = " ".join(args.name).strip()
@@ -219,7 +264,7 @@ def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
         out.write(person_to_text(match.person, sources=citebot.sources()) + "\n")
     else:
         hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
-        out.write(f"No one called {name!r} in the documents.{hint}\n")
+        out.write(f"No one called {echo(name)!r} in the documents.{hint}\n")
     return EXIT_OK if match.person else EXIT_ERROR
 
 
@@ -257,7 +302,53 @@ COMMANDS = {
 }
 
 
+def _forgiving_stdio() -> None:
+    """Make the process's own streams unable to fail on text that is not valid UTF-8.
+
+    Invalid bytes in argv or stdin reach Python as lone surrogates; echoed to stdout they
+    would be an encode error or invalid UTF-8 again, so they are written as replacement
+    characters (stderr escapes them, Python's default there). Stdin decodes invalid bytes
+    the same way in every locale (surrogateescape, as under C.UTF-8) instead of failing
+    mid-batch. Streams a caller has replaced (tests, wrappers) are left alone.
+    """
+    for stream, original, errors in (
+        (sys.stdout, sys.__stdout__, "replace"),
+        (sys.stderr, sys.__stderr__, "backslashreplace"),
+        (sys.stdin, sys.__stdin__, "surrogateescape"),
+    ):
+        if stream is not None and stream is original and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=errors)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: send what is still buffered to /dev/null, so the flush at
+    interpreter exit does not raise (and print) the same error again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # not a real file: nothing flushes at exit
+        pass
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    _forgiving_stdio()
+    try:
+        try:
+            return _main(argv, out)
+        finally:
+            # Flushed here, not at exit, so a reader that has gone away is noticed below
+            # (also after --help, which leaves by SystemExit).
+            stream = out or sys.stdout
+            if stream is not None:
+                stream.flush()
+    except BrokenPipeError:
+        if out is None or out is sys.stdout:
+            _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None, out: TextIO | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = out or sys.stdout

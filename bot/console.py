@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
 
-from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet
+from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet, truncate
 
 __all__ = [
     "answer_to_text",
+    "echo",
     "highlight",
     "people_to_text",
     "person_to_text",
@@ -34,10 +35,20 @@ PLAIN_CLOSE = "«"
 # Everything below space except tab and newline, DEL, and the C1 range (which some
 # terminals treat like ESC sequences).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Invalid UTF-8 in argv or stdin arrives as lone surrogates (surrogateescape); written
+# out they are either an encode error or the same invalid bytes again.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+ECHO_CHARS = 200
 
 
 def _clean(text: str) -> str:
-    return _CONTROL.sub("", text)
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """User input repeated back in a message: printable, valid UTF-8, and short enough
+    that a runaway line cannot turn one error into megabytes of output."""
+    return truncate(_clean(text), limit)
 
 
 def highlight(text: str, *, colour: bool = False) -> str:

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -161,3 +162,84 @@ def test_chat_answers_questions_and_commands_until_an_empty_line(cli):
     assert "Hassan Darwish" in out and "current head" in out
     assert "I couldn't find that in the documents" in out
     assert sys.stdin.read() == "never read\n"  # the empty line ended the session
+
+
+def test_chat_lists_people_flags_unknown_commands_and_ignores_blank_lines(cli):
+    code, out = cli("chat", stdin="/who\n/bogus\n   \nHow many tents were sent?\n\nnever read\n")
+    assert code == 0
+    assert "Hassan Darwish — current head, Hamas" in out  # /who alone lists everyone
+    assert "Unknown command /bogus. Commands: /who NAME" in out
+    assert "10,000" in out  # the whitespace-only line did not end the session
+    assert sys.stdin.read() == "never read\n"
+
+
+def test_batch_error_echoes_a_short_printable_question(cli):
+    code, out = cli("ask", "--json", "-", stdin="x" * 1_000_000 + "\n\udcff\udcfe\n")
+    assert code == 1
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["question"].startswith("xxx") and len(first["question"]) <= 200 and "too long" in first["error"]
+    assert second["question"] == "\ufffd\ufffd"  # invalid bytes from stdin, shown as such
+    out.encode("utf-8")  # strict: nothing that is not valid UTF-8
+
+
+@pytest.mark.parametrize(
+    "argv, env",
+    [
+        (("--index-dir", "", "index"), {}),
+        (("sources", "--seeds", " "), {}),
+        (("who",), {"CITEBOT_INDEX_DIR": "  "}),
+        (("ask", "-", "--since", "bogus"), {}),
+        (("ask", "--json", "-", "--since", "2025-02-01", "--until", "2025-01-01"), {}),
+    ],
+    ids=["empty-index-dir", "blank-seeds", "blank-env-index-dir", "batch-bad-date", "batch-since-after-until"],
+)
+def test_blank_folders_and_bad_dates_exit_2_before_doing_anything(cli, monkeypatch, tmp_path, capsys, argv, env):
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, out = cli(*argv, stdin="How many tents were sent?\n")
+    assert code == 2 and out == ""
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("citebot: ") and "\n" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
+    assert sys.stdin.read() == "How many tents were sent?\n"  # stdin left unread
+
+
+def _citebot(settings, *argv, **options) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--seeds", str(settings.seeds_dir), "--index-dir", str(settings.index_dir), *argv],
+        capture_output="stdout" not in options, cwd=ROOT, timeout=120, **options,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, stdin",
+    [(("ask", "--json", "-"), b"\xff\xfe\n"), (("quote", "--speaker", b"\xff", "tents"), b""), (("who", b"\xff" * 300), b"")],
+    ids=["batch-question", "quote-speaker", "who-name"],
+)
+def test_invalid_utf8_input_never_makes_invalid_utf8_output(seed_citebot, argv, stdin):
+    proc = _citebot(seed_citebot.settings, *argv, input=stdin)
+    assert "Traceback" not in proc.stderr.decode("utf-8", "replace")
+    assert "\ufffd" in proc.stdout.decode("utf-8")  # strict: raises on invalid bytes
+    assert len(proc.stdout) < 1000  # a long name is cut short in the echo
+
+
+@pytest.mark.parametrize("argv", [("chat",), ("ask", "-")], ids=["chat", "ask-batch"])
+def test_closed_stdin_ends_like_end_of_input(seed_citebot, argv):
+    proc = _citebot(seed_citebot.settings, *argv, preexec_fn=lambda: os.close(0))
+    assert (proc.returncode, proc.stderr) == (0, b"")
+
+
+@pytest.mark.parametrize(
+    "argv, stdin",
+    [(("sources",), b""), (("who", "--json"), b""), (("ask", "-"), b"How many tents were sent?\n" * 3)],
+    ids=["sources", "who-json", "ask-batch"],
+)
+def test_reader_gone_exits_quietly(seed_citebot, argv, stdin):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` having exited already: every write fails, deterministically
+    try:
+        proc = _citebot(seed_citebot.settings, *argv, input=stdin, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (141, b"")
