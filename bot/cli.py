@@ -116,8 +116,21 @@ def _open(settings: Settings):
 
     if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
         raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
+    from retrieval.service import ReindexRunning
+
     citebot = Citebot(settings)
-    citebot.ensure_index(progress=_progress_factory())
+    try:
+        citebot.ensure_index(progress=_progress_factory())
+    except CitebotError as exc:
+        # ensure_index loads an intact index before rebuilding it. When the rebuild cannot
+        # happen (it failed, or another process is doing it now), answering from that index
+        # beats refusing: the question is about the documents, not about the rebuild.
+        if citebot.generation is None:
+            raise
+        if isinstance(exc, ReindexRunning):
+            print("citebot: the index is being rebuilt by another process; answering from the current one", file=sys.stderr)
+        else:
+            print(f"citebot: warning: {exc}", file=sys.stderr)
     return citebot
 
 

@@ -243,3 +243,41 @@ def test_reader_gone_exits_quietly(seed_citebot, argv, stdin):
     finally:
         os.close(write_end)
     assert (proc.returncode, proc.stderr) == (141, b"")
+
+
+def _seeds_emptied(seeds: Path, index: Path):
+    for path in seeds.iterdir():
+        path.unlink()  # the rebuild finds no documents and fails
+    return None
+
+
+def _rebuilt_elsewhere(seeds: Path, index: Path):
+    from retrieval.store import IndexLock
+
+    (seeds / "new.txt").write_text("Ferries run every hour.")  # stale: a rebuild is due
+    lock = IndexLock(index)  # ...and another process holds the index while it rebuilds
+    assert lock.acquire()
+    return lock
+
+
+@pytest.mark.parametrize(
+    ("situation", "warning"),
+    [(_seeds_emptied, "no readable documents"), (_rebuilt_elsewhere, "being rebuilt by another process")],
+    ids=["rebuild-fails", "rebuild-elsewhere"],
+)
+def test_ask_answers_from_the_built_index_when_it_cannot_be_rebuilt(tmp_path, embedder, capsys, situation, warning):
+    from retrieval.service import Citebot
+    from retrieval.settings import Settings
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(SEEDS, seeds)
+    Citebot(Settings(seeds_dir=seeds, index_dir=index), embedder=embedder).ensure_index()
+    held = situation(seeds, index)
+    try:
+        out = io.StringIO()
+        code = main(["ask", "--json", "--seeds", str(seeds), "--index-dir", str(index), "How many tents were sent?"], out=out)
+    finally:
+        if held is not None:
+            held.release()
+    assert code == 0 and json.loads(out.getvalue())["short_answer"] == "10,000"
+    assert warning in capsys.readouterr().err
