@@ -17,5 +17,9 @@ class IndexUnavailable(CitebotError):
     """A persisted index is missing, partial, corrupted or from another model/format."""
 
 
+class IndexFolderError(CitebotError):
+    """The index folder cannot be used: a file stands where it or one of its parents should be."""
+
+
 class NoDocumentsError(CitebotError):
     """The seeds folder holds no readable document."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .documents import LoadResult, list_document_files, load_documents
 from .embedder import Embedder, load_embedder
 from .dates import parse_day, time_in_question
-from .errors import CitebotError, IndexUnavailable, NoDocumentsError, QuestionError
+from .errors import CitebotError, IndexFolderError, IndexUnavailable, NoDocumentsError, QuestionError
 from .feedback import FeedbackStore
 from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
@@ -255,6 +255,12 @@ class Citebot:
         lock = IndexLock(self.index_dir)
         try:
             self.index_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            what = "it is a file" if self.index_dir.is_file() else "part of its path is a file"
+            raise IndexFolderError(f"index folder {self.index_dir} cannot be used: {what}") from exc
+        except OSError as exc:
+            raise self._failure(exc) from exc
+        try:
             acquired = lock.acquire()
         except OSError as exc:
             raise self._failure(exc) from exc

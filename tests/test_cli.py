@@ -281,3 +281,13 @@ def test_ask_answers_from_the_built_index_when_it_cannot_be_rebuilt(tmp_path, em
             held.release()
     assert code == 0 and json.loads(out.getvalue())["short_answer"] == "10,000"
     assert warning in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["afile", "afile/sub"], ids=["is-a-file", "under-a-file"])
+def test_an_index_folder_blocked_by_a_file_is_a_usage_error(tmp_path, capsys, where):
+    (tmp_path / "afile").write_text("not a folder")
+    code = main(["index", "--seeds", str(SEEDS), "--index-dir", str(tmp_path / where)], out=io.StringIO())
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1] == f"citebot: index folder {tmp_path / where} cannot be used: " + (
+        "it is a file" if where == "afile" else "part of its path is a file"
+    )
