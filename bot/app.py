@@ -27,6 +27,7 @@ from .answer_store import AnswerStore
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
+from .text import UNEXPECTED
 
 log = logging.getLogger("citebot.bot")
 
@@ -58,12 +59,27 @@ class RateLimiter:
         self.per_minute = per_minute
         self._clock = clock
         self._seen: dict[int, deque[float]] = defaultdict(deque)
+        self._refused: dict[int, float] = {}
+        self._hits = 0
+
+    def first_refusal(self, user_id: int) -> bool:
+        """True the first time a user is refused in a minute: one "you're asking quickly"
+        notice is enough, a reply to every extra message would be spam of our own."""
+        now = self._clock()
+        if now - self._refused.get(user_id, -60.0) < 60:
+            return False
+        self._refused[user_id] = now
+        return True
 
     def hit(self, user_id: int) -> float | None:
         """Record a question; return seconds to wait when over the limit, else None."""
         if self.per_minute <= 0:
             return None
         now = self._clock()
+        self._hits += 1
+        if self._hits % 1000 == 0:  # forget users idle for a minute: the tables stay small
+            self._seen = defaultdict(deque, {u: s for u, s in self._seen.items() if s and now - s[-1] < 60})
+            self._refused = {u: t for u, t in self._refused.items() if now - t < 60}
         seen = self._seen[user_id]
         while seen and now - seen[0] >= 60:
             seen.popleft()
@@ -178,7 +194,7 @@ class CitebotBot(commands.Bot):
             message = str(original)
         else:
             log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original)
-            message = "Something went wrong while answering; the error has been logged."
+            message = UNEXPECTED
         await send_ephemeral(interaction, message)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
@@ -216,7 +232,12 @@ def run_bot(settings: Settings) -> int:
     if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
         print(f"citebot: seeds folder not found: {settings.seeds_dir}", file=sys.stderr)
         return 2
-    bot = CitebotBot(Citebot(settings), settings)
+    try:
+        bot = CitebotBot(Citebot(settings), settings)
+    except OSError as exc:  # the server settings and answers live in the data folder
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"citebot: cannot use the data folder {settings.state_dir}: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     try:
         # log_handler=None: we configured logging ourselves (and the token is never logged).
         bot.run(settings.discord_token, log_handler=None)

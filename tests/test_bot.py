@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
 import pytest_asyncio
 
-from bot.app import CitebotBot
+from bot.app import CitebotBot, RateLimiter
+from retrieval.errors import IndexUnavailable
 from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
 MANAGE_GUILD = 0x20
@@ -152,6 +154,44 @@ async def test_cooldown_answers_politely(world):
     finally:
         bot.limiter.per_minute = 0
     assert response.ephemeral and "try again in" in response.content
+
+
+async def test_spam_mentions_get_one_notice_and_a_typo_costs_no_question(world):
+    fake, bot = world
+    bot.limiter = RateLimiter(1)
+    try:
+        typo = await fake.send_message("!!!", mentions_bot=True)  # nothing to ask: refused, not counted
+        assert "no words" in all_text(await fake.wait_for_reply(typo))
+        first = await fake.send_message("how many tents were sent?", mentions_bot=True)
+        assert "10,000" in all_text(await fake.wait_for_reply(first))
+        before = len(fake.bot_messages(fake.channel_id))
+        for _ in range(3):
+            await fake.send_message("and how many tents again?", mentions_bot=True)
+        await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) > before, what="the notice")
+        await asyncio.sleep(0.3)  # give any further (wrong) notices time to arrive
+        notices = [all_text(m) for m in fake.bot_messages(fake.channel_id)[before:]]
+        assert len(notices) == 1 and "asking quickly" in notices[0]
+    finally:
+        bot.limiter = RateLimiter(0)
+
+
+async def test_a_mention_that_fails_is_answered_with_the_reason(world, monkeypatch):
+    fake, bot = world
+
+    def damaged(*args, **kwargs):
+        raise IndexUnavailable("the index is damaged; a moderator can run /reindex")
+
+    monkeypatch.setattr(bot.citebot, "ask", damaged)
+    message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+    assert "the index is damaged" in all_text(await fake.wait_for_reply(message))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(bot.citebot, "ask", broken)
+    message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+    text = all_text(await fake.wait_for_reply(message))
+    assert "Something went wrong" in text and "internal detail" not in text
 
 
 async def test_exception_in_command_is_reported_and_bot_keeps_answering(world, monkeypatch):

@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from bot.answer_store import KEEP_SECONDS, AnswerStore
 from bot.app import CitebotBot
-from fake_discord import FakeDiscord, all_text, running_bot
+from fake_discord import FakeDiscord, Perm, all_text, running_bot
 from retrieval.feedback import MAX_BOOST
 from retrieval.service import Citebot
 from retrieval.settings import Settings
@@ -68,9 +68,9 @@ async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake
     ids = buttons(reply)
     for user in (fake.user, fake.moderator, fake.voter):
         down = await fake.click(reply, ids["👎 1"], user=user)
-        assert (await fake.wait_for_response(down)).ephemeral
+        assert (await fake.wait_for_followup(down)).ephemeral
         up = await fake.click(reply, ids["👍 2"], user=user)
-        await fake.wait_for_response(up)
+        await fake.wait_for_followup(up)
     after = community_citebot.ask(question, scope=fake.guild_id)
     assert after.results[0].paragraph == second.paragraph
 
@@ -78,7 +78,7 @@ async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake
     assert community_citebot.ask(question, scope=fake.guild_id + 1).results[0].paragraph == first.paragraph
     for user in (fake.user, fake.moderator, fake.voter):
         flip = await fake.click(reply, ids["👍 1"], user=user)
-        await fake.wait_for_response(flip)
+        await fake.wait_for_followup(flip)
     up, down = community_citebot.feedback.stats(fake.guild_id)
     top = {(v.paragraph, v.up, v.down) for v in up}
     assert (first.paragraph, 3, 0) in top  # three 👍, the earlier 👎 replaced
@@ -100,7 +100,7 @@ async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot, 
     assert weak.score < scores[weak.paragraph] <= weak.score + MAX_BOOST + 1e-6
 
     it = await fake.slash("feedback reset", user=fake.moderator)
-    assert "Removed" in (await fake.wait_for_response(it)).content
+    assert "Removed" in (await fake.wait_for_followup(it)).content
     assert community_citebot.feedback.stats(fake.guild_id) == ([], [])
 
 
@@ -142,7 +142,7 @@ async def test_answer_buttons_keep_working_after_the_bot_restarts(fake, communit
         now = buttons(fake.sent_message(reply.id))
         assert "👍 4" in now and "👍 1" not in now
         vote = await fake.click(reply, now["👍 4"], user=fake.voter)
-        assert "recorded" in (await fake.wait_for_response(vote)).content
+        assert "recorded" in (await fake.wait_for_followup(vote)).content
         fourth = community_citebot.ask("What did the Hamas leaders and Rehman talk about?", k=6).results[3]
         up, _ = community_citebot.feedback.stats(fake.guild_id)
         assert (fourth.paragraph, 1) in {(v.paragraph, v.up) for v in up}
@@ -173,10 +173,25 @@ async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake,
         _, reply = await ask(fake, "How many tents were sent?")
         assert "10,000" in all_text(reply)
         vote = await fake.click(reply, buttons(reply)["👍 1"], user=fake.voter)
-        assert "recorded" in (await fake.wait_for_response(vote)).content
+        assert "recorded" in (await fake.wait_for_followup(vote)).content
     for name in names:
         kept = list(settings.state_dir.glob(f"{name}.corrupt-*"))
         assert len(kept) == 1 and kept[0].read_bytes() == garbage  # nothing thrown away
+
+
+async def test_thread_mode_without_the_thread_permission_answers_in_the_channel(fake, bot):
+    bot.guild_settings.update(fake.guild_id, answer_mode="thread")
+    allowed = fake.member_permissions(fake.bot_user)
+    await fake.set_bot_permissions(allowed & ~Perm.CREATE_PUBLIC_THREADS, channel_id=fake.channel_id)
+    threads = len(fake.threads)
+    try:
+        _, reply = await ask(fake, "How many tents were sent?")
+        await fake.wait_until(lambda: "10,000" in all_text(fake.sent_message(reply.id)), what="the answer in the channel")
+        message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+        assert "10,000" in all_text(await fake.wait_for_reply(message))
+        assert len(fake.threads) == threads
+    finally:
+        await fake.set_bot_permissions(allowed, channel_id=fake.channel_id)
 
 
 async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):
@@ -189,6 +204,26 @@ async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):
     message = await fake.send_message("how many tents were sent?", mentions_bot=True)
     await fake.wait_for_reply(message)
     assert len(fake.bot_messages(offtopic)) == before
+
+    # In thread mode, a follow-up inside the answer's thread belongs to the allowed channel.
+    bot.guild_settings.update(fake.guild_id, answer_mode="thread")
+    message = await fake.send_message("how many tents were sent?", mentions_bot=True)
+    thread = await fake.wait_for_thread(lambda t: t.message_id == int(message["id"]))
+    await fake.wait_for_message(thread.id)
+    follow_up = await fake.send_message("and where was the meeting?", mentions_bot=True, channel_id=thread.id)
+    assert "Doha" in all_text(await fake.wait_for_reply(follow_up))
+
+
+async def test_a_long_channel_allowlist_is_summarised_within_discords_limit(fake, bot):
+    bot.guild_settings.update(fake.guild_id, channels=frozenset(range(10**17, 10**17 + 95)))
+    it = await fake.slash("settings", {}, user=fake.moderator)
+    reply = await fake.wait_for_response(it)
+    assert len(reply.content) <= 2000 and "and 55 more channels" in reply.content
+
+
+async def test_who_with_an_invisible_name_lists_everyone(fake, bot):
+    it = await fake.slash("who", {"name": "\u200b "})
+    assert "Hassan Darwish" in all_text(await fake.wait_for_response(it))
 
 
 async def test_private_answers_are_ephemeral(fake, bot):
@@ -223,7 +258,8 @@ async def test_only_the_asker_or_a_moderator_can_delete(fake, bot):
 async def test_show_context_gives_the_neighbouring_sentences(fake, bot):
     _, reply = await ask(fake, "What did Rehman announce?")
     click = await fake.click(reply, buttons(reply)["Show context"])
-    response = await fake.wait_for_response(click)
+    assert (await fake.wait_for_response(click)).type == 5  # deferred: the heavy threads may be busy
+    response = await fake.wait_for_followup(click)
     assert response.ephemeral
     text = response.embeds[0]["description"]
     assert "**" in text and text.count("`¶") >= 2

@@ -34,6 +34,16 @@ def test_missing_token_is_one_line_and_non_zero(seed_citebot, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_a_data_folder_that_is_a_file_is_one_line_and_non_zero(seed_citebot, tmp_path):
+    (tmp_path / "state").write_text("a file where the data folder should be")
+    env = run_env(seed_citebot, DISCORD_TOKEN="never-used", CITEBOT_DATA_DIR=str(tmp_path / "state"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"citebot: cannot use the data folder {tmp_path / 'state'}")
+
+
 async def test_rejected_token_is_one_line_and_never_logged(seed_citebot, tmp_path):
     async with FakeDiscord(token="the-right-token") as fake:
         env = run_env(

@@ -13,9 +13,11 @@ from discord.ext import commands
 
 from retrieval.dates import parse_day
 from retrieval.errors import CitebotError, QuestionError
+from retrieval.search import check_question
 from retrieval.models import Answer
 
 from ..answer_store import AnswerState, new_key
+from ..text import UNEXPECTED
 from ..render import (
     MessageParts,
     custom_id,
@@ -101,8 +103,10 @@ class AnswerButton(
 
     async def _ctx(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
         passage = _page(bot, state).passages[0]
+        # Deferred first: with both heavy threads busy answering, the 3 seconds would pass.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         around = await bot.run_heavy(bot.citebot.context, passage)
-        await interaction.response.send_message(**render_context(passage, around).send_kwargs(), ephemeral=True)
+        await interaction.followup.send(**render_context(passage, around).send_kwargs(), ephemeral=True)
 
     async def _del(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
         if interaction.user.id != state.asker_id and not can_moderate(interaction.user):
@@ -117,10 +121,11 @@ class AnswerButton(
             await _reply_privately(interaction, "That vote no longer matches this answer.")
             return
         passage = shown[self.index]
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await bot.run_heavy(bot.citebot.feedback.vote, state.scope, interaction.user.id, state.answer.question, passage, self.value)
         log.info("vote %+d by %s on %s ¶%s", self.value, interaction.user.id, passage.doc, passage.paragraph)
         mark = "👍" if self.value > 0 else "👎"
-        await interaction.response.send_message(
+        await interaction.followup.send(
             **MessageParts(content=f"Thanks: your {mark} on ¶{passage.paragraph} is recorded "
                            "(voting again replaces it).").send_kwargs(),
             ephemeral=True,
@@ -181,6 +186,7 @@ class Ask(commands.Cog):
         until: app_commands.Range[str, 1, 10] | None = None,
     ) -> None:
         parse_day(since, "since"), parse_day(until, "until")  # a typo in a date fails fast, privately
+        check_question(question, self.bot.settings.max_question_chars)  # a typo costs no question
         self.bot.check_rate(interaction.user.id)
         guild_settings = self.bot.guild_settings.get(interaction.guild_id)
         ephemeral = guild_settings.private if private is None else private
@@ -194,10 +200,17 @@ class Ask(commands.Cog):
         channel = interaction.channel
         if guild_settings.answer_mode == "thread" and not ephemeral and isinstance(channel, discord.TextChannel):
             anchor = await interaction.followup.send(content="Answer in the thread below.", wait=True)
-            # A follow-up message carries no guild, so the thread is made through its channel.
-            thread = await channel.create_thread(name=truncate(question, 100) or "Answer", message=anchor)
-            await thread.send(**kwargs)
-            return
+            try:
+                # A follow-up message carries no guild, so the thread is made through its channel.
+                thread = await channel.create_thread(name=truncate(question, 100) or "Answer", message=anchor)
+                await thread.send(**kwargs)
+                return
+            except discord.Forbidden:
+                # Thread mode was chosen, but the bot may not make threads here: the answer
+                # matters more than where it goes.
+                log.warning("cannot answer in a thread in channel %s (missing permission); answering in the channel", channel.id)
+                await interaction.edit_original_response(**kwargs)
+                return
         await interaction.followup.send(**kwargs, ephemeral=ephemeral)
 
     @commands.Cog.listener()
@@ -213,30 +226,47 @@ class Ask(commands.Cog):
         if bot_user not in message.mentions and not replied_to_bot:
             return
         guild_settings = self.bot.guild_settings.get(message.guild.id if message.guild else None)
-        if not guild_settings.allows_channel(message.channel.id):
+        # In the bot's own answer thread, follow-ups count as asked in the channel it belongs to.
+        channel_id = message.channel.parent_id if isinstance(message.channel, discord.Thread) else message.channel.id
+        if not guild_settings.allows_channel(channel_id):
             return  # moderators chose where the bot speaks
         question = _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_user.id else m.group(0), message.content).strip()
         if not question:
             await message.reply(**render_help().send_kwargs(), mention_author=False)
             return
+        try:
+            # Before the rate limit: a question that cannot be asked costs nothing.
+            question = check_question(question, self.bot.settings.max_question_chars)
+        except QuestionError as exc:
+            await message.reply(**render_error(str(exc)).send_kwargs(), mention_author=False)
+            return
         wait = self.bot.limiter.hit(message.author.id)
         if wait is not None:
-            text = f"You're asking quickly: try again in {max(1, round(wait))} s."
-            await message.reply(**render_error(text).send_kwargs(), mention_author=False)
+            if self.bot.limiter.first_refusal(message.author.id):  # one notice, not one per message
+                text = f"You're asking quickly: try again in {max(1, round(wait))} s."
+                await message.reply(**render_error(text).send_kwargs(), mention_author=False)
             return
         scope = message.guild.id if message.guild else None
         try:
             async with message.channel.typing():  # shows the asker that an answer is coming
                 answer = await self.bot.run_heavy(self.bot.citebot.ask, question, scope=scope)
-        except QuestionError as exc:
+        except CitebotError as exc:
             await message.reply(**render_error(str(exc)).send_kwargs(), mention_author=False)
+            return
+        except Exception:
+            # A slash command's errors go through the tree's handler; a mention has none.
+            log.exception("answering a mention failed")
+            await message.reply(**render_error(UNEXPECTED).send_kwargs(), mention_author=False)
             return
         parts, view = await self._view(answer, message.author.id, scope, deletable=True)
         kwargs = parts.send_kwargs() | ({"view": view} if view else {})
         if guild_settings.answer_mode == "thread" and isinstance(message.channel, discord.TextChannel):
-            thread = await message.create_thread(name=truncate(question, 100) or "Answer")
-            await thread.send(**kwargs)
-            return
+            try:
+                thread = await message.create_thread(name=truncate(question, 100) or "Answer")
+                await thread.send(**kwargs)
+                return
+            except discord.Forbidden:
+                log.warning("cannot answer in a thread in channel %s (missing permission); answering in the channel", message.channel.id)
         await message.reply(**kwargs, mention_author=False)
 
 

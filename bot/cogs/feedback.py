@@ -26,6 +26,8 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
     @app_commands.command(name="stats", description="The most up- and down-voted passages in this server")
     @is_moderator()
     async def stats(self, interaction: discord.Interaction) -> None:
+        # The heavy threads may all be busy answering: don't let the 3-second deadline pass.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         up, down = await self.bot.run_heavy(self.bot.citebot.feedback.stats, interaction.guild_id)
         lines = []
         for heading, items in (("Most 👍", up), ("Most 👎", down)):
@@ -35,18 +37,17 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
                 f"*{escape(truncate(item.title, 60))}*{', ' + item.date if item.date else ''}, ¶{item.paragraph}"
                 for item in items
             ] or ["none yet"]
-        await interaction.response.send_message(
+        await interaction.followup.send(
             **MessageParts(content=truncate("\n".join(lines), 2000, markdown=True)).send_kwargs(), ephemeral=True
         )
 
     @app_commands.command(name="reset", description="Forget every vote in this server (rankings return to the text alone)")
     @is_moderator()
     async def reset(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         removed = await self.bot.run_heavy(self.bot.citebot.feedback.reset, interaction.guild_id)
         await audit(self.bot, interaction, "feedback reset", f"{removed} votes removed")
-        await interaction.response.send_message(
-            **MessageParts(content=f"Removed {removed} votes.").send_kwargs(), ephemeral=True
-        )
+        await interaction.followup.send(**MessageParts(content=f"Removed {removed} votes.").send_kwargs(), ephemeral=True)
 
 
 async def setup(bot: "CitebotBot") -> None:

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from retrieval.search import clean_text
+
 from ..render import autocomplete_choices, escape, render_people, render_person, render_quotes, MessageParts, truncate
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ class People(commands.Cog):
     @app_commands.autocomplete(name=name_autocomplete)
     async def who(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100] | None = None) -> None:
         sources = self.bot.citebot.sources()
+        name = clean_text(name) if name else None  # "   " or a lone zero-width space means no name
         if not name:
             parts = render_people(self.bot.citebot.people(), sources=sources)
         else:

@@ -17,8 +17,16 @@ if TYPE_CHECKING:
     from ..app import CitebotBot
 
 
+# Channel mentions are ~22 characters each: a long allowlist is summarised, so the reply
+# stays under Discord's 2,000 (past it Discord refuses the message and the change reads as failed).
+SHOWN_CHANNELS = 40
+
+
 def describe(settings: GuildSettings) -> str:
-    channels = ", ".join(f"<#{c}>" for c in sorted(settings.channels)) or "all channels"
+    listed = sorted(settings.channels)
+    channels = ", ".join(f"<#{c}>" for c in listed[:SHOWN_CHANNELS]) or "all channels"
+    if len(listed) > SHOWN_CHANNELS:
+        channels += f" and {len(listed) - SHOWN_CHANNELS} more channels"
     return (
         f"Answers go {'into a thread' if settings.answer_mode == 'thread' else 'in the channel'}; "
         f"/ask answers are {'private to the asker' if settings.private else 'public'} by default; "
@@ -71,6 +79,8 @@ class ServerSettings(commands.Cog):
             current = store.update(interaction.guild_id, **changes)
             await audit(self.bot, interaction, "settings", describe(current))
         text = ("Saved. " if changes else "") + describe(current)
+        if remove_channel is not None and not current.channels and "channels" in changes:
+            text += " (The allowlist is now empty, which means every channel.)"
         # Channel mentions render as links and ping nobody; allowed_mentions is none anyway.
         await interaction.response.send_message(**MessageParts(content=text).send_kwargs(), ephemeral=True)
 
