@@ -8,12 +8,14 @@ swapped in whole, and a removal moves the file to ``removed/`` beside the seeds 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import secrets
 import shutil
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, parse_document
@@ -28,6 +30,8 @@ __all__ = [
     "SeedRejected",
     "add_document",
     "check_document_bytes",
+    "document_key",
+    "find_document",
     "list_documents",
     "removed_dir",
     "remove_document",
@@ -43,6 +47,10 @@ _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control (Cc: also C1 such as U+0085 NEL), format (Cf: zero-width and direction-changing
+# marks such as U+200B and U+202E) and line/paragraph separators (Zl, Zp): a name with one
+# displays as something else ("evil\u202etxt.md" shows as "evildm.txt") or splits a log line.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 # Characters Windows refuses in names; refused here too so the folder stays portable.
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
 
@@ -70,6 +78,12 @@ def safe_document_name(name: str) -> str:
         raise SeedRejected("the file name contains a NUL byte")
     if _CONTROL.search(name):
         raise SeedRejected("the file name contains control characters")
+    hidden = [c for c in name if unicodedata.category(c) in _INVISIBLE_CATEGORIES]
+    if hidden:
+        codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in hidden))
+        raise SeedRejected(
+            f"the file name contains invisible, line-breaking or direction-changing characters ({codes})"
+        )
     if "/" in name or "\\" in name:
         raise SeedRejected(f"{name!r}: the file name must not contain / or \\ (no folders)")
     if ".." in name:
@@ -177,6 +191,10 @@ def removed_dir(seeds_dir: Path | str) -> Path:
     return Path(seeds_dir).parent / REMOVED_FOLDER
 
 
+# Most filesystems limit a name to 255 bytes; a removed copy's time stamp must still fit.
+_NAME_MAX_BYTES = 255
+
+
 def _free_name(folder: Path, name: str) -> Path:
     target = folder / name
     if not target.exists():
@@ -184,6 +202,10 @@ def _free_name(folder: Path, name: str) -> Path:
     # Keep every older removed copy: the new one gets the time of removal in its name.
     stem, suffix = Path(name).stem, Path(name).suffix
     stamp = time.strftime("%Y%m%dT%H%M%S")
+    # A name dropped in by hand may already be near the limit: shorten the stem, not the stamp.
+    room = _NAME_MAX_BYTES - len(os.fsencode(f".{stamp}-999{suffix}"))
+    while stem and len(os.fsencode(stem)) > room:
+        stem = stem[:-1]
     target = folder / f"{stem}.{stamp}{suffix}"
     n = 2
     while target.exists():
@@ -192,13 +214,44 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
+def document_key(name: str) -> str:
+    """A short stable token standing for document ``name``: ``#`` and 16 hex digits.
+
+    For front ends that cannot carry every name exactly (Discord option values are at most
+    100 characters and its client trims and collapses spaces). It can never be a document's
+    own name (no .txt/.md suffix), and ``find_document`` resolves it only against the files
+    actually listed, so it never turns into a path.
+    """
+    return "#" + hashlib.blake2s(os.fsencode(name), digest_size=8).hexdigest()
+
+
+def find_document(seeds_dir: Path | str, name: str) -> Path:
+    """The document file in the seeds folder named exactly ``name`` (or whose ``document_key`` it is).
+
+    Matches against the folder's listing and returns the listed path, never a path built from
+    ``name``: any file that is there can be found, whatever rules it breaks for new names
+    (it may have been copied in by hand), and nothing outside the folder can be.
+    """
+    files = list_document_files(_seeds_folder(seeds_dir))
+    for path in files:
+        if path.name == name:
+            return path
+    if name.startswith("#"):
+        keyed = [path for path in files if document_key(path.name) == name]
+        if len(keyed) == 1:
+            return keyed[0]
+    raise DocumentNotFound(f"there is no document named {name}")
+
+
 def remove_document(seeds_dir: Path | str, name: str) -> Path:
-    """Move document ``name`` to ``removed/`` beside the seeds folder; return where it went."""
-    name = safe_document_name(name)
+    """Move document ``name`` to ``removed/`` beside the seeds folder; return where it went.
+
+    ``name`` is resolved by ``find_document`` (exact name or its key), so files added by hand
+    with names ``add_document`` would refuse can still be removed.
+    """
     folder = _seeds_folder(seeds_dir)
-    source = folder / name
-    if not source.is_file():
-        raise DocumentNotFound(f"there is no document named {name}")
+    source = find_document(folder, name)
+    name = source.name
     destination_folder = removed_dir(folder)
     with _write_lock:
         try:

@@ -124,7 +124,7 @@ async def test_seed_add_saves_reindexes_summarises_and_answers_from_it(world, do
 
     notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed add harbour" in unescape(m.content))
     assert "\n" not in notice.content
-    assert f"{fake.moderator.username} ({fake.moderator.id})" in notice.content
+    assert f"{fake.moderator.username} ({fake.moderator.id})" in unescape(notice.content)
     assert "added: harbour.txt" in unescape(notice.content)
     assert notice.allowed_mentions is not None and not notice.allowed_mentions.get("parse")
 
@@ -170,6 +170,11 @@ async def test_seed_add_refused_for_member_without_manage_server(world, download
         ("chart.txt", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png", "image/png"),
         (".env", b"DISCORD_TOKEN=x\n", "text/plain", "hidden"),
         ("con.txt", HARBOUR, "text/plain", "reserved"),
+        ("evil\u202etxt.md", HARBOUR, "text/markdown", "direction-changing characters (U+202E)"),
+        ("pay\u200broll.txt", HARBOUR, "text/plain", "invisible"),
+        ("next\x85line.txt", HARBOUR, "text/plain", "U+0085"),
+        ("line\u2028sep.txt", HARBOUR, "text/plain", "U+2028"),
+        ("para\u2029sep.txt", HARBOUR, "text/plain", "U+2029"),
     ],
 )
 async def test_seed_add_refuses_by_name_or_type_before_downloading(world, downloads, filename, data, content_type, reason):
@@ -179,6 +184,16 @@ async def test_seed_add_refuses_by_name_or_type_before_downloading(world, downlo
     assert reply.ephemeral and "Not added" in reply.content and reason in unescape(reply.content)
     assert downloads == []
     assert sorted(p.name for p in seeds.iterdir()) == before
+
+
+async def test_seed_add_refusal_of_a_line_separator_name_is_one_readable_audit_line(world):
+    fake, bot, seeds, audit_channel = world
+    url = fake.add_attachment("next\x85line.txt", HARBOUR, "text/plain")
+    _, reply = await seed(fake, "add", {"file": url})
+    assert "Not added" in reply.content and "U+0085" in reply.content and "\x85" not in reply.content
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed add next" in unescape(m.content))
+    text = unescape(notice.content)
+    assert "seed add next<U+0085>line.txt" in text and "\x85" not in text and "\n" not in text
 
 
 async def test_seed_add_refuses_a_too_large_attachment_before_downloading(world, downloads):
@@ -248,12 +263,70 @@ async def test_seed_remove_of_unknown_or_unsafe_name_is_refused(world):
     assert (seeds / "harbour.txt").exists()
 
 
+# Files a moderator dropped into the folder by hand, with names /seed add would refuse.
+HAND_DROPPED = {
+    "Q&A: plan.md": "q&a",
+    "con.md": "con",
+    "report..final.txt": "report",
+    "notes  v2.txt": "notes",  # two spaces: Discord would collapse them in a value
+    "long " + "x" * 111 + ".txt": "long",  # 120 characters: more than an option value can hold
+    "sneaky\u202etxt.md": "sneaky",
+}
+
+
+async def test_seed_remove_removes_files_dropped_in_by_hand_picked_from_autocomplete(world):
+    fake, bot, seeds, audit_channel = world
+    for n, name in enumerate(HAND_DROPPED):
+        (seeds / name).write_bytes(HARBOUR.replace(b"Harbour Festival", f"Handmade {n}".encode()))
+    for name, typed in HAND_DROPPED.items():
+        complete = await fake.autocomplete("seed remove", {"name": typed}, user=fake.moderator)
+        choices = (await fake.wait_for_response(complete)).choices
+        assert choices and all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+        picked = [c for c in choices if c["name"].startswith(name[:40].replace("\u202e", "<U+202E>"))]
+        assert len(picked) == 1, (name, choices)
+        _, reply = await seed(fake, "remove", {"name": picked[0]["value"]})
+        text = unescape(reply.content)
+        assert "Moved" in text and "Not removed" not in text, text
+        assert not (seeds / name).exists()
+        assert (seeds.parent / "removed" / name).exists()  # moved, not deleted
+
+    long = next(n for n in HAND_DROPPED if n.startswith("long"))
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed remove long" in unescape(m.content))
+    assert long in unescape(notice.content)  # the audit names the real file, not the token
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed remove sneaky" in unescape(m.content))
+    assert "seed remove sneaky<U+202E>txt.md" in unescape(notice.content) and "\u202e" not in notice.content
+    assert "removed: sneaky<U+202E>txt.md" in unescape(notice.content)  # the reindex summary too
+
+
+async def test_seed_remove_by_typed_exact_name_of_a_file_dropped_by_hand(world):
+    fake, bot, seeds, _ = world
+    (seeds / "Q&A: typed.md").write_bytes(HARBOUR.replace(b"Harbour Festival", b"Typed Name"))
+    _, reply = await seed(fake, "remove", {"name": "Q&A: typed.md"})
+    assert "Moved Q&A: typed.md" in unescape(reply.content)
+    assert not (seeds / "Q&A: typed.md").exists()
+
+
+async def test_seed_remove_autocomplete_keeps_names_differing_only_in_case_or_spacing(world):
+    fake, bot, seeds, _ = world
+    names = ["Twin.txt", "twin.txt", "twin  pair.txt", "twin pair.txt"]
+    for name in names:
+        (seeds / name).write_bytes(HARBOUR)
+    try:
+        complete = await fake.autocomplete("seed remove", {"name": "twin"}, user=fake.moderator)
+        values = [c["value"] for c in (await fake.wait_for_response(complete)).choices]
+        assert len(values) == len(set(values)) == 4
+        assert {"Twin.txt", "twin.txt", "twin pair.txt"} <= set(values)
+    finally:
+        for name in names:
+            (seeds / name).unlink(missing_ok=True)
+
+
 async def test_reindex_is_audited(world):
     fake, bot, seeds, audit_channel = world
     it = await fake.slash("reindex", user=fake.moderator)
     summary = await fake.wait_for_followup(it, timeout=REINDEX_TIMEOUT)
     assert "Reindexed" in summary.content
-    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: m.content.startswith("mod (") and "reindex" in m.content and "seed" not in m.content)
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: unescape(m.content).startswith("mod (") and "reindex" in m.content and "seed" not in m.content)
     assert "done" in notice.content and "\n" not in notice.content
 
 

@@ -12,6 +12,8 @@ from retrieval.seeds import (
     DocumentNotFound,
     SeedRejected,
     add_document,
+    document_key,
+    find_document,
     list_documents,
     remove_document,
     removed_dir,
@@ -54,6 +56,13 @@ def only_documents(folder: Path) -> list[str]:
         ("lpt9.notes.txt", "reserved"),
         ("evil\x00.txt", "NUL"),
         ("line\nbreak.txt", "control"),
+        ("evil\u202etxt.md", "U+202E"),  # right-to-left override: displays as "evildm.txt"
+        ("pay\u200broll.txt", "U+200B"),  # zero-width space
+        ("\ufeffnotes.txt", "U+FEFF"),  # zero-width no-break space (a BOM)
+        ("next\x85line.txt", "U+0085"),  # C1 next line
+        ("line\u2028sep.txt", "U+2028"),
+        ("para\u2029sep.md", "U+2029"),
+        ("rtl\u200fmark.md", "direction-changing"),
         ("", "empty"),
         ("   ", "empty"),
         ("x" * 98 + ".txt", "limit is 100"),
@@ -93,6 +102,8 @@ def test_ordinary_names_pass_unchanged(name: str) -> None:
         ("con.txt", TEXT, "reserved"),
         ("nul\x00.txt", TEXT, "NUL"),
         ("image.png", PNG, ".txt or .md"),
+        ("evil\u202etxt.md", TEXT, "U+202E"),
+        ("zero\u200bwidth.txt", TEXT, "U+200B"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(seeds: Path, name: str, data: bytes, reason: str) -> None:
@@ -208,3 +219,56 @@ def test_remove_refuses_unknown_and_unsafe_names(seeds: Path) -> None:
     with pytest.raises(SeedRejected):
         remove_document(seeds, "../outside.txt")
     assert (seeds.parent / "outside.txt").exists() and (seeds / "existing.txt").exists()
+
+
+# Names a moderator may have copied into the folder by hand: add_document would refuse
+# each of them, but a file that is there must always be removable.
+HAND_DROPPED = [
+    "Q&A: plan.md",
+    "con.md",
+    "report..final.txt",
+    "notes  v2.txt",
+    "x" * 116 + ".txt",
+    "evil\u202etxt.md",
+    " leading space.txt",
+]
+
+
+@pytest.mark.parametrize("name", HAND_DROPPED)
+def test_files_added_by_hand_can_be_removed_by_exact_name(seeds: Path, name: str) -> None:
+    (seeds / name).write_bytes(TEXT)
+    assert name in list_documents(seeds)
+    moved = remove_document(seeds, name)
+    assert moved == removed_dir(seeds) / name and moved.read_bytes() == TEXT
+    assert list_documents(seeds) == ["existing.txt"]
+
+
+@pytest.mark.parametrize("name", HAND_DROPPED)
+def test_files_added_by_hand_can_be_removed_by_their_key(seeds: Path, name: str) -> None:
+    (seeds / name).write_bytes(TEXT)
+    key = document_key(name)
+    assert len(key) <= 100 and key == key.strip() and key.isascii() and key == document_key(name)
+    assert find_document(seeds, key) == seeds / name
+    assert remove_document(seeds, key).read_bytes() == TEXT
+    assert list_documents(seeds) == ["existing.txt"]
+
+
+def test_remove_matches_the_listing_exactly_and_never_builds_a_path(seeds: Path) -> None:
+    (seeds / "notes  v2.txt").write_bytes(TEXT)
+    (seeds / ".hidden.txt").write_bytes(TEXT)  # not a document: the loader skips it
+    (seeds.parent / "outside.txt").write_bytes(TEXT)
+    for name in ("notes v2.txt", "Existing.txt", ".hidden.txt", "./existing.txt", "seeds/../seeds/existing.txt",
+                 document_key("../outside.txt"), document_key("missing.txt"), "#"):
+        with pytest.raises(DocumentNotFound, match="no document named"):
+            remove_document(seeds, name)
+    assert only_documents(seeds) == [".hidden.txt", "existing.txt", "notes  v2.txt"]
+    assert (seeds.parent / "outside.txt").exists() and not removed_dir(seeds).exists()
+
+
+def test_removing_a_long_name_twice_keeps_both_copies(seeds: Path) -> None:
+    name = "é" * 124 + ".md"  # 252 bytes: room for no time stamp after it
+    for n in range(2):
+        (seeds / name).write_bytes(TEXT + str(n).encode())
+        remove_document(seeds, name)
+    copies = sorted(p.read_bytes() for p in removed_dir(seeds).iterdir())
+    assert copies == [TEXT + b"0", TEXT + b"1"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +18,20 @@ from discord.ext import commands
 
 from retrieval.documents import DOCUMENT_SUFFIXES
 from retrieval.errors import CitebotError
-from retrieval.seeds import SeedRejected, add_document, list_documents, remove_document, safe_document_name
+from retrieval.seeds import (
+    SeedRejected,
+    add_document,
+    document_key,
+    find_document,
+    list_documents,
+    remove_document,
+    safe_document_name,
+)
 from retrieval.service import ReindexRunning
 
 from ..audit import audit
 from ..checks import is_moderator
-from ..render import MESSAGE_CONTENT_LIMIT, MessageParts, autocomplete_choices, escape, truncate
+from ..render import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_LIMIT, MESSAGE_CONTENT_LIMIT, MessageParts, escape, truncate
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -58,6 +67,66 @@ def attachment_problem(attachment: discord.Attachment, max_bytes: int) -> str | 
     return None
 
 
+# Characters that display as nothing or as something else, or break a line: shown as
+# <U+XXXX> wherever a name is echoed (replies, the audit line, autocomplete labels).
+_UNSHOWABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def shown(name: str) -> str:
+    """``name`` with every invisible or direction-changing character spelled out."""
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in _UNSHOWABLE else c for c in name)
+
+
+def _round_trips(name: str) -> bool:
+    """Whether Discord hands ``name`` back unchanged when it is an option value.
+
+    Values are at most 100 characters (UTF-16 units, to be safe with emoji), and the client
+    trims and collapses spaces; invisible or unnormalised text may not survive either.
+    """
+    return (
+        len(name.encode("utf-16-le", "surrogatepass")) // 2 <= CHOICE_LIMIT
+        and name.isprintable()
+        and name == " ".join(name.split())
+        and unicodedata.normalize("NFC", name) == name
+    )
+
+
+def removal_value(name: str) -> str:
+    """The autocomplete value for document ``name``: the name itself when Discord would send it
+    back intact, else its ``document_key`` (``remove_document`` resolves that token against the
+    folder's listing), so every file the folder holds can be picked and removed."""
+    return name if _round_trips(name) else document_key(name)
+
+
+def _label(name: str) -> str:
+    """An autocomplete label of at most 100 characters; long names keep their end (the part
+    that tells "report-2024-final.md" from "report-2024-draft.md") around an ellipsis."""
+    text = shown(name)
+    if len(text) <= CHOICE_LIMIT:
+        return text
+    tail = 30
+    return text[: CHOICE_LIMIT - tail - 1] + "…" + text[-tail:]
+
+
+def removal_choices(names: list[str], current: str) -> list[app_commands.Choice[str]]:
+    """Up to 25 documents matching ``current`` (prefix or word-prefix matches first).
+
+    Unlike the generic helper, names are not merged by case or spacing: "Notes.txt" and
+    "notes.txt" are two files, and each gets a value that removes exactly that file.
+    """
+    needle = " ".join(current.split()).casefold()
+    starts: list[str] = []
+    contains: list[str] = []
+    for name in names:
+        key = " ".join(shown(name).split()).casefold()
+        if not needle or key.startswith(needle) or any(w.startswith(needle) for w in key.split()):
+            starts.append(name)
+        elif needle in key or current.strip() == document_key(name):
+            contains.append(name)
+    picked = (starts + contains)[:AUTOCOMPLETE_CHOICES_LIMIT]
+    return [app_commands.Choice(name=_label(n), value=removal_value(n)) for n in picked]
+
+
 class Seed(commands.Cog):
     seed = app_commands.Group(
         name="seed",
@@ -82,7 +151,7 @@ class Seed(commands.Cog):
     async def add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
         self.bot.check_rate(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        action = f"seed add {file.filename}" + (" (replace)" if replace else "")
+        action = f"seed add {shown(file.filename)}" + (" (replace)" if replace else "")
         problem = attachment_problem(file, self.bot.settings.max_upload_bytes)
         if problem is not None:
             await self._refuse(interaction, action, f"Not added: {problem}.")
@@ -112,23 +181,27 @@ class Seed(commands.Cog):
             names = await asyncio.to_thread(list_documents, self.seeds_dir)
         except CitebotError:
             return []
-        return autocomplete_choices(names, current)
+        return removal_choices(names, current)
 
     @seed.command(name="remove", description="Moderators: move a document to removed/ and reindex")
-    @app_commands.describe(name="The document's file name")
+    @app_commands.describe(name="The document's file name (pick it from the list)")
     @app_commands.autocomplete(name=name_autocomplete)
     @is_moderator()
     async def remove(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
         self.bot.check_rate(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        action = f"seed remove {name}"
+        action = f"seed remove {shown(name)}"
         try:
-            moved = await asyncio.to_thread(remove_document, self.seeds_dir, name)
+            # The value may be a key standing for a name Discord cannot carry (see
+            # removal_value); audit and reply with the file's real name.
+            real = (await asyncio.to_thread(find_document, self.seeds_dir, name)).name
+            action = f"seed remove {shown(real)}"
+            moved = await asyncio.to_thread(remove_document, self.seeds_dir, real)
         except CitebotError as exc:
-            await self._refuse(interaction, action, f"Not removed: {exc}.")
+            await self._refuse(interaction, action, f"Not removed: {shown(str(exc))}.")
             return
         await self._reindex_and_report(
-            interaction, action, f"Moved {name} to {moved.parent.name}/{moved.name} (not deleted)."
+            interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted)."
         )
 
     # ---- shared steps -----------------------------------------------------------------
@@ -154,6 +227,9 @@ class Seed(commands.Cog):
             outcome = f"{done} The reindex failed (the error has been logged). The previous index keeps answering."
         else:
             outcome = f"{done}\nReindexed.\n{report.summary()}"
+        # The summary names files as they are (one dropped in by hand may hold a direction
+        # override): spell such characters out, keeping the summary's own line breaks.
+        outcome = "\n".join(shown(line) for line in outcome.split("\n"))
         await audit(self.bot, interaction, action, outcome)
         await self._reply(interaction, outcome)
 
