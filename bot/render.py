@@ -97,7 +97,7 @@ COLOUR = discord.Colour.blurple()
 
 ZWSP = "\u200b"
 # Private-use characters mark the best sentence while the whole snippet is escaped in one
-# pass (so escape_markdown's line-start rules see real line starts), then become ``**``.
+# pass (so the escaper's line-start rules see real line starts), then become ``**``.
 _BOLD_OPEN = "\ue000"
 _BOLD_CLOSE = "\ue001"
 _SENTINELS = str.maketrans("", "", _BOLD_OPEN + _BOLD_CLOSE)
@@ -121,13 +121,32 @@ def neutralise_mentions(text: str) -> str:
     return text.replace("@", "@" + ZWSP).replace("<#", "<" + ZWSP + "#").replace("</", "<" + ZWSP + "/")
 
 
-_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+# Characters that open or close Discord markdown anywhere on a line: escaped one by one
+# wherever they occur, so no pair of them can ever form bold, italics, strike, spoilers,
+# code or a masked link ``[text](url)``, however the text is arranged.
+_INLINE_MARKDOWN = re.compile(r"([\\*_~`|\[\]()])")
+# Markers that only format at the start of a line (after optional blanks, and after the
+# bold sentinels, which become ``**`` but do not stop Discord from seeing a line start in
+# nested markup): block quotes, headings and ``-#`` subtext, and list items. ``>`` and ``#``
+# elsewhere stay as they are so ``<@id>``-style text still reads the same.
+_LINE_START_MARKDOWN = re.compile(
+    r"(?:^|(?<=[\r\n]))((?:[^\S\r\n]|[\u200b\ufeff\ue000\ue001])*)(?:([>#+-])|(\d+)\.(?=\s|$))"
+)
+
+
+def _line_start(match: re.Match[str]) -> str:
+    lead, marker, number = match.groups()
+    return f"{lead}\\{marker}" if marker else f"{lead}{number}\\."
 
 
 def _escape_markdown(text: str) -> str:
-    text = discord.utils.escape_markdown(text)
-    # escape_markdown leaves "1. " alone, but Discord renders it as a list at a line start.
-    return _ORDERED_LIST.sub(r"\1\\.", text)
+    """Backslash-escape every Discord markdown character in ``text``, one by one.
+
+    Not ``discord.utils.escape_markdown``: its pattern takes everything from a line's first
+    ``[`` to its last ``)`` as one masked link and escapes only its first character, so
+    the bold, spoilers and second link inside stay live.
+    """
+    return _LINE_START_MARKDOWN.sub(_line_start, _INLINE_MARKDOWN.sub(r"\\\1", text))
 
 
 def escape(text: str) -> str:

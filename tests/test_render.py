@@ -267,6 +267,113 @@ def test_escape_function_neutralises_and_escapes() -> None:
     assert escape("1. first") == "1\\. first"
 
 
+# A simple model of Discord's markdown, to check what a reader would actually see formatted.
+# An escaped punctuation character shows literally; everything else below still formats.
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")
+_LIVE = re.compile(
+    r"\[[^\]\n]*\]\([^)\n]*\)"  # masked link [text](url)
+    r"|\*\*|\*|__|_|~~|\|\||`+"  # bold, italics, underline, strike, spoiler, code
+    r"|^[ \t]*(?:#{1,3}|-#|>{1,3}|[-+]|\d+\.)(?=[ \t])",  # heading, subtext, quote, list
+    re.MULTILINE,
+)
+
+# The reported repro: discord.utils.escape_markdown took "[docs]…evil.example)" as one link.
+REPRO = "See [docs](http://a.com) then **bold** ||sp|| and [bank.com](https://evil.example)"
+PHISH_TOPIC = "see [a](https://a.example) **free** [discord.com/gift](https://evil.example/phish)"
+HOSTILE_MARKDOWN = (
+    REPRO,
+    PHISH_TOPIC,
+    "[a[b]](https://x.example) [one](u) [two](v) ([three](w))",
+    "# Heading\n## Two\n### Three\n-# subtext\n> quote\n>>> all the rest\n  > indented",
+    "- item\n+ plus\n* star\n1. first\n  23. nested",
+    "```py\ncode block\n``` and `inline` and ``double``",
+    "*i* _u_ __under__ ~~strike~~ ***both*** ||spoiler|| a\\*b \\ C:\\Users\\n",
+    "ping <@123> <#9> @everyone </cmd:1> then **bold**",
+)
+
+
+def live_markdown(rendered: str) -> list[str]:
+    """The markup Discord would still act on in ``rendered``, in order."""
+    # A placeholder (not deletion) so removing an escape cannot glue two markers together.
+    return _LIVE.findall(_ESCAPED.sub("\0", rendered))
+
+
+def visible(rendered: str) -> str:
+    """What a reader sees once the escaping backslashes and zero-width spaces are gone."""
+    return _ESCAPED.sub(r"\1", rendered).replace("\u200b", "")
+
+
+def test_escape_leaves_nothing_to_format_and_reads_the_same() -> None:
+    for text in HOSTILE_MARKDOWN:
+        shown = escape(text)
+        assert live_markdown(shown) == [], (text, shown)
+        assert visible(shown) == text
+    assert escape(REPRO) == (
+        "See \\[docs\\]\\(http://a.com\\) then \\*\\*bold\\*\\* \\|\\|sp\\|\\| "
+        "and \\[bank.com\\]\\(https://evil.example\\)"
+    )
+
+
+def test_masked_links_and_markup_in_documents_do_not_format_in_answers() -> None:
+    # The bug: a paragraph with two [link](url) showed raw bold, spoilers and code.
+    before = f"{REPRO}\n# Heading\n> quoted\n"
+    sentence = "The talks began: [bank.com](https://evil.example) **free** ||x||."
+    after = " `code` ~~gone~~ __u__ *i*\n- item\n1. first\n-# small\n```\nblock\n```"
+    title = "Doha [x](https://evil.example) **t**"
+    p = passage(sentence, before, after, title=title)
+    answer = Answer(f"Why {REPRO}?", True, f"Because {REPRO}", (p,))
+
+    parts = render_answer(answer)
+    d = parts.embeds[0].description
+    # Only our own markup formats: "**Answer:**", "**1.**", the bold sentence, the italic title.
+    assert live_markdown(d) == ["**"] * 6 + ["*"] * 2, d
+    assert f"**{escape(sentence)}**" in d  # the best sentence is still bold
+    for raw in (before, sentence, after, title, f"Because {REPRO}"):
+        assert raw in visible(d), raw
+    assert live_markdown(parts.embeds[0].title) == []
+    assert visible(parts.embeds[0].title) == f"Why {REPRO}?"
+    assert_within_limits(parts)
+
+    para = render_paragraph(p).embeds[0]
+    assert live_markdown(para.description) == ["**"] * 2 + ["*"] * 2, para.description
+    assert visible(para.description).startswith(before + "**" + sentence + "**" + after)
+    assert live_markdown(para.title) == [] and visible(para.title) == title
+
+
+def test_a_public_quote_reply_carries_no_masked_link() -> None:
+    # The bug: /quote topic="…" put a working phishing link in a public message.
+    q = Quote(REPRO, "Ann **x** [y](https://evil.example)", "doha.txt", "Talks [t](u)", "2025-01-23", 4)
+    parts = render_quotes([q], topic=PHISH_TOPIC, speaker="[me](https://evil.example)")
+    assert not parts.ephemeral
+    assert live_markdown(parts.content) == [], parts.content
+    assert visible(parts.content) == f"1 quote about “{PHISH_TOPIC}” by [me](https://evil.example)"
+    d = parts.embeds[0].description
+    assert live_markdown(d) == ["**", "**", "*", "*"], d  # the speaker in bold, the title italic
+    assert visible(d) == f"“{REPRO}”\n— **Ann **x** [y](https://evil.example)**\n*Talks [t](u)*, 2025-01-23, ¶4"
+    assert live_markdown(render_quotes([], topic=PHISH_TOPIC).content) == []
+
+
+def test_line_start_markers_are_escaped_even_right_after_the_bold_marker() -> None:
+    for sentence in ("> Quoted line.", "# Heading line.", "- Listed line.", "1. Numbered line."):
+        d = render_paragraph(passage(sentence, "", " Rest.")).embeds[0].description
+        assert d.startswith(f"**{escape(sentence)}**"), d  # "**\\> Quoted line.**", …
+
+
+def test_limits_hold_when_escaping_doubles_the_text() -> None:
+    links = "[a](b) " * 3_000  # every other character needs a backslash
+    p = passage(links[:5_000], links, links, title=links[:600])
+    q = Quote(links, links[:500], "d.txt", links[:600], None, 1)
+    for parts in (
+        render_answer(Answer(links, True, links, (p,) * 3)),
+        render_paragraph(p),
+        render_quotes([q] * 12, topic=links, speaker=links),
+        render_error(links),
+    ):
+        assert_within_limits(parts)
+        for shown in texts(parts):
+            assert not re.search(r"\[[^\]\n]*\]\([^)\n]*\)", _ESCAPED.sub("\0", shown)), shown[:200]
+
+
 # ------------------------------------------------------------------------------- limits
 
 
