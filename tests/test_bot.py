@@ -175,6 +175,17 @@ async def test_spam_mentions_get_one_notice_and_a_typo_costs_no_question(world):
         bot.limiter = RateLimiter(0)
 
 
+async def test_direct_messages_need_no_mention_and_a_silent_reply_is_explained(world):
+    fake, bot = world
+    dm = await fake.send_message("how many tents were sent?", dm=True)
+    assert "10,000" in all_text(await fake.wait_for_reply(dm))
+
+    asked = await fake.send_message("how many tents were sent?", mentions_bot=True)
+    answer = await fake.wait_for_reply(asked)
+    silent = await fake.send_message("and where was that?", reply_to=answer, reply_mention=False)
+    assert "leave the ping on" in all_text(await fake.wait_for_reply(silent))
+
+
 async def test_a_mention_that_fails_is_answered_with_the_reason(world, monkeypatch):
     fake, bot = world
 

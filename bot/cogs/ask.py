@@ -223,7 +223,9 @@ class Ask(commands.Cog):
             and isinstance(message.reference.resolved, discord.Message)
             and message.reference.resolved.author.id == bot_user.id
         )
-        if bot_user not in message.mentions and not replied_to_bot:
+        mentioned = bot_user in message.mentions
+        direct = message.guild is None  # in a DM every message is for the bot
+        if not (mentioned or replied_to_bot or direct):
             return
         guild_settings = self.bot.guild_settings.get(message.guild.id if message.guild else None)
         # In the bot's own answer thread, follow-ups count as asked in the channel it belongs to.
@@ -232,6 +234,12 @@ class Ask(commands.Cog):
             return  # moderators chose where the bot speaks
         question = _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_user.id else m.group(0), message.content).strip()
         if not question:
+            if replied_to_bot and not mentioned and not direct:
+                # Without the message-content intent Discord hides a reply's text from the bot
+                # unless the reply pings it: the user should know, not get the help text.
+                text = "I can only read replies that mention me: leave the ping on when you reply."
+                await message.reply(**render_error(text).send_kwargs(), mention_author=False)
+                return
             await message.reply(**render_help().send_kwargs(), mention_author=False)
             return
         try:
