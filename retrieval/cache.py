@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Self, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,18 @@ class BlobCache:
         if removed:
             log.info("%s: dropped %d entries unused for %.0f days", self.path.name, removed, keep_seconds / 86400)
         return removed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        # Pruned only after a build that used the cache went through: a failed one may
+        # not have asked for (and so stamped) everything the next one needs.
+        try:
+            if exc_type is None:
+                self.prune()
+        finally:
+            self.close()
 
     def __len__(self) -> int:
         with self._lock:

@@ -14,10 +14,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
 from .errors import SeedsFolderError
 from .models import Document, Paragraph, Sentence, SkippedFile
+from .progress import ProgressFactory
 from .sentences import SplitCache, split_many, split_sentences
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def load_documents(seeds_dir: Path, splits: SplitCache | None = None, progress: Callable[[int, str], Any] | None = None) -> LoadResult:
+def load_documents(seeds_dir: Path, splits: SplitCache | None = None, progress: ProgressFactory | None = None) -> LoadResult:
     """Every document of ``seeds_dir``; ``splits`` keeps the sentence splits of unchanged
     paragraphs between builds (pysbd is most of the time spent here)."""
     outcomes: list[tuple[str, str, _Layout | None]] = []  # (name, sha256 or reason, layout)

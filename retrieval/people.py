@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .cache import BlobCache
 from .models import Document, Mention, Person, Role
+from .progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 
@@ -800,7 +801,6 @@ def _abbreviations(documents: Sequence[Document]) -> dict[str, dict[str, str]]:
 
 # What spaCy says of a paragraph: part of speech by character offset, entity label by span.
 Annotation = tuple[dict[int, str], dict[tuple[int, int], str]]
-Progress = Callable[[int, str], Any]  # (total, description) -> a bar with update(n) and close()
 ANNOTATE_MAX_CHARS = 100_000
 
 
@@ -829,8 +829,9 @@ def _annotate(sdoc: Any) -> Annotation:
     return pos, ents
 
 
-def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, progress: Progress | None) -> list[Annotation]:
-    keys = [hashlib.sha1(f"{_pipeline_id(nlp)}\0{t}".encode()).hexdigest() for t in texts]
+def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, progress: ProgressFactory | None) -> list[Annotation]:
+    pipeline = _pipeline_id(nlp)
+    keys = [hashlib.sha1(f"{pipeline}\0{t}".encode()).hexdigest() for t in texts]
     found: dict[str, Annotation] = {}
     for key, blob in (cache.lookup(keys) if cache is not None else {}).items():
         data = json.loads(blob)
@@ -843,14 +844,8 @@ def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, prog
         found.update({k: ({}, {}) for k in too_long})
     missing = {k: t for k, t in zip(keys, texts) if k not in found}
     if missing:
-        bar = progress(len(missing), "finding people") if progress else None
-        computed = []
-        for sdoc in nlp.pipe(missing.values(), batch_size=64):
-            computed.append(_annotate(sdoc))
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+        docs = nlp.pipe(missing.values(), batch_size=64)
+        computed = [_annotate(sdoc) for sdoc in track(docs, len(missing), progress, "finding people")]
         found.update(zip(missing, computed))
     if missing and cache is not None:
         cache.store(
@@ -862,7 +857,7 @@ def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, prog
 
 
 def _contexts(
-    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: Progress | None = None
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
 ) -> list[_ParagraphContext]:
     paragraphs = [(di, doc, para) for di, doc in enumerate(documents) for para in doc.paragraphs]
     nlp = get_nlp()
@@ -1016,7 +1011,7 @@ def _finish_role(raw: _RawRole, evidence: _Evidence, abbreviations: dict[str, st
 
 
 def extract_people(
-    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: Progress | None = None
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
 ) -> list[Person]:
     """Everyone the documents name, in order of first mention, with their quotes attached.
     ``cache`` keeps spaCy's annotations of unchanged paragraphs between builds; ``progress``
@@ -1030,7 +1025,7 @@ def extract_people(
 
 
 def _extract_people(
-    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: Progress | None = None
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
 ) -> list[Person]:
     documents = list(documents)
     evidence = _Evidence()

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
@@ -27,7 +27,7 @@ from .errors import QuestionError
 from .index import load_index
 from .lexical import LexicalIndex, tokenize
 from .models import Answer, Document, Passage, SourceInfo
-from .store import Manifest, human_date, read_manifest
+from .store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
 

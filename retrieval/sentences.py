@@ -15,9 +15,10 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from .cache import BlobCache
+from .progress import ProgressFactory, track
 
 OPENING = "“‘\"«"
 CLOSING = "”’\"»"
@@ -108,23 +109,16 @@ def _splitter_id() -> str:
 
 
 def split_many(
-    texts: Sequence[str], cache: SplitCache | None = None, progress: Callable[[int, str], Any] | None = None
+    texts: Sequence[str], cache: SplitCache | None = None, progress: ProgressFactory | None = None
 ) -> list[list[tuple[int, int]]]:
-    """``split_sentences`` of each text, through ``cache`` when given. ``progress(total,
-    description)`` makes a bar (``update(n)``, ``close()``) for the texts actually split."""
+    """``split_sentences`` of each text, through ``cache`` when given; ``progress`` shows the
+    texts actually split."""
     keys = [hashlib.sha1(f"{_splitter_id()}\0{t}".encode()).hexdigest() for t in texts]
     found: dict[str, list[tuple[int, int]]] = {}
     if cache is not None:
         found = {k: [(int(a), int(b)) for a, b in json.loads(v)] for k, v in cache.lookup(keys).items()}
     missing = {k: t for k, t in zip(keys, texts) if k not in found}
-    bar = progress(len(missing), "splitting") if progress and missing else None
-    computed: dict[str, list[tuple[int, int]]] = {}
-    for k, t in missing.items():
-        computed[k] = split_sentences(t)
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+    computed = {k: split_sentences(t) for k, t in track(missing.items(), len(missing), progress, "splitting")}
     if cache is not None:
         cache.store((k, json.dumps(v).encode()) for k, v in computed.items())
     found.update(computed)

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .documents import LoadResult, list_document_files, load_documents
 from .embedder import Embedder, load_embedder
@@ -23,6 +23,7 @@ from .feedback import FeedbackStore
 from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
 from .abstain import Vocabulary
+from .progress import ProgressFactory, track
 from .search import Searcher, clean_text, document_headers
 from .sentences import SplitCache
 from .settings import Settings
@@ -112,7 +113,6 @@ TIME_BOOST = 0.05
 # A topic must be at least this close to a quote (cosine) for the quote to count as about it.
 QUOTE_MIN_SIMILARITY = 0.2
 
-ProgressFactory = Callable[[int, str], Any]  # (total, description) -> object with update(n) and close()
 
 
 def build_extras(
@@ -357,51 +357,29 @@ class Citebot:
         return report
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
-        splits = SplitCache(self.index_dir / "splits.sqlite") if self.index_dir.is_dir() else None
-        try:
-            loaded = load_documents(self.settings.seeds_dir, splits, progress)
-            if splits is not None:
-                splits.prune()
-            return loaded
-        finally:
-            if splits is not None:
-                splits.close()
+        with SplitCache(self.index_dir / "splits.sqlite") as splits:
+            return load_documents(self.settings.seeds_dir, splits, progress)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
         from .people import AnnotationCache
 
-        cache = AnnotationCache(self.index_dir / "annotations.sqlite")
-        try:
-            extras = build_extras(docs, cache, progress)
-            cache.prune()
-            return extras
-        finally:
-            cache.close()
+        with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:
+            return build_extras(docs, cache, progress)
 
     def _embed(self, texts: list[str], progress: ProgressFactory | None) -> tuple[Any, int]:
         """Vectors for ``texts``, through the cache; returns them and how many were computed."""
         import numpy as np
 
-        cache = EmbeddingCache(self.index_dir / "embeddings.sqlite")
-        bar = progress(len(texts), "embedding") if progress else None
+        def encode(batch: list[str]) -> np.ndarray:  # only the texts the cache lacks
+            chunks = [batch[start : start + 256] for start in range(0, len(batch), 256)]
+            vectors = [
+                self.embedder.encode(chunk, batch_size=64)
+                for chunk in track(chunks, len(batch), progress, "embedding", weight=len)
+            ]
+            return np.concatenate(vectors) if vectors else np.zeros((0, self.embedder.dim), np.float32)
 
-        def encode(batch: list[str]) -> np.ndarray:
-            out = []
-            for start in range(0, len(batch), 256):
-                chunk = batch[start : start + 256]
-                out.append(self.embedder.encode(chunk, batch_size=64))
-                if bar is not None:
-                    bar.update(len(chunk))
-            return np.concatenate(out) if out else np.zeros((0, self.embedder.dim), np.float32)
-
-        try:
-            found = cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
-            cache.prune()
-            return found
-        finally:
-            if bar is not None:
-                bar.close()
-            cache.close()
+        with EmbeddingCache(self.index_dir / "embeddings.sqlite") as cache:
+            return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
 
     def _previous_documents(self) -> dict[str, str]:
         folder = current_generation(self.index_dir)

@@ -29,7 +29,6 @@ import re
 import secrets
 import shutil
 import sqlite3
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
