@@ -123,14 +123,11 @@ class CitebotBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
 
     async def setup_hook(self) -> None:
-        # Load (or rebuild) the index before commands arrive, off the event loop.
-        try:
-            await asyncio.to_thread(self.citebot.ensure_index)
-        except CitebotError as exc:
-            if self.citebot.generation is None:
-                raise  # nothing to serve: run_bot turns this into one line
-            # A rebuild failed but the previous index loaded: answer from it, say why.
-            log.error("rebuilding the index failed; serving the previous one: %s", exc)
+        # Load (or rebuild) the index before commands arrive, off the event loop. With nothing
+        # to serve it raises, and run_bot turns that into one line.
+        problem = await asyncio.to_thread(self.citebot.ensure_serving)
+        if problem is not None:  # the rebuild could not happen; the previous index answers
+            log.error("rebuilding the index failed; serving the previous one: %s", problem)
         await asyncio.to_thread(self.answers.prune)
         for module in COG_MODULES:
             await self.load_extension(module)

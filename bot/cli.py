@@ -119,18 +119,11 @@ def _open(settings: Settings):
     from retrieval.service import ReindexRunning
 
     citebot = Citebot(settings)
-    try:
-        citebot.ensure_index(progress=_progress_factory())
-    except CitebotError as exc:
-        # ensure_index loads an intact index before rebuilding it. When the rebuild cannot
-        # happen (it failed, or another process is doing it now), answering from that index
-        # beats refusing: the question is about the documents, not about the rebuild.
-        if citebot.generation is None:
-            raise
-        if isinstance(exc, ReindexRunning):
-            print("citebot: the index is being rebuilt by another process; answering from the current one", file=sys.stderr)
-        else:
-            print(f"citebot: warning: {exc}", file=sys.stderr)
+    problem = citebot.ensure_serving(progress=_progress_factory())
+    if isinstance(problem, ReindexRunning):
+        print("citebot: the index is being rebuilt by another process; answering from the current one", file=sys.stderr)
+    elif problem is not None:
+        print(f"citebot: warning: {problem}", file=sys.stderr)
     return citebot
 
 

@@ -164,20 +164,27 @@ class Citebot:
         if searcher is None:
             with self._load_lock:  # many first questions at once: load once
                 if self._searcher is None:
-                    self._load_or_build()
+                    problem = self.ensure_serving()
+                    if problem is not None:
+                        log.error("serving the previous index: %s", problem)
             searcher = self._searcher
             assert searcher is not None
         return searcher
 
-    def _load_or_build(self) -> None:
+    def ensure_serving(self, progress: ProgressFactory | None = None) -> CitebotError | None:
+        """``ensure_index`` for front ends that answer questions: when the rebuild cannot
+        happen (it failed, or another process is running it) but an index loaded, that index
+        serves and the error is returned for the front end to mention, not raised. Raises
+        only when there is nothing to answer from."""
         try:
-            self.ensure_index()
+            self.ensure_index(progress)
         except CitebotError as exc:
             # ensure_index loads an intact but out-of-date index before rebuilding it:
             # answering from that beats refusing every question.
             if self._searcher is None:
                 raise
-            log.error("serving the previous index: %s", exc)
+            return exc
+        return None
 
     def ensure_index(self, progress: ProgressFactory | None = None) -> ReindexReport | None:
         """Serve the persisted index if it matches the seeds and model; rebuild it otherwise.
