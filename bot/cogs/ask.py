@@ -17,6 +17,7 @@ from retrieval.search import check_question
 from retrieval.models import Answer
 
 from ..answer_store import AnswerState, new_key
+from ..app import send_ephemeral
 from ..text import UNEXPECTED
 from ..render import (
     MessageParts,
@@ -41,14 +42,6 @@ _MENTION = re.compile(r"<@!?(\d+)>")
 def can_moderate(user: discord.abc.User) -> bool:
     perms = getattr(user, "guild_permissions", None)
     return bool(perms and (perms.manage_messages or perms.manage_guild))
-
-
-async def _reply_privately(interaction: discord.Interaction, text: str) -> None:
-    parts = render_error(text)
-    if interaction.response.is_done():
-        await interaction.followup.send(**parts.send_kwargs(), ephemeral=True)
-    else:
-        await interaction.response.send_message(**parts.send_kwargs(), ephemeral=True)
 
 
 class AnswerButton(
@@ -80,16 +73,16 @@ class AnswerButton(
         bot: "CitebotBot" = interaction.client  # type: ignore[assignment]
         state = await asyncio.to_thread(bot.answers.get, self.key)
         if state is None:
-            await _reply_privately(interaction, "This answer is too old for its buttons: ask the question again.")
+            await send_ephemeral(interaction, "This answer is too old for its buttons: ask the question again.")
             return
         try:
             await getattr(self, f"_{self.action}")(bot, state, interaction)
         except (QuestionError, CitebotError) as exc:
-            await _reply_privately(interaction, str(exc))
+            await send_ephemeral(interaction, str(exc))
         except Exception:
             # Dynamic items bypass the tree's error handler: the clicker still gets an answer.
             log.exception("button %s failed", self.custom_id)
-            await _reply_privately(interaction, "Something went wrong with that button. Try asking again.")
+            await send_ephemeral(interaction, "Something went wrong with that button. Try asking again.")
 
     async def _more(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
         state.page += 1
@@ -110,7 +103,7 @@ class AnswerButton(
 
     async def _del(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
         if interaction.user.id != state.asker_id and not can_moderate(interaction.user):
-            await _reply_privately(interaction, "Only the person who asked, or a moderator, can delete this answer.")
+            await send_ephemeral(interaction, "Only the person who asked, or a moderator, can delete this answer.")
             return
         await interaction.response.defer()
         await interaction.delete_original_response()
@@ -118,7 +111,7 @@ class AnswerButton(
     async def _vote(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
         shown = _page(bot, state).passages
         if state.scope is None or self.index >= len(shown):
-            await _reply_privately(interaction, "That vote no longer matches this answer.")
+            await send_ephemeral(interaction, "That vote no longer matches this answer.")
             return
         passage = shown[self.index]
         await interaction.response.defer(ephemeral=True, thinking=True)
