@@ -12,7 +12,10 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Self, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+if TYPE_CHECKING:  # typing.Self is 3.11+; the project supports 3.10
+    from typing_extensions import Self
 
 log = logging.getLogger(__name__)
 
