@@ -18,6 +18,8 @@ written to be unanswerable from their paragraph). Rows (see benchmarks/squad/REA
 - unanswerable with a short answer: share of the unanswerable questions given one anyway.
 
 ``--by-article`` adds one table per article (what a cross-article check compares);
+``--model`` reads with another reader model (``benchmarks/train_reader.py --holdout`` writes
+one trained without an article) and ``--article`` asks only one article's questions;
 ``--misses`` prints the failures by category; ``--json`` writes one row per question and
 mode for analysis; ``--cache`` keeps the index folder (and so its embedding and spaCy caches)
 between runs instead of a temporary one.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import re
 import string
@@ -34,7 +37,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -212,7 +215,9 @@ def misses(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def run(cache: Path | None, modes: Iterable[str] = MODES, data: Path = DATA) -> list[dict[str, Any]]:
+@contextlib.contextmanager
+def squad_citebot(cache: Path | None = None, data: Path = DATA) -> Iterator[tuple[Any, list[Question]]]:
+    """A Citebot over the articles written as seed files (in a temporary folder), and the questions."""
     from retrieval.service import Citebot
     from retrieval.settings import Settings
 
@@ -225,6 +230,23 @@ def run(cache: Path | None, modes: Iterable[str] = MODES, data: Path = DATA) -> 
         index_dir = cache if cache is not None else Path(tmp) / "index"
         citebot = Citebot(Settings(seeds_dir=seeds, index_dir=index_dir))
         citebot.ensure_index()
+        yield citebot, questions
+
+
+def use_model(citebot: Any, path: Path | None) -> None:
+    """Read with the reader model in ``path`` instead of the shipped one (cross-article checks)."""
+    if path is not None:
+        from retrieval.scorer import ReaderModel
+
+        citebot.searcher.reader = ReaderModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def run(cache: Path | None, modes: Iterable[str] = MODES, data: Path = DATA, model: Path | None = None,
+        article: str | None = None) -> list[dict[str, Any]]:
+    with squad_citebot(cache, data) as (citebot, questions):
+        use_model(citebot, model)
+        if article:
+            questions = [q for q in questions if q.article == article]
         return [row for mode in modes for row in ask_all(citebot, questions, mode)]
 
 
@@ -235,9 +257,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every row (question x mode) here, one JSON object a line")
     parser.add_argument("--cache", type=Path, help="index folder kept between runs (its caches make reruns fast)")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of dense,lexical,hybrid")
+    parser.add_argument("--model", type=Path, help="a reader model JSON to use instead of the shipped one")
+    parser.add_argument("--article", help="ask only this article's questions (the index holds both)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    rows = run(args.cache, modes)
+    rows = run(args.cache, modes, model=args.model, article=args.article)
     if args.json:
         args.json.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     answerable = sum(1 for r in rows if r["mode"] == modes[0] and not r["impossible"])

@@ -46,6 +46,7 @@ def _answer_to_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answered": answer.answered,
         "short_answer": answer.short_answer,
+        "short_answer_confidence": answer.short_answer_confidence,
         # Every field, not Passage.to_json(): the offsets are needed to bold the sentence again.
         "results": [dataclasses.asdict(p) for p in answer.results],
         "more": [dataclasses.asdict(p) for p in answer.more],
@@ -59,6 +60,7 @@ def _answer_from_json(data: dict[str, Any]) -> Answer:
         data["short_answer"],
         tuple(Passage(**p) for p in data["results"]),
         tuple(Passage(**p) for p in data["more"]),
+        data.get("short_answer_confidence"),  # rows written before it was stored have none
     )
 
 

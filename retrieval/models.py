@@ -101,12 +101,18 @@ class Answer:
     results: tuple[Passage, ...]
     # Ranked passages beyond ``results``, for "More results" paging.
     more: tuple[Passage, ...] = ()
+    # How likely ``short_answer`` is exactly right (0-1); None when there is none. A short
+    # answer is only given at or above a calibrated threshold (see retrieval/reader.py).
+    short_answer_confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answered": self.answered,
             "short_answer": self.short_answer,
+            "short_answer_confidence": (
+                None if self.short_answer_confidence is None else round(float(self.short_answer_confidence), 3)
+            ),
             "results": [r.to_json() for r in self.results],
         }
 

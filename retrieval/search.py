@@ -27,6 +27,11 @@ from .errors import QuestionError
 from .index import load_index
 from .lexical import LexicalIndex, tokenize
 from .models import Answer, Document, Passage, SourceInfo
+from .parses import Parse
+from .reader import ParagraphInput, Reading, read, short_for, typed_answer_missing
+from .scorer import ReaderModel, reader_model
+from .spans import kinds_fit
+from .wants import wants
 from .store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ TOP_PARAGRAPHS = 8
 # A result scoring under this share of the best result's score is not shown.
 RELATIVE_FLOOR = 0.5
 CANDIDATES = 64
+PARSE_CACHE = 256  # paragraphs whose decoded parse is kept (a few kB each)
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
@@ -129,6 +135,11 @@ class Searcher:
         self.skipped = dict(self._db.execute("SELECT name, reason FROM skipped").fetchall())
         self.extras = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM extras")}
         self._doc_tokens: dict[int, set[str]] = {}
+        self._parses: dict[int, Parse] = {}
+        # Built with spaCy: sentences carry their typed phrases and paragraphs their parse.
+        self._typed = self._db.execute("SELECT 1 FROM parses LIMIT 1").fetchone() is not None
+        # The models that read the best paragraph (retrieval/data/reader.json); None: rules only.
+        self.reader: ReaderModel | None = reader_model()
         self._para_number = np.fromiter((r[0] for r in self._db.execute("SELECT number FROM paragraphs ORDER BY id")), dtype=np.int32)
         saved = self.extras.get("vocabulary")
         if saved is not None:
@@ -175,24 +186,80 @@ class Searcher:
             passages = [replace(passages[i], score=passages[i].score + boosts[i]) for i in order]
             pooled = [pooled[i] for i in order]
         fixed = self.vocab.correct(question)  # "Wher was..." asks where
-        short = self._short(fixed, pooled[0][0], passages[0])
+        # The best paragraph is read: the sentence that holds the answer is shown, which is
+        # not always the one most similar to the question, and its best phrase is scored.
+        reading, passages[0] = self._read(fixed, pooled[0][0], passages, evidence)
+        short, confidence = self._short(fixed, pooled[0][0], passages[0], reading)
         best_doc = self.documents[self._para_doc[self._sent_para[pooled[0][0]]]]
         # A question about the article itself ("what date is this from?") resembles no sentence,
         # but the dateline's metadata answers it.
         from_metadata = short is not None and passages[0].paragraph == 1 and short in (best_doc.date, best_doc.place)
-        answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(fixed, passages[0], short)
+        answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(
+            fixed, passages[0], short, reading
+        )
         if not answered:
             return Answer(question, False, None, tuple(passages[:k]), tuple(passages[k:]))
         # Passages far weaker than the best one are noise next to a clear answer.
         floor = passages[0].score * RELATIVE_FLOOR
         passages = [p for p in passages if p.score >= floor]
-        return Answer(question, True, short, tuple(passages[:k]), tuple(passages[k:]))
+        return Answer(question, True, short, tuple(passages[:k]), tuple(passages[k:]), confidence if short else None)
 
-    def _short(self, question: str, sentence_id: int, passage: Passage) -> str | None:
+    def _read(self, question: str, sentence_id: int, passages: list[Passage], evidence: dict) -> tuple[Reading | None, Passage]:
+        """Read the best passage's paragraph; returns the reading and the passage showing the
+        sentence it chose (the same passage when there is no parse to read)."""
+        para = int(self._sent_para[sentence_id])
+        parse = self._parse(para)
+        if not parse:
+            return None, passages[0]
+        first = int(self._para_first[para])
+        with self._lock:
+            spans = tuple(
+                (a, b) for a, b in self._db.execute(
+                    "SELECT start, end FROM sentences WHERE paragraph_id = ? ORDER BY number", (para + 1,)
+                )
+            )
+        scored = evidence.get("sentences", {})
+        runner_up = passages[1].score if len(passages) > 1 else 0.0
+        paragraph = ParagraphInput(
+            passages[0].paragraph_text,
+            spans,
+            parse,
+            tuple(scored.get(first + i) for i in range(len(spans))),
+            sentence_id - first,
+            {"ret_score": passages[0].score, "ret_margin": passages[0].score - runner_up},
+        )
+        reading = read(question, paragraph, self._idf, self.reader)
+        chosen = reading.sentence
+        model = self.reader
+        if model is not None and reading.candidates and reading.confidence is not None and reading.confidence >= model.threshold:
+            chosen = reading.candidates[0].sentence  # the short answer must be in the bold sentence
+            reading.sentence = chosen
+        if chosen == sentence_id - first:
+            return reading, passages[0]
+        return reading, self._passage(first + chosen, passages[0].score)
+
+    def _parse(self, paragraph: int) -> Parse:
+        cached = self._parses.get(paragraph)
+        if cached is None:
+            with self._lock:
+                row = self._db.execute("SELECT data FROM parses WHERE paragraph_id = ?", (paragraph + 1,)).fetchone()
+            cached = Parse.decode(row[0] if row else None)
+            if len(self._parses) >= PARSE_CACHE:
+                self._parses.pop(next(iter(self._parses)))
+            self._parses[paragraph] = cached
+        return cached
+
+    def _idf(self, term: str) -> float:
+        return self._lexical.idf(term)
+
+    def _short(self, question: str, sentence_id: int, passage: Passage, reading: Reading | None) -> tuple[str | None, float | None]:
         doc = self.documents[self._para_doc[self._sent_para[sentence_id]]]
-        return short_answer(question, passage, date=doc.date, place=doc.place, people=self.extras.get("people"))
+        people = self.extras.get("people")
+        if reading is None:  # no parse (spaCy missing when the index was built): the patterns alone
+            return short_answer(question, passage, date=doc.date, place=doc.place, people=people), None
+        return short_for(question, passage, reading, self.reader, date=doc.date, place=doc.place, people=people)
 
-    def _checks_pass(self, question: str, best: Passage, short: str | None) -> bool:
+    def _checks_pass(self, question: str, best: Passage, short: str | None, reading: Reading | None = None) -> bool:
         """Near misses score as high as real answers, so similarity can't reject them. These
         checks can: the question names something the documents never mention ("Qatar"); it
         asks when / how many / how long and the best sentence has no such expression; or it
@@ -200,11 +267,15 @@ class Searcher:
         else's ("JI's Director" for "Hamas's director")."""
         if self.vocab.unknown_names(question):
             return False
-        kind = question_kind(question)
-        if kind in ("when", "number", "duration") and short is None:
-            return False
-        if kind == "where" and short is None and re.search(r"\b(countr(y|ies)|cit(y|ies)|nations?|town|villages?)\b", question.lower()):
-            return False
+        if reading is not None:
+            if short is None and typed_answer_missing(reading):
+                return False
+        else:
+            kind = question_kind(question)
+            if kind in ("when", "number", "duration") and short is None:
+                return False
+            if kind == "where" and short is None and re.search(r"\b(countr(y|ies)|cit(y|ies)|nations?|town|villages?)\b", question.lower()):
+                return False
         if role_answer(question, best.text, self.extras.get("people")) is not None:
             return True  # "who is <a person the documents name>?" ("who is khaled mashal")
         checked, _ = identity_answer(question, best.text)
@@ -261,12 +332,8 @@ class Searcher:
         lex = lexical[cand] / lex_max if lex_max > 0 else np.zeros(len(cand), dtype=np.float32)
         if mode == "hybrid":
             combined = dense + LEXICAL_WEIGHT * lex
-            kind = question_kind(question)
-            if kind and TYPE_BOOST:
-                texts = self._sentence_texts(cand)
-                combined = combined + TYPE_BOOST * np.array(
-                    [self._has_type(kind, question, int(c), texts[int(c)]) for c in cand], dtype=np.float32
-                )
+            if TYPE_BOOST:
+                combined = combined + TYPE_BOOST * self._type_fits(question, cand)
         elif mode == "dense":
             combined = dense
         else:
@@ -291,6 +358,9 @@ class Searcher:
             ranked.append((int(cand[pick[para]]), float(combined[i])))
         best = pick[int(self._sent_para[cand[order[0]]])]
         evidence = {
+            # Per candidate sentence: (score used to pick a paragraph's sentence, its own vector's
+            # similarity, its BM25 share): what the reader weighs against its own features.
+            "sentences": {int(c): (float(w), float(d), float(x)) for c, w, d, x in zip(cand, within, s, lex)},
             "sentence": float(s[best]),
             "paragraph": float(p[best]),
             "dense": float(dense[best]),
@@ -309,6 +379,35 @@ class Searcher:
                 f"SELECT id, text FROM sentences WHERE id IN ({','.join('?' * len(wanted))})", wanted
             ).fetchall()
         return {row_id - 1: text for row_id, text in rows}
+
+    def _type_fits(self, question: str, cand: np.ndarray) -> np.ndarray:
+        """1 for each candidate sentence holding a phrase of the type the question asks for
+        (a date for "when", a person for "who"...), other than what the question says."""
+        if not self._typed:  # built without spaCy: the patterns of answers.py
+            kind = question_kind(question)
+            if not kind:
+                return np.zeros(len(cand), dtype=np.float32)
+            texts = self._sentence_texts(cand)
+            return np.array([self._has_type(kind, question, int(c), texts[int(c)]) for c in cand], dtype=np.float32)
+        want = wants(self.vocab.correct(question))
+        if want.kind in (None, "thing"):
+            return np.zeros(len(cand), dtype=np.float32)
+        wanted = [int(i) + 1 for i in cand]
+        with self._lock:
+            kinds = dict(self._db.execute(
+                f"SELECT id, kinds FROM sentences WHERE id IN ({','.join('?' * len(wanted))})", wanted
+            ).fetchall())
+        q_lower, q_terms = question.lower(), set(want.terms)
+        out = np.zeros(len(cand), dtype=np.float32)
+        for i, c in enumerate(cand):
+            para = int(self._sent_para[c])
+            if self._para_number[para] == 1 and want.kind in ("date", "place"):
+                doc = self.documents[self._para_doc[para]]
+                if (doc.date if want.kind == "date" else doc.place):
+                    out[i] = 1.0  # the dateline's date and place answer questions about the event it reports
+                    continue
+            out[i] = kinds_fit(kinds.get(int(c) + 1), want, q_lower, q_terms)
+        return out
 
     def _has_type(self, kind: str, question: str, sentence: int, text: str) -> bool:
         para = int(self._sent_para[sentence])

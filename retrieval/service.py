@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .documents import LoadResult, list_document_files, load_documents
 from .embedder import Embedder, load_embedder
@@ -41,7 +41,7 @@ from .store import (
 )
 
 if TYPE_CHECKING:
-    from .people import AnnotationCache
+    from .people import Annotation, AnnotationCache
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +116,16 @@ QUOTE_MIN_SIMILARITY = 0.2
 
 
 def build_extras(
-    documents: tuple[Document, ...], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+    documents: tuple[Document, ...],
+    cache: AnnotationCache | None = None,
+    progress: ProgressFactory | None = None,
+    annotations: Sequence[Annotation] | None = None,
 ) -> dict[str, object]:
     """People, quotes and reported speech, found once at index time and stored with the index."""
     from .people import extract_people
     from .quotes import extract_quotes, reported_speech
 
-    people = extract_people(documents, cache, progress)
+    people = extract_people(documents, cache, progress, annotations)
     quotes = extract_quotes(documents, people)
     return {
         "people": [
@@ -321,7 +324,7 @@ class Citebot:
         contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
         vectors, embedded = self._embed(sentences + contexts, progress)
         lexical = LexicalIndex.build(lexical_texts(docs))
-        extras = self._extras(docs, progress)
+        extras, parses, kinds = self._extras(docs, progress)
         extras["vocabulary"] = Vocabulary.for_corpus(
             (p.text for d in docs for p in d.paragraphs), document_headers(docs)
         ).to_json()
@@ -337,6 +340,8 @@ class Citebot:
                 extras,
                 lexical.save,
                 loaded.hashes,
+                parses=parses,
+                sentence_kinds=kinds,
             )
             searcher = Searcher(folder, self.embedder)  # load it back: what we serve is what is on disk
             publish(self.index_dir, folder)
@@ -367,11 +372,22 @@ class Citebot:
         with SplitCache(self.index_dir / "splits.sqlite") as splits:
             return load_documents(self.settings.seeds_dir, splits, progress)
 
-    def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
-        from .people import AnnotationCache
+    def _extras(
+        self, docs: tuple[Document, ...], progress: ProgressFactory | None
+    ) -> tuple[dict[str, object], list[bytes], list[str | None]]:
+        """People and quotes (the extras), every paragraph's parse and every sentence's answers
+        by kind: one spaCy pass for all three."""
+        from .people import AnnotationCache, annotate_paragraphs
+        from .spans import prepare, sentence_kinds
 
         with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:
-            return build_extras(docs, cache, progress)
+            annotations = annotate_paragraphs(docs, cache, progress)
+            extras = build_extras(docs, cache, progress, annotations=annotations)
+        paragraphs = [p for d in docs for p in d.paragraphs]
+        # Candidate answers and term positions are found here, once, not per question.
+        prepared = [prepare(a.parse, p.text, [(s.start, s.end) for s in p.sentences]) for a, p in zip(annotations, paragraphs)]
+        kinds = [k for parse, p in zip(prepared, paragraphs) for k in sentence_kinds(parse, p.text, len(p.sentences))]
+        return extras, [parse.encode() for parse in prepared], kinds
 
     def _embed(self, texts: list[str], progress: ProgressFactory | None) -> tuple[Any, int]:
         """Vectors for ``texts``, through the cache; returns them and how many were computed."""

@@ -43,7 +43,8 @@ from .models import Document, SkippedFile
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: paragraphs carry their parse (parses.py) for short answers and sentence choice.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = "LOCK"
@@ -57,9 +58,10 @@ CREATE TABLE documents (id INTEGER PRIMARY KEY, doc TEXT UNIQUE NOT NULL, title 
 CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, number INTEGER NOT NULL,
     text TEXT NOT NULL);
 CREATE TABLE sentences (id INTEGER PRIMARY KEY, paragraph_id INTEGER NOT NULL, number INTEGER NOT NULL,
-    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, kinds TEXT);
 CREATE TABLE skipped (name TEXT PRIMARY KEY, reason TEXT NOT NULL);
 CREATE TABLE extras (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE parses (paragraph_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
@@ -262,11 +264,15 @@ def write_generation(
     bm25_writer: Callable[[Path], None],
     seeds: dict[str, str],
     index_kind: str | None = None,
+    parses: Sequence[bytes] = (),
+    sentence_kinds: Sequence[str | None] = (),
 ) -> Manifest:
     """Write one complete generation into ``folder`` (which must not exist yet).
 
     All or nothing: if anything fails (disk full, a library error), the folder is removed
     before the error propagates, so a failed build leaves no half-written generation.
+    ``parses`` holds each paragraph's encoded parse, in order (none without spaCy), and
+    ``sentence_kinds`` each sentence's answers by kind (spans.sentence_kinds), in order.
     """
     folder.mkdir(parents=True)
     with _removed_on_failure(folder):
@@ -279,7 +285,7 @@ def write_generation(
         paragraph_index = build_index(paragraph_vectors)
         paragraph_index.save(folder / "paragraphs.faiss")
         bm25_writer(folder / "bm25")
-        _write_chunks(folder / "chunks.sqlite", documents, skipped, extras)
+        _write_chunks(folder / "chunks.sqlite", documents, skipped, extras, parses, sentence_kinds)
 
         files = {name: _file_entry(folder / name) for name in generation_files(folder)}
         manifest = Manifest(
@@ -316,12 +322,20 @@ def _removed_on_failure(folder: Path) -> Iterator[None]:
         raise
 
 
-def _write_chunks(path: Path, documents: Sequence[Document], skipped: Sequence[SkippedFile], extras: dict[str, object]) -> None:
+def _write_chunks(
+    path: Path,
+    documents: Sequence[Document],
+    skipped: Sequence[SkippedFile],
+    extras: dict[str, object],
+    parses: Sequence[bytes] = (),
+    sentence_kinds: Sequence[str | None] = (),
+) -> None:
     db = sqlite3.connect(path)
     try:
         with db:
             db.executescript(_SCHEMA)
             paragraph_id = sentence_id = 0
+            kinds = iter(sentence_kinds)
             for doc_id, d in enumerate(documents, start=1):
                 db.execute(
                     "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
@@ -333,12 +347,13 @@ def _write_chunks(path: Path, documents: Sequence[Document], skipped: Sequence[S
                     rows = []
                     for s in p.sentences:
                         sentence_id += 1
-                        rows.append((sentence_id, paragraph_id, s.number, s.text, s.start, s.end))
-                    db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?)", rows)
+                        rows.append((sentence_id, paragraph_id, s.number, s.text, s.start, s.end, next(kinds, None)))
+                    db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?,?)", rows)
             db.executemany("INSERT INTO skipped VALUES (?,?)", [(s.name, s.reason) for s in skipped])
             db.executemany(
                 "INSERT INTO extras VALUES (?,?)", [(k, json.dumps(v)) for k, v in extras.items()]
             )
+            db.executemany("INSERT INTO parses VALUES (?,?)", ((i, blob) for i, blob in enumerate(parses, start=1) if blob))
     finally:
         db.close()
 

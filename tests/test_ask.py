@@ -7,9 +7,10 @@ from retrieval.errors import QuestionError
 
 def test_answer_json_contract(seed_citebot):
     data = seed_citebot.ask("How many tents were sent?").to_json()
-    assert set(data) == {"question", "answered", "short_answer", "results"}
+    assert set(data) == {"question", "answered", "short_answer", "short_answer_confidence", "results"}
     assert data["answered"] is True
     assert data["short_answer"] == "10,000"
+    assert 0.0 < data["short_answer_confidence"] <= 1.0
     assert 1 <= len(data["results"]) <= 3
     first = data["results"][0]
     assert set(first) == {"doc", "title", "date", "paragraph", "sentence", "text", "paragraph_text", "score", "citation"}

@@ -203,7 +203,7 @@ def _fail_fsync(monkeypatch):
 
 
 def _fail_people(monkeypatch):
-    def explode(documents, cache=None, progress=None):
+    def explode(documents, cache=None, progress=None, annotations=None):
         raise ValueError("people extraction blew up")
 
     monkeypatch.setattr(service, "build_extras", explode)

@@ -1,0 +1,348 @@
+"""Fit the reader's three small models and write them as JSON coefficients.
+
+    python benchmarks/train_reader.py [--out retrieval/data/reader.json] [--holdout ARTICLE] [--cache DIR]
+
+Training questions: the two SQuAD 2.0 articles (benchmarks/squad/) and the seed set
+(benchmarks/eval_seed.jsonl). The held-out seed set (eval_heldout.jsonl) is never used.
+Each question is asked through the real ranking; the best paragraph is read with the
+features of retrieval/reader.py and retrieval/spans.py (the same code that runs at question
+time), and three logistic regressions are fitted in turn (each needs the previous one's
+scores):
+
+1. sentence: does this sentence of the best paragraph hold a gold answer? (answerable
+   questions whose best paragraph is right);
+2. span: is this candidate phrase exactly a gold answer (SQuAD's normalisation)? (same
+   questions);
+3. confidence: is the best phrase exactly right? (every question with a candidate; an
+   unanswerable question or a wrong paragraph is a "no").
+
+The threshold for showing a short answer is calibrated on out-of-group predictions (each of
+Normans / Computational complexity / seed predicted by models fitted without it): the lowest
+confidence at which the short answers shown are at least ``--precision`` exactly right and at
+most ``--unanswerable`` of the unanswerable questions get one.
+
+``--holdout ARTICLE`` leaves that SQuAD article out of the training (for the cross-article
+check: evaluate the written model on it with ``benchmarks/squad.py --model ... --article ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import squad  # noqa: E402
+from retrieval.reader import SPAN_SENTENCES  # noqa: E402,F401
+from retrieval.scorer import Linear, ReaderModel  # noqa: E402
+from retrieval.spans import MODEL_FEATURES as SPAN_FEATURES  # noqa: E402
+from retrieval.spans import grouped  # noqa: E402
+
+SENTENCE_FEATURES = ("ret_gap", "dense_gap", "lex_gap", "ret_best", "cov", "cov_gap", "cov_prev", "cov_joint_gain", "window",
+                     "anaphor", "bigram", "typed", "typed_kind", "first", "len_log")
+CONFIDENCE_FEATURES = (
+    "span", "margin", "para_cov", "missing_terms", "missing_names", "sent_cov", "sent_top", "type_strong",
+    "ret_margin", "ret_score",
+    "kind_person", "kind_place", "kind_date", "kind_number", "kind_duration", "kind_org", "kind_group", "kind_work",
+    "kind_thing",
+)
+OUT = ROOT / "retrieval" / "data" / "reader.json"
+
+
+@dataclass(frozen=True)
+class Item:
+    question: str
+    group: str  # article title or "seed"
+    doc: str
+    paragraph: int | None  # None: off-topic / unanswerable
+    answers: tuple[str, ...]  # acceptable short answers (may be empty for an answerable one)
+    impossible: bool
+    sentence: int | None = None  # gold sentence number, when known (the seed set)
+
+
+def squad_items(questions: Sequence[squad.Question]) -> list[Item]:
+    return [Item(q.text, q.article, q.doc, q.paragraph, q.answers, q.impossible) for q in questions]
+
+
+def seed_items(path: Path, doc: str) -> list[Item]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        out.append(Item(row["question"], "seed", doc, row["paragraph"], tuple(row.get("short_answer") or ()),
+                        row["paragraph"] is None, row.get("sentence")))
+    return out
+
+
+@contextlib.contextmanager
+def seed_citebot(cache: Path | None) -> Iterator[Any]:
+    from retrieval.service import Citebot
+    from retrieval.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        index = (cache / "seed-index") if cache else Path(tmp) / "index"
+        citebot = Citebot(Settings(seeds_dir=ROOT / "seeds", index_dir=index))
+        citebot.ensure_index()
+        yield citebot
+
+
+# ---- reading every question -----------------------------------------------------------
+
+
+@dataclass
+class Read:
+    item: Item
+    right_paragraph: bool
+    reading: Any  # retrieval.reader.Reading or None
+    sentence_texts: list[str]
+
+
+def read_all(searcher: Any, items: Sequence[Item], model: ReaderModel) -> list[Read]:
+    """Every question through the shipped ranking and the reader with ``model``."""
+    searcher.reader = model
+    out = []
+    for item in items:
+        ranked, evidence = searcher._rank(item.question, "hybrid", None, None)
+        if not ranked:
+            out.append(Read(item, False, None, []))
+            continue
+        pooled = ranked[:10]
+        passages = [searcher._passage(sid, score) for sid, score in pooled]
+        fixed = searcher.vocab.correct(item.question)
+        reading, shown = searcher._read(fixed, pooled[0][0], passages, evidence)
+        right = item.paragraph is not None and shown.doc == item.doc and shown.paragraph == item.paragraph
+        texts = [shown.paragraph_text[s.start:s.end] for s in reading.sentences] if reading else []
+        out.append(Read(item, right, reading, texts))
+    return out
+
+
+Lists = list[tuple[list[dict[str, float]], list[int]]]  # per question: feature rows, labels
+
+
+def sentence_rows(reads: Sequence[Read]) -> Lists:
+    out = []
+    for r in reads:
+        if not r.right_paragraph or r.reading is None or r.item.impossible:
+            continue
+        if r.item.sentence is not None:
+            labels = [int(i + 1 == r.item.sentence) for i in range(len(r.reading.sentences))]
+        elif r.item.answers:
+            labels = [int(squad.holds(t, r.item.answers)) for t in r.sentence_texts]
+        else:
+            continue
+        if not any(labels) or all(labels):
+            continue
+        out.append(([s.features for s in r.reading.sentences], labels))
+    return out
+
+
+def span_rows(reads: Sequence[Read]) -> Lists:
+    out = []
+    for r in reads:
+        if not r.right_paragraph or r.reading is None or r.item.impossible or not r.item.answers:
+            continue
+        labels = [int(squad.exact(_clean(c.text), r.item.answers)) for c in r.reading.candidates]
+        if not any(labels) or all(labels):
+            continue  # no candidate can be right: nothing to learn about ranking them
+        out.append(([grouped(c.features, r.reading.want) for c in r.reading.candidates], labels))
+    return out
+
+
+def confidence_rows(reads: Sequence[Read]) -> tuple[list[dict[str, float]], list[int], list[Read]]:
+    X, y, kept = [], [], []
+    for r in reads:
+        if r.reading is None or r.reading.short is None:
+            continue
+        if not r.item.impossible and not r.item.answers:
+            continue  # answerable without a short answer (a "why" question of the seed set)
+        right = r.right_paragraph and not r.item.impossible and squad.exact(r.reading.short, r.item.answers)
+        X.append(r.reading.confidence_features)
+        y.append(int(right))
+        kept.append(r)
+    return X, y, kept
+
+
+def _clean(text: str) -> str:
+    from retrieval.reader import _clean as clean
+
+    return clean(text)
+
+
+# ---- fitting ------------------------------------------------------------------------------
+
+
+def fit(X: list[dict[str, float]], y: list[int], names: Sequence[str], C: float) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    A = np.array([[row.get(n, 0.0) for n in names] for row in X], dtype=float)
+    means = A.mean(axis=0)
+    scales = A.std(axis=0)
+    scales[scales < 1e-9] = 1.0
+    Z = (A - means) / scales
+    clf = LogisticRegression(C=C, max_iter=5000)
+    clf.fit(Z, np.array(y))
+    return Linear(tuple(names), tuple(float(w) for w in clf.coef_[0]), tuple(float(m) for m in means),
+                  tuple(float(s) for s in scales), float(clf.intercept_[0]))
+
+
+def fit_ranking(lists: Lists, names: Sequence[str], C: float) -> Linear:
+    """A ranking model: logistic regression on the differences between a right and a wrong
+    row of the same question (only the order inside a question matters to the reader)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mats = [np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=float) for rows, _ in lists]
+    A = np.vstack(mats)
+    means = A.mean(axis=0)
+    scales = A.std(axis=0)
+    scales[scales < 1e-9] = 1.0
+    diffs = []
+    for M, (_, labels) in zip(mats, lists):
+        Z = (M - means) / scales
+        pos = [i for i, y in enumerate(labels) if y]
+        neg = [i for i, y in enumerate(labels) if not y]
+        for i in pos:
+            for j in neg:
+                diffs.append(Z[i] - Z[j])
+    D = np.array(diffs)
+    X = np.vstack([D, -D])
+    y = np.concatenate([np.ones(len(D)), np.zeros(len(D))])
+    clf = LogisticRegression(C=C, max_iter=5000, fit_intercept=False)
+    clf.fit(X, y)
+    return Linear(tuple(names), tuple(float(w) for w in clf.coef_[0]), tuple(float(m) for m in means),
+                  tuple(float(s) for s in scales), 0.0)
+
+
+def train(searcher_items: Sequence[tuple[Any, Sequence[Item]]], start: ReaderModel, C: float) -> ReaderModel:
+    """The three stages on these questions (pairs of a searcher and the questions of its index)."""
+    def reads(model: ReaderModel) -> list[Read]:
+        return [r for searcher, items in searcher_items for r in read_all(searcher, items, model)]
+
+    first = reads(start)
+    sentence = fit_ranking(sentence_rows(first), SENTENCE_FEATURES, C)
+    model = ReaderModel(sentence, start.span, start.confidence, start.threshold, {})
+    second = reads(model)
+    span = fit_ranking(span_rows(second), SPAN_FEATURES, C)
+    model = ReaderModel(sentence, span, start.confidence, start.threshold, {})
+    third = reads(model)
+    X, y, _ = confidence_rows(third)
+    confidence = fit(X, y, CONFIDENCE_FEATURES, C)
+    return ReaderModel(sentence, span, confidence, start.threshold, {})
+
+
+def calibrate(points: Sequence[tuple[float, bool, bool]], precision: float, unanswerable: float, n_unanswerable: int) -> float:
+    """The lowest threshold whose shown answers meet both targets. ``points``: (confidence,
+    exactly right, question unanswerable)."""
+    best = 1.0
+    for t in sorted({round(c, 4) for c, _, _ in points}, reverse=True):
+        shown = [(ok, imp) for c, ok, imp in points if c >= t]
+        if not shown:
+            continue
+        p = sum(ok for ok, _ in shown) / len(shown)
+        u = sum(imp for _, imp in shown) / max(1, n_unanswerable)
+        if p >= precision and u <= unanswerable:
+            best = t
+    return best
+
+
+def stage_report(label: str, reads: Sequence[Read], threshold: float) -> str:
+    sent_ok = sent_n = span_ok = span_n = 0
+    for r in reads:
+        if r.reading is None or not r.right_paragraph or r.item.impossible or not r.item.answers:
+            continue
+        sent_n += 1
+        sent_ok += squad.holds(r.sentence_texts[r.reading.sentence], r.item.answers) if r.sentence_texts else 0
+        if r.reading.short is not None:
+            span_n += 1
+            span_ok += squad.exact(r.reading.short, r.item.answers)
+    _, y, kept = confidence_rows(reads)
+    shown = [(r, ok) for r, ok in zip(kept, y) if r.reading.confidence >= threshold]
+    answerable = sum(1 for r in reads if not r.item.impossible and r.item.paragraph is not None and r.item.answers)
+    impossible = sum(1 for r in reads if r.item.impossible)
+    precision = sum(ok for _, ok in shown) / max(1, len(shown))
+    return (
+        f"{label}: right sentence {sent_ok}/{sent_n} ({sent_ok / max(1, sent_n):.3f}) of right paragraphs; "
+        f"best phrase exact {span_ok}/{span_n} ({span_ok / max(1, span_n):.3f}); at threshold {threshold:.3f}: "
+        f"{len(shown)} shown, {precision:.3f} exact, "
+        f"{sum(1 for r, _ in shown if not r.item.impossible) / max(1, answerable):.3f} of answerable, "
+        f"{sum(1 for r, _ in shown if r.item.impossible) / max(1, impossible):.3f} of unanswerable"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--holdout", help="leave this SQuAD article out (cross-article check)")
+    parser.add_argument("--cache", type=Path, help="index folder kept between runs")
+    parser.add_argument("-C", type=float, default=1.0, help="inverse L2 strength of the regressions")
+    parser.add_argument("--precision", type=float, default=0.9, help="wanted share of shown short answers exactly right")
+    parser.add_argument("--unanswerable", type=float, default=0.04, help="most unanswerable questions given one")
+    args = parser.parse_args()
+
+    start = _starting_model()
+    with contextlib.ExitStack() as stack:
+        squad_bot, questions = stack.enter_context(squad.squad_citebot(args.cache / "squad" if args.cache else None))
+        seed_bot = stack.enter_context(seed_citebot(args.cache))
+        seed_doc = seed_bot.searcher.documents[0].doc
+        by_group: dict[str, tuple[Any, list[Item]]] = {}
+        for item in squad_items(questions):
+            by_group.setdefault(item.group, (squad_bot.searcher, []))[1].append(item)
+        by_group["seed"] = (seed_bot.searcher, seed_items(ROOT / "benchmarks" / "eval_seed.jsonl", seed_doc))
+        groups = [g for g in by_group if g != args.holdout]
+
+        def pairs(names: Sequence[str]) -> list[tuple[Any, list[Item]]]:
+            return [by_group[g] for g in names]
+
+        # Out-of-group confidences calibrate the threshold: every group predicted by models
+        # that never saw it, as an unseen article will be.
+        points: list[tuple[float, bool, bool]] = []
+        n_impossible = 0
+        for held in groups:
+            fold = train(pairs([g for g in groups if g != held]), start, args.C)
+            reads = read_all(*by_group[held], fold)
+            _, y, kept = confidence_rows(reads)
+            points += [(r.reading.confidence, bool(ok), r.item.impossible) for r, ok in zip(kept, y)]
+            n_impossible += sum(1 for r in reads if r.item.impossible)
+            print(stage_report(f"  {held} (out of group)", reads, 0.5))
+        threshold = calibrate(points, args.precision, args.unanswerable, n_impossible)
+        model = train(pairs(groups), start, args.C)
+        model = ReaderModel(model.sentence, model.span, model.confidence, threshold, {
+            "trained_on": groups, "C": args.C, "precision_target": args.precision,
+            "unanswerable_target": args.unanswerable, "script": "benchmarks/train_reader.py",
+        })
+        for g in by_group:
+            tag = "held out" if g == args.holdout else "in sample"
+            print(stage_report(f"  {g} ({tag})", read_all(*by_group[g], model), threshold))
+    data = {"sentence": model.sentence.to_json(), "span": model.span.to_json(), "confidence": model.confidence.to_json(),
+            "threshold": round(threshold, 4), "meta": dict(model.meta)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(args.out)
+    print(f"threshold {threshold:.4f} (out-of-group precision >= {args.precision}, unanswerable <= {args.unanswerable}); "
+          f"wrote {args.out}")
+
+
+def _starting_model() -> ReaderModel:
+    """Stage 1 reads sentences with any model (its features do not depend on one): a neutral one."""
+    def neutral(names: Sequence[str]) -> Linear:
+        n = len(names)
+        return Linear(tuple(names), (0.0,) * n, (0.0,) * n, (1.0,) * n, 0.0)
+
+    sentence = Linear(SENTENCE_FEATURES, tuple(1.0 if n in ("ret_gap", "cov") else 0.0 for n in SENTENCE_FEATURES),
+                      (0.0,) * len(SENTENCE_FEATURES), (1.0,) * len(SENTENCE_FEATURES), 0.0)
+    return ReaderModel(sentence, neutral(SPAN_FEATURES), neutral(CONFIDENCE_FEATURES), 0.5, {})
+
+
+if __name__ == "__main__":
+    main()

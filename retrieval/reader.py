@@ -1,0 +1,279 @@
+"""Reading the best paragraph: which sentence holds the answer, and which phrase of it is one.
+
+Retrieval finds the paragraph; inside it, the sentence most similar to the question is often
+not the one that answers it ("Who was the Norse leader?" is most like the sentence about the
+Norse, while "under their leader Rollo" is the next one). Three small linear models
+(scorer.py) read the paragraph the way a person skims it:
+
+1. each sentence is scored by how much of the question it holds (weighted by how rare each
+   word is), whether consecutive question words appear together, whether it holds a phrase
+   of the type asked for, and what retrieval thought of it;
+2. each candidate phrase of the two best sentences (spans.py) is scored;
+3. the best phrase gets a confidence that it is exactly right: from its score, its lead over
+   the runner-up, how much of the question the paragraph covers at all, question names the
+   paragraph lacks, and how clearly the paragraph won retrieval.
+
+A short answer is shown only at or above the model's calibrated threshold.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .answers import _about_dateline, identity_answer, role_answer, short_answer
+from .lexical import tokenize
+from .models import Passage
+from .parses import Parse
+from .scorer import ReaderModel, sigmoid
+from .spans import (
+    Candidate,
+    Matches,
+    STRICT_KINDS,
+    SentenceView,
+    candidates,
+    grouped,
+    context,
+    fits_loosely,
+    matches,
+    repeats_question,
+    span_features,
+)
+from .wants import Wants, wants
+
+SPAN_SENTENCES = 2  # candidates come from this many of the best-scoring sentences
+
+
+@dataclass(frozen=True)
+class ParagraphInput:
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # character spans of its sentences
+    parse: Parse
+    # Retrieval's view of each sentence: (combined score, sentence-vector similarity, BM25
+    # share), None for a sentence retrieval did not score.
+    retrieval: tuple[tuple[float, float, float] | None, ...]
+    chosen: int  # the sentence retrieval would show
+    context: dict[str, float] = field(default_factory=dict)  # ret_margin, ret_score
+
+
+@dataclass
+class Reading:
+    sentence: int  # the sentence to show
+    short: str | None  # the best phrase, whatever its confidence
+    confidence: float | None  # that it is exactly right
+    sentences: list[SentenceView]
+    candidates: list[Candidate]
+    confidence_features: dict[str, float] = field(default_factory=dict)
+    want: Wants | None = None
+
+
+def read(question: str, para: ParagraphInput, idf: Callable[[str], float], model: ReaderModel | None) -> Reading:
+    want = wants(question)
+    found = matches(want.terms, para.parse, idf)
+    sentences = sentence_views(question, want, para, found)
+    if model is not None:
+        for s in sentences:
+            s.score = model.sentence.logit(s.features)
+        order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)
+    else:
+        order = [para.chosen] + [i for i in range(len(sentences)) if i != para.chosen]
+    best = order[0] if order else para.chosen
+    reading = Reading(best, None, None, sentences, [], want=want)
+    if model is None or not para.parse or want.kind is None or not sentences:
+        return reading
+    top = set(order[:SPAN_SENTENCES])
+    q_lower = question.lower()
+    q_terms = set(want.terms)
+    cands = [c for c in candidates(para.text, para.parse, top) if not repeats_question(c, q_lower, q_terms)]
+    if want.kind in STRICT_KINDS:
+        cands = [c for c in cands if fits_loosely(c, want)]
+    if not cands:
+        return reading
+    ctx = context(want, para.parse, para.text, found, sentences, best, cands)
+    for c in cands:
+        c.features = span_features(c, ctx)
+        c.score = model.span.logit(grouped(c.features, want))
+    cands.sort(key=lambda c: -c.score)
+    reading.candidates = cands
+    first = cands[0]
+    runner = next((c for c in cands[1:] if c.text.lower() != first.text.lower()), None)
+    reading.confidence_features = confidence_features(question, want, first, runner, found, sentences, best, para)
+    reading.short = _clean(first.text)
+    reading.confidence = sigmoid(model.confidence.logit(reading.confidence_features))
+    return reading
+
+
+def _clean(text: str) -> str:
+    return text.strip(" ,;:.\"“”'‘’()")
+
+
+_ANAPHORS = frozenset("it its this these those they their there he his she her such that which thus".split())
+WINDOW = 8  # tokens: the densest stretch of question words is where a paraphrase sits
+
+
+def sentence_views(question: str, want: Wants, para: ParagraphInput, found: Matches) -> list[SentenceView]:
+    n = len(para.sentences)
+    scores = [para.retrieval[i] if i < len(para.retrieval) else None for i in range(n)]
+    columns = list(zip(*[s for s in scores if s is not None])) or [(0.0,), (0.0,), (0.0,)]
+    tops = [max(c) for c in columns]
+    floors = [min(c) for c in columns]
+    total = found.total or 1.0
+    pairs = list(zip(want.terms, want.terms[1:]))
+    tokens = para.parse.tokens
+    typed = _typed_sentences(para, want, question) if want.kind not in (None, "thing") else set()
+    sentence_terms: list[list[str]] = [[] for _ in para.sentences]
+    starts = [a for a, _ in para.sentences]
+    for i, term in para.parse.terms:
+        k = bisect.bisect_right(starts, tokens[i].start) - 1
+        if 0 <= k < len(sentence_terms):
+            sentence_terms[k].append(term)
+    covs = [sum(w for t, w in found.terms.items() if t in set(terms)) / total for terms in sentence_terms]
+    best_cov = max(covs) if covs else 0.0
+    views = []
+    for i, (a, b) in enumerate(para.sentences):
+        terms = sentence_terms[i]
+        adjacent = set(zip(terms, terms[1:]))
+        score = scores[i] or tuple(f - 0.05 for f in floors)
+        previous = set(sentence_terms[i - 1]) if i > 0 else set()
+        joint = sum(w for t, w in found.terms.items() if t in previous or t in set(terms)) / total
+        r = para.parse.tokens_between(a, b)
+        weights = found.weight[r.start:r.stop] if tokens else []
+        window = max((sum(weights[j:j + WINDOW]) for j in range(max(1, len(weights) - WINDOW + 1))), default=0.0) / total
+        opener = para.text[a:b].split(None, 1)[0].lower().strip("\"“(") if para.text[a:b].strip() else ""
+        f = {
+            "bias": 1.0,
+            "ret_gap": score[0] - tops[0],
+            "dense_gap": score[1] - tops[1],
+            "lex_gap": score[2] - tops[2],
+            "ret_best": float(i == para.chosen),
+            "cov": covs[i],
+            "cov_gap": covs[i] - best_cov,
+            "cov_prev": covs[i - 1] if i > 0 else 0.0,
+            "cov_joint_gain": joint - covs[i],
+            "window": window,
+            "anaphor": float(opener in _ANAPHORS),
+            "bigram": sum(p in adjacent for p in pairs) / max(1, len(pairs)),
+            "typed": float(i in typed),
+            "typed_kind": float(want.kind not in (None, "thing")),
+            "first": float(i == 0),
+            "len_log": math.log(1 + (r.stop - r.start)) if tokens else math.log(1 + len(terms)),
+        }
+        views.append(SentenceView(i, a, b, f))
+    return views
+
+
+def _typed_sentences(para: ParagraphInput, want: Wants, question: str) -> set[int]:
+    """Sentences holding a phrase of the asked-for type that the question doesn't already say."""
+    if not para.parse:
+        return set()
+    q_lower = question.lower()
+    q_terms = set(want.terms)
+    return {
+        c.sentence
+        for c in candidates(para.text, para.parse, typed_only=True)
+        if fits_loosely(c, want) and not repeats_question(c, q_lower, q_terms)
+    }
+
+
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
+
+
+def confidence_features(
+    question: str,
+    want: Wants,
+    first: Candidate,
+    runner: Candidate | None,
+    found: Matches,
+    sentences: Sequence[SentenceView],
+    best_sentence: int,
+    para: ParagraphInput,
+) -> dict[str, float]:
+    total = found.total or 1.0
+    para_terms = set(found.by_term_tokens)
+    missing = [t for t in found.terms if t not in para_terms]
+    names = [w for w in _CAPITALISED.findall(question.strip()) if w.lower() not in {"i"}]
+    missing_names = sum(1 for w in names if tokenize(w) and not set(tokenize(w)) & para_terms)
+    f = {
+        "bias": 1.0,
+        "span": first.score,
+        "margin": min(4.0, first.score - runner.score) if runner is not None else 4.0,
+        "para_cov": 1.0 - sum(found.terms[t] for t in missing) / total,
+        "missing_terms": float(len(missing)),
+        "missing_names": float(missing_names),
+        "sent_cov": sentences[first.sentence].features.get("cov", 0.0),
+        "sent_top": float(first.sentence == best_sentence),
+        "type_strong": first.features.get("type_strong", 0.0),
+        "ret_margin": para.context.get("ret_margin", 0.0),
+        "ret_score": para.context.get("ret_score", 0.0),
+    }
+    for kind in ("person", "place", "date", "number", "duration", "org", "group", "work", "thing"):
+        f[f"kind_{kind}"] = float(want.kind == kind)
+    return f
+
+
+# ---- the short answer to show ------------------------------------------------------------
+
+# Answers from the people index ("who is X", "who is the <role> of Y") and the dateline's
+# metadata are rules that either hold or don't; they are given this confidence.
+RULE_CONFIDENCE = 0.9
+# Kinds for which a sentence without a phrase of that type cannot be the answer.
+TYPED_KINDS = ("date", "number", "duration")
+_PLACE_HEADS = re.compile(r"^(countr(y|ies)|cit(y|ies)|nations?|towns?|villages?)$")
+
+
+def typed_answer_missing(reading: Reading) -> bool:
+    """Does the question ask for a date / number / duration (or a country or city) that the
+    shown sentence does not hold? Then the sentence is a near miss, not an answer."""
+    want = reading.want
+    if want is None or not reading.sentences:
+        return False
+    needs = want.kind in TYPED_KINDS or (want.kind == "place" and bool(want.head and _PLACE_HEADS.match(want.head)))
+    return needs and not reading.sentences[reading.sentence].features.get("typed")
+
+
+def shown_candidate(reading: Reading, threshold: float) -> Candidate | None:
+    """The phrase to show as the short answer, if the best one is confident enough."""
+    if reading.short is None or reading.confidence is None or reading.confidence < threshold or not reading.candidates:
+        return None
+    return reading.candidates[0]
+
+
+def short_for(
+    question: str,
+    passage: Passage,
+    reading: Reading,
+    model: ReaderModel | None,
+    *,
+    date: str | None,
+    place: str | None,
+    people: Sequence[dict[str, Any]] | None,
+) -> tuple[str | None, float | None]:
+    """The short answer for the shown passage and how sure it is, or ``(None, None)``.
+
+    Rules that know who is who come first ("who is Khaled Mashal", "who is the current head
+    of Hamas"); then the best phrase, if its confidence reaches the threshold; then the
+    dateline's date or place for a question about what the dateline reports, but only when
+    the sentence holds no date or place of its own ("It was built in 1874" answers "when was
+    it built", not the day the article is dated)."""
+    role = role_answer(question, passage.text, people)
+    if role is not None:
+        return (role, RULE_CONFIDENCE) if role else (None, None)
+    checked, holder = identity_answer(question, passage.text)
+    if checked:
+        return (holder, RULE_CONFIDENCE) if holder else (None, None)
+    if model is None:
+        return short_answer(question, passage, date=date, place=place, people=people), None
+    best = shown_candidate(reading, model.threshold)
+    if best is not None:
+        return reading.short, reading.confidence
+    want = reading.want
+    if passage.paragraph == 1 and want is not None and want.kind in ("date", "place"):
+        value = date if want.kind == "date" else place
+        # Only when the sentence states no other date (or place) of its own.
+        own = [c for c in reading.candidates if c.sentence == reading.sentence and fits_loosely(c, want) and c.text != value]
+        if value and not own and _about_dateline(question, passage.paragraph_text):
+            return value, RULE_CONFIDENCE
+    return None, None

@@ -1,0 +1,99 @@
+"""Small linear models shipped as JSON coefficients: a dot product at run time, no library.
+
+``benchmarks/train_reader.py`` fits them (logistic regression) and writes
+``retrieval/data/reader.json``; this module only reads them. Each model standardises its
+features with the training means and scales, so the coefficients say how much each feature
+moves the log-odds per standard deviation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Mapping
+
+log = logging.getLogger(__name__)
+
+READER_MODEL = "reader.json"
+
+
+@dataclass(frozen=True)
+class Linear:
+    names: tuple[str, ...]
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    intercept: float = 0.0
+
+    def logit(self, features: Mapping[str, float]) -> float:
+        total = self.intercept
+        for name, w, m, s in zip(self.names, self.weights, self.means, self.scales):
+            total += w * (features.get(name, 0.0) - m) / s
+        return total
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        return sigmoid(self.logit(features))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Linear":
+        names = tuple(data["features"])
+        n = len(names)
+        means = tuple(float(x) for x in data.get("means", [0.0] * n))
+        scales = tuple(float(x) or 1.0 for x in data.get("scales", [1.0] * n))
+        weights = tuple(float(x) for x in data["weights"])
+        if not len(weights) == len(means) == len(scales) == n:
+            raise ValueError("a linear model needs one weight, mean and scale per feature")
+        return cls(names, weights, means, scales, float(data.get("intercept", 0.0)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.names),
+            "weights": [round(w, 6) for w in self.weights],
+            "means": [round(m, 6) for m in self.means],
+            "scales": [round(s, 6) for s in self.scales],
+            "intercept": round(self.intercept, 6),
+        }
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    """The three models of reading a paragraph, and the confidence a short answer needs."""
+
+    sentence: Linear  # which sentence holds the answer
+    span: Linear  # which phrase of it is the answer
+    confidence: Linear  # is the best phrase right at all
+    threshold: float  # show a short answer only at or above this confidence
+    meta: Mapping[str, Any]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ReaderModel":
+        return cls(
+            Linear.from_json(data["sentence"]),
+            Linear.from_json(data["span"]),
+            Linear.from_json(data["confidence"]),
+            float(data["threshold"]),
+            dict(data.get("meta", {})),
+        )
+
+
+@lru_cache(maxsize=1)
+def reader_model() -> ReaderModel | None:
+    """The shipped model, or ``None`` (logged once) if the package lacks it or it is damaged:
+    short answers then come from the rules alone."""
+    try:
+        text = resources.files("retrieval").joinpath("data", READER_MODEL).read_text(encoding="utf-8")
+        return ReaderModel.from_json(json.loads(text))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("reader model unavailable (%s); short answers from rules only", exc)
+        return None
