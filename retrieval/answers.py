@@ -279,6 +279,8 @@ def identity_answer(question: str, text: str) -> tuple[bool, str | None]:
     role = m.group("role").strip()
     if role.split()[-1].lower() in {"for", "to", "with", "from", "about", "of", "by", "in", "on", "at"}:
         return False, None  # "who is it for?": not a role
+    if _CLAUSE.search(role) or len(role.split()) > 6:
+        return False, None  # "who was the leader when the Franks ...", "who is responsible for X": not a role
     if role[:1].isupper() and " of " not in role and "'s" not in role and "’s" not in role:
         return False, None  # "who is Asif Luqman Qazi?": a person, not a role
     owner = None
@@ -286,16 +288,7 @@ def identity_answer(question: str, text: str) -> tuple[bool, str | None]:
         owner, role = pm.group("owner"), pm.group("role")
     elif om := re.match(r"(?P<role>.+?)\s+of\s+(?:the\s+)?(?P<owner>[A-Z].*)$", role):
         owner, role = om.group("owner"), om.group("role")
-    words = role.split()
-    found = None
-    # The whole role phrase, else its last word(s): "current head" then "head".
-    for size in range(len(words), 0, -1):
-        phrase = " ".join(words[-size:])
-        if len(phrase) < 3:
-            continue
-        found = re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE)
-        if found:
-            break
+    found = _role_in(role.split(), text)
     if not found:
         return False, None
     before = text[: found.start()]
@@ -309,4 +302,40 @@ def identity_answer(question: str, text: str) -> tuple[bool, str | None]:
     apposed = re.search(rf"({_NAME.pattern}),\s+(?:the\s+|a\s+)?$", before)
     if apposed:
         return True, apposed.group(1)
-    return True, None
+    # The role is named and nobody holds it here. That says "not answered" only when the
+    # question names whose role it is ("the Prime Minister of Pakistan"): "Who was the
+    # hostage?" may be answered in a way this pattern does not read ("took Duncan as a hostage").
+    return (True, None) if owner else (False, None)
+
+
+# A clause or a predicate, not a role: "the leader when ...", "responsible for ...", "in charge of ...".
+_CLAUSE = re.compile(r"\b(?:when|where|while|that|which|who|whom|whose|if|because|responsible|in charge|during)\b",
+                     re.IGNORECASE)
+# Words for the same role: "the former leader" is written "former chief" as often.
+_ROLE_SYNONYMS = {"leader": ("chief", "head"), "chief": ("leader", "head"), "head": ("leader", "chief")}
+
+
+def _role_in(words: list[str], text: str) -> re.Match[str] | None:
+    """Where ``text`` names the role: the whole phrase ("current head"), the phrase with the
+    head noun's synonym ("former chief" for "former leader"), else the last word(s), but not
+    an occurrence another modifier qualifies ("central leader" is not the former one)."""
+    from .people import ROLE_MODIFIERS
+
+    head = words[-1].lower()
+    variants = [words] + [words[:-1] + [s] for s in _ROLE_SYNONYMS.get(head, ())]
+    for variant in variants:
+        found = re.search(rf"\b{re.escape(' '.join(variant))}\b", text, re.IGNORECASE)
+        if found:
+            return found
+    modifiers = {w.lower() for w in words[:-1]}
+    for size in range(len(words) - 1, 0, -1):
+        phrase = " ".join(words[-size:])
+        if len(phrase) < 3:
+            continue
+        for found in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+            previous = re.search(r"([\w-]+)\s+$", text[: found.start()])
+            other = previous and previous.group(1).lower() in ROLE_MODIFIERS and previous.group(1).lower() not in modifiers
+            if modifiers and other:
+                continue  # "central leader" when the question asks for the former one
+            return found
+    return None

@@ -21,7 +21,7 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 def _stem(word: str) -> str:
     # A light stemmer (plural and -ed/-ing) is enough to match "tents"/"tent",
     # "announced"/"announce"; a real stemmer library would be one more dependency.
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: -len(suffix)] + keep
             break

@@ -161,7 +161,7 @@ def sentence_views(question: str, want: Wants, para: ParagraphInput, found: Matc
             "first": float(i == 0),
             "len_log": math.log(1 + (r.stop - r.start)) if tokens else math.log(1 + len(terms)),
         }
-        views.append(SentenceView(i, a, b, f))
+        views.append(SentenceView(i, a, b, f, terms=frozenset(terms)))
     return views
 
 
@@ -179,6 +179,11 @@ def _typed_sentences(para: ParagraphInput, want: Wants, question: str) -> set[in
 
 
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
+_CONTRAST = frozenset("not never no nor without least most first last only never n't cannot isn't wasn't didn't "
+                      "doesn't don't aren't weren't".split())
+_NOT_SUPERLATIVE = frozenset("interest interests suggest suggests request requests harvest forest forests contest "
+                             "protest protests invest conquest conquests arrest rest test tests west honest modest "
+                             "manifest digest guest guests quest earnest".split())
 
 
 def confidence_features(
@@ -196,6 +201,19 @@ def confidence_features(
     missing = [t for t in found.terms if t not in para_terms]
     names = [w for w in _CAPITALISED.findall(question.strip()) if w.lower() not in {"i"}]
     missing_names = sum(1 for w in names if tokenize(w) and not set(tokenize(w)) & para_terms)
+    # What unanswerable questions change in a sentence that answers another one: a name
+    # ("the French version" for the Latin one), a number or date ("in the 10th century",
+    # "in 1974"), a superlative or a negation ("the smallest cities", "never").
+    near = set(sentences[first.sentence].terms)
+    if first.sentence > 0:
+        near |= sentences[first.sentence - 1].terms
+    missing_names_near = sum(1 for w in names if tokenize(w) and not set(tokenize(w)) & near)
+    numbers = [t for t in found.terms if t[:1].isdigit()]
+    missing_numbers = sum(1 for t in numbers if t not in para_terms)
+    words = re.findall(r"[a-z]+(?:n't)?", question.lower())
+    contrast = [w for w in words if w in _CONTRAST or (w.endswith("est") and len(w) > 5 and w not in _NOT_SUPERLATIVE)]
+    sentence_text = para.text[sentences[first.sentence].start:sentences[first.sentence].end].lower()
+    missing_contrast = sum(1 for w in contrast if not re.search(rf"\b{re.escape(w)}\b", sentence_text))
     f = {
         "bias": 1.0,
         "span": first.score,
@@ -208,6 +226,16 @@ def confidence_features(
         "type_strong": first.features.get("type_strong", 0.0),
         "ret_margin": para.context.get("ret_margin", 0.0),
         "ret_score": para.context.get("ret_score", 0.0),
+        "rivals": first.features.get("rivals", 0.0),
+        "dist": first.features.get("dist", 0.0),
+        "near": first.features.get("near", 0.0),
+        "head_near": max(first.features.get("head_next", 0.0), first.features.get("head_in", 0.0)),
+        "sent_margin": min(4.0, sentences[best_sentence].score - max(
+            (s.score for s in sentences if s.index != best_sentence), default=sentences[best_sentence].score - 4.0)),
+        "question_terms": math.log(1 + len(found.terms)),
+        "missing_names_near": float(missing_names_near),
+        "missing_numbers": float(missing_numbers),
+        "missing_contrast": float(missing_contrast),
     }
     for kind in ("person", "place", "date", "number", "duration", "org", "group", "work", "thing"):
         f[f"kind_{kind}"] = float(want.kind == kind)

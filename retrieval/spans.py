@@ -56,7 +56,7 @@ _NAME_LABELS = {"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"}
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-    "million|billion|dozen|dozens|hundreds|thousands|millions"
+    "million|billion|dozen|dozens|hundreds|thousands|millions|single|both|zero|couple|half"
 )
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)"
 _PATTERNS = (
@@ -75,6 +75,12 @@ _PATTERNS = (
     # complete liberation of Palestine". A when/how-long answer, but a loose one.
     ("RELATIVE", re.compile(r"\b(?:after|before|following|until|since|during)\s+the\s+(?:\w+\s+)?\w+(?:\s+of\s+\w+)?",
                             re.IGNORECASE)),
+)
+_LENGTH_OF_TIME = re.compile(
+    rf"^(?:(?:the|a|an|over|for|past|last|next|about|some|nearly|almost|more than|less than|the past|the last)\s+)*"
+    rf"(?:\d+(?:[.,]\d+)*|{_NUMBER_WORDS}|a few|several|many)(?:[\s-]+(?:{_NUMBER_WORDS}))*[\s-]+"
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)$",
+    re.IGNORECASE,
 )
 _LEADING_DROP = {"DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART"}
 _SUBJECT = {"nsubj", "nsubjpass", "csubj", "expl"}
@@ -108,22 +114,24 @@ class SentenceView:
     end: int
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    terms: frozenset[str] = frozenset()  # its lexical terms
 
 
 # ---- index time: the phrases and terms of a paragraph ------------------------------------
 
 
-def prepare(parse: Parse, text: str, sentences: Sequence[tuple[int, int]]) -> Parse:
+def prepare(parse: Parse, text: str, sentences: Sequence[tuple[int, int]], labels: dict[str, str] | None = None) -> Parse:
     """``parse`` with its reading aids: every term's token and every candidate phrase.
-    Run when the index is built, so a question only looks them up."""
+    Run when the index is built, so a question only looks them up. ``labels``: the
+    document's names whose kind its mentions agree on (entity_types.document_labels)."""
     if not parse.tokens:
         return parse
     starts = [t.start for t in parse.tokens]
     terms = tuple((i, term) for start, _end, term in term_spans(text) if (i := _token_at(starts, start)) is not None)
-    return replace(parse, terms=terms, phrases=tuple(_phrases(text, parse, sentences)))
+    return replace(parse, terms=terms, phrases=tuple(_phrases(text, parse, sentences, labels or {})))
 
 
-def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]]) -> list[Phrase]:
+def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]], labels: dict[str, str]) -> list[Phrase]:
     found: dict[tuple[int, int], list[str]] = {}
     order: list[tuple[int, int, int]] = []  # (first, last, sentence) in the order found
     tokens = parse.tokens
@@ -149,8 +157,11 @@ def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]]) -> l
         for e in parse.ents:
             if a <= e.start and e.end <= b:
                 r = parse.tokens_between(e.start, e.end)
-                add(r.start, r.stop, e.label, s)
-                if e.label == "PERSON":
+                label = labels.get(_name_of(text, tokens, r.start, r.stop), e.label)
+                if label == "DATE" and _LENGTH_OF_TIME.search(text[e.start:e.end]):
+                    label = "DURATION"  # "the past 15 months" says how long, not when
+                add(r.start, r.stop, label, s)
+                if label == "PERSON":
                     first, last = _name_extent(text, tokens, r.start, r.stop, lo, hi)
                     if (first, last) != (r.start, r.stop):
                         add(first, last, "PERSON", s)
@@ -159,6 +170,14 @@ def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]]) -> l
             if a <= c.start and c.end <= b:
                 r = parse.tokens_between(c.start, c.end)
                 add(r.start, r.stop, "CHUNK", s)
+        i = lo
+        while labels and i < hi:  # proper nouns spaCy left unlabelled, named elsewhere in the document
+            j = i
+            while j < hi and tokens[j].pos == "PROPN":
+                j += 1
+            if j > i and (label := labels.get(_name_of(text, tokens, i, j))):
+                add(i, j, label, s)
+            i = max(j, i + 1)
         for i in range(lo, hi):
             tok = tokens[i]
             if tok.pos in ("NOUN", "PROPN", "NUM"):
@@ -247,6 +266,12 @@ def _name_extent(text: str, tokens: Sequence[Token], first: int, last: int, lo: 
         while j < hi and tokens[j].pos == "PROPN" and word(j)[:1].isupper():
             j += 1
     return first, j
+
+
+def _name_of(text: str, tokens: Sequence[Token], first: int, last: int) -> str:
+    if text[tokens[first].start:tokens[first].end].lower() == "the":
+        first += 1
+    return text[tokens[first].start:tokens[last - 1].end] if first < last else ""
 
 
 def _trim(tokens: Sequence[Token], first: int, last: int) -> tuple[int, int]:

@@ -44,6 +44,8 @@ _PERSON_NOUNS = frozenset(
 # "what type of X", "the name of X": the noun that says what is wanted comes after these.
 _SHELL_NOUNS = frozenset("type types kind kinds sort sorts form forms class classes variety name names example examples "
                          "term terms one".split())
+_CATEGORY = "type of "  # marks a head noun asked about by category ("what kind of arches")
+_CATEGORY_NOUNS = frozenset("type types kind kinds sort sorts form forms class classes variety".split())
 _AUX = frozenset("is are was were do does did can could will would has have had should shall may might must".split())
 _DETERMINERS = frozenset("the a an this that these those its their his her our your my".split())
 _STOP_AFTER_HEAD = frozenset("of for in on at to by from with that which who is are was were did do does has have had "
@@ -96,6 +98,8 @@ def _head_after(words: list[str], i: int) -> str | None:
     # "the name of the X", "what type of X": look past the shell noun.
     if run and run[-1] in _SHELL_NOUNS and j < len(words) and words[j] == "of":
         inner = _head_after(words, j)
+        if inner and run[-1] in _CATEGORY_NOUNS:
+            return _CATEGORY + inner
         return inner or run[-1]
     return run[-1] if run else None
 
@@ -160,6 +164,10 @@ def _wants(question: str) -> Wants:
     """The kind of answer ``question`` wants, from its first question word."""
     words = _words(question)
     terms = tuple(tokenize(question))
+    # "When extensive time is required ..., what case ...?": a leading when/if clause sets
+    # the scene; the question is asked after the comma.
+    if words[:1] in (["when"], ["if"]) and (m := re.search(r",[^,]*?\b(what|which|who|whom|whose|how|where|when)\b", question.lower())):
+        words = _words(question[m.start(1):])
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if word == "how":
@@ -180,6 +188,8 @@ def _wants(question: str) -> Wants:
             return Wants("person", head, terms, word)
         if word in ("what", "which"):
             head = _head_after(words, i)
+            if head and head.startswith(_CATEGORY):
+                return Wants("thing", head[len(_CATEGORY):], terms, word)  # "what type of time": a kind, not a value
             kind = _kind_of_noun(head) or "thing"
             return Wants(kind, head, terms, word)
     if words and words[0] in _AUX:
