@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import squad  # noqa: E402
-from retrieval.reader import SPAN_SENTENCES  # noqa: E402,F401
-from retrieval.scorer import Linear, ReaderModel  # noqa: E402
+from retrieval.reader import answer_text  # noqa: E402
+from retrieval.scorer import ANSWER_GROUPS, Linear, ReaderModel, answer_group  # noqa: E402
 from retrieval.spans import MODEL_FEATURES as SPAN_FEATURES  # noqa: E402
 from retrieval.spans import grouped  # noqa: E402
 
@@ -53,12 +53,13 @@ SENTENCE_FEATURES = ("ret_gap", "dense_gap", "lex_gap", "ret_best", "cov", "cov_
 CONFIDENCE_FEATURES = (
     "span", "margin", "para_cov", "missing_terms", "missing_names", "sent_cov", "sent_top", "type_strong",
     "ret_margin", "ret_score", "rivals", "dist", "near", "head_near", "sent_margin", "question_terms",
-    "missing_names_near", "missing_numbers", "missing_contrast",
+    "missing_names_near", "missing_numbers", "missing_contrast", "subject_agrees", "subject_differs",
     "kind_person", "kind_place", "kind_date", "kind_number", "kind_duration", "kind_org", "kind_group", "kind_work",
     "kind_thing",
 )
 OUT = ROOT / "retrieval" / "data" / "reader.json"
 PRIOR_STRENGTH = 30.0
+CONFIDENCE_C = 0.1
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def span_rows(reads: Sequence[Read]) -> Lists:
     for r in reads:
         if not r.right_paragraph or r.reading is None or r.item.impossible or not r.item.answers:
             continue
-        labels = [int(squad.exact(_clean(c.text), r.item.answers)) for c in r.reading.candidates]
+        labels = [int(squad.exact(answer_text(c, r.reading.want), r.item.answers)) for c in r.reading.candidates]
         if not any(labels) or all(labels):
             continue  # no candidate can be right: nothing to learn about ranking them
         out.append(([grouped(c.features, r.reading.want) for c in r.reading.candidates], labels))
@@ -173,12 +174,6 @@ def confidence_rows(reads: Sequence[Read]) -> tuple[list[dict[str, float]], list
         y.append(int(right))
         kept.append(r)
     return X, y, kept
-
-
-def _clean(text: str) -> str:
-    from retrieval.reader import _clean as clean
-
-    return clean(text)
 
 
 # ---- fitting ------------------------------------------------------------------------------
@@ -249,39 +244,59 @@ def fit_ranking(lists: Lists, names: Sequence[str], C: float, prior: dict[str, f
                   tuple(float(s) for s in scales), 0.0)
 
 
-def train(searcher_items: Sequence[tuple[Any, Sequence[Item]]], start: ReaderModel, C: float) -> ReaderModel:
-    """The three stages on these questions (pairs of a searcher and the questions of its index)."""
+def train(searcher_items: Sequence[tuple[Any, Sequence[Item]]], start: ReaderModel, C: float,
+          with_confidence: bool = True) -> ReaderModel:
+    """The stages on these questions (pairs of a searcher and the questions of its index);
+    without ``with_confidence`` the third keeps ``start``'s (it is fitted on held-out reads)."""
     def reads(model: ReaderModel) -> list[Read]:
         return [r for searcher, items in searcher_items for r in read_all(searcher, items, model)]
 
     first = reads(start)
     sentence = fit_ranking(sentence_rows(first), SENTENCE_FEATURES, C)
-    model = ReaderModel(sentence, start.span, start.confidence, start.threshold, {})
+    model = ReaderModel(sentence, start.span, start.confidence, start.thresholds, {})
     second = reads(model)
     span = fit_ranking(span_rows(second), SPAN_FEATURES, C, SPAN_PRIOR, PRIOR_STRENGTH)
-    model = ReaderModel(sentence, span, start.confidence, start.threshold, {})
+    model = ReaderModel(sentence, span, start.confidence, start.thresholds, {})
+    if not with_confidence:
+        return model
     third = reads(model)
     X, y, _ = confidence_rows(third)
     confidence = fit(X, y, CONFIDENCE_FEATURES, C)
-    return ReaderModel(sentence, span, confidence, start.threshold, {})
+    return ReaderModel(sentence, span, confidence, start.thresholds, {})
 
 
-def calibrate(points: Sequence[tuple[float, bool, bool]], precision: float, unanswerable: float, n_unanswerable: int) -> float:
-    """The lowest threshold whose shown answers meet both targets. ``points``: (confidence,
-    exactly right, question unanswerable)."""
-    best = 1.0
-    for t in sorted({round(c, 4) for c, _, _ in points}, reverse=True):
-        shown = [(ok, imp) for c, ok, imp in points if c >= t]
-        if not shown:
-            continue
-        p = sum(ok for ok, _ in shown) / len(shown)
-        u = sum(imp for _, imp in shown) / max(1, n_unanswerable)
-        if p >= precision and u <= unanswerable:
-            best = t
-    return best
+Point = tuple[float, bool, bool, str]  # confidence, exactly right, unanswerable, answer group
 
 
-def stage_report(label: str, reads: Sequence[Read], threshold: float) -> str:
+def calibrate(points: Sequence[Point], precision: float, unanswerable: float, n_unanswerable: int) -> dict[str, float]:
+    """Per answer group, the lowest threshold at which that group's shown answers are exactly
+    right at least ``precision`` of the time; then, while more than ``unanswerable`` of the
+    unanswerable questions would get one, the group giving most of them is made stricter."""
+    thresholds = {}
+    for group in sorted(set(ANSWER_GROUPS.values())):
+        mine = [(c, ok, imp) for c, ok, imp, g in points if g == group]
+        thresholds[group] = 1.0
+        for t in sorted({round(c, 4) for c, _, _ in mine}, reverse=True):
+            shown = [ok for c, ok, _ in mine if c >= t]
+            if len(shown) >= 3 and sum(shown) / len(shown) >= precision:
+                thresholds[group] = t
+
+    def impossible_shown() -> dict[str, int]:
+        count = {g: 0 for g in thresholds}
+        for c, _, imp, g in points:
+            if imp and c >= thresholds[g]:
+                count[g] += 1
+        return count
+
+    while sum(impossible_shown().values()) > unanswerable * n_unanswerable:
+        counts = impossible_shown()
+        worst = max(counts, key=counts.get)
+        above = sorted(c for c, _, _, g in points if g == worst and c > thresholds[worst])
+        thresholds[worst] = above[0] + 1e-4 if above else 1.0
+    return thresholds
+
+
+def stage_report(label: str, reads: Sequence[Read], thresholds: dict[str, float]) -> str:
     sent_ok = sent_n = span_ok = span_n = 0
     for r in reads:
         if r.reading is None or not r.right_paragraph or r.item.impossible or not r.item.answers:
@@ -292,13 +307,13 @@ def stage_report(label: str, reads: Sequence[Read], threshold: float) -> str:
             span_n += 1
             span_ok += squad.exact(r.reading.short, r.item.answers)
     _, y, kept = confidence_rows(reads)
-    shown = [(r, ok) for r, ok in zip(kept, y) if r.reading.confidence >= threshold]
+    shown = [(r, ok) for r, ok in zip(kept, y) if r.reading.confidence >= thresholds[answer_group(r.reading.want.kind)]]
     answerable = sum(1 for r in reads if not r.item.impossible and r.item.paragraph is not None and r.item.answers)
     impossible = sum(1 for r in reads if r.item.impossible)
     precision = sum(ok for _, ok in shown) / max(1, len(shown))
     return (
         f"{label}: right sentence {sent_ok}/{sent_n} ({sent_ok / max(1, sent_n):.3f}) of right paragraphs; "
-        f"best phrase exact {span_ok}/{span_n} ({span_ok / max(1, span_n):.3f}); at threshold {threshold:.3f}: "
+        f"best phrase exact {span_ok}/{span_n} ({span_ok / max(1, span_n):.3f}); at the thresholds: "
         f"{len(shown)} shown, {precision:.3f} exact, "
         f"{sum(1 for r, _ in shown if not r.item.impossible) / max(1, answerable):.3f} of answerable, "
         f"{sum(1 for r, _ in shown if r.item.impossible) / max(1, impossible):.3f} of unanswerable"
@@ -312,6 +327,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="index folder kept between runs")
     parser.add_argument("-C", type=float, default=0.1, help="inverse L2 strength of the regressions")
     parser.add_argument("--precision", type=float, default=0.9, help="wanted share of shown short answers exactly right")
+    parser.add_argument("--verbose", action="store_true", help="print the most confident held-out answers")
     parser.add_argument("--unanswerable", type=float, default=0.04, help="most unanswerable questions given one")
     args = parser.parse_args()
 
@@ -329,33 +345,49 @@ def main() -> None:
         def pairs(names: Sequence[str]) -> list[tuple[Any, list[Item]]]:
             return [by_group[g] for g in names]
 
-        # Out-of-group confidences calibrate the threshold: every group predicted by models
-        # that never saw it, as an unseen article will be.
-        points: list[tuple[float, bool, bool]] = []
+        # The confidence model learns from reads an unseen article would get: each group read
+        # by sentence and span models fitted without it (stacking). Its threshold comes from
+        # those reads too, each group's confidences given by a confidence model fitted on the
+        # other groups' reads.
+        held_reads: dict[str, tuple[list[dict[str, float]], list[int], list[Read]]] = {}
         n_impossible = 0
         for held in groups:
-            fold = train(pairs([g for g in groups if g != held]), start, args.C)
+            fold = train(pairs([g for g in groups if g != held]), start, args.C, with_confidence=False)
             reads = read_all(*by_group[held], fold)
-            _, y, kept = confidence_rows(reads)
-            points += [(r.reading.confidence, bool(ok), r.item.impossible) for r, ok in zip(kept, y)]
+            held_reads[held] = confidence_rows(reads)
             n_impossible += sum(1 for r in reads if r.item.impossible)
-            print(stage_report(f"  {held} (out of group)", reads, 0.5))
-        threshold = calibrate(points, args.precision, args.unanswerable, n_impossible)
-        model = train(pairs(groups), start, args.C)
-        model = ReaderModel(model.sentence, model.span, model.confidence, threshold, {
+            print(stage_report(f"  {held} (sentence and span out of group)", reads,
+                               {g: 0.5 for g in set(ANSWER_GROUPS.values())}))
+        detail: list[tuple[float, bool, bool, str, Read]] = []
+        for held in groups:
+            X = [x for g in groups if g != held for x in held_reads[g][0]]
+            y = [v for g in groups if g != held for v in held_reads[g][1]]
+            conf = fit(X, y, CONFIDENCE_FEATURES, CONFIDENCE_C)
+            Xh, yh, kept = held_reads[held]
+            detail += [(conf.probability(x), bool(ok), r.item.impossible, answer_group(r.reading.want.kind), r)
+                       for x, ok, r in zip(Xh, yh, kept)]
+        points = [d[:4] for d in detail]
+        thresholds = calibrate(points, args.precision, args.unanswerable, n_impossible)
+        if args.verbose:
+            for c, ok, imp, g, r in sorted(detail, key=lambda x: -x[0])[:60]:
+                print(f"    {g:8} {c:.3f} {'right' if ok else ('unanswerable' if imp else 'wrong'):12} {r.reading.want.kind:8} "
+                      f"{r.item.question[:70]!r} -> {r.reading.short!r}")
+        confidence = fit([x for g in groups for x in held_reads[g][0]], [v for g in groups for v in held_reads[g][1]],
+                         CONFIDENCE_FEATURES, CONFIDENCE_C)
+        model = train(pairs(groups), start, args.C, with_confidence=False)
+        model = ReaderModel(model.sentence, model.span, confidence, thresholds, {
             "trained_on": groups, "C": args.C, "precision_target": args.precision,
             "unanswerable_target": args.unanswerable, "script": "benchmarks/train_reader.py",
         })
         for g in by_group:
             tag = "held out" if g == args.holdout else "in sample"
-            print(stage_report(f"  {g} ({tag})", read_all(*by_group[g], model), threshold))
-    data = {"sentence": model.sentence.to_json(), "span": model.span.to_json(), "confidence": model.confidence.to_json(),
-            "threshold": round(threshold, 4), "meta": dict(model.meta)}
+            print(stage_report(f"  {g} ({tag})", read_all(*by_group[g], model), thresholds))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     tmp.replace(args.out)
-    print(f"threshold {threshold:.4f} (out-of-group precision >= {args.precision}, unanswerable <= {args.unanswerable}); "
+    shown = ", ".join(f"{g} {t:.3f}" for g, t in sorted(thresholds.items()))
+    print(f"thresholds {shown} (out-of-group precision >= {args.precision}, unanswerable <= {args.unanswerable}); "
           f"wrote {args.out}")
 
 
@@ -367,7 +399,8 @@ def _starting_model() -> ReaderModel:
 
     sentence = Linear(SENTENCE_FEATURES, tuple(1.0 if n in ("ret_gap", "cov") else 0.0 for n in SENTENCE_FEATURES),
                       (0.0,) * len(SENTENCE_FEATURES), (1.0,) * len(SENTENCE_FEATURES), 0.0)
-    return ReaderModel(sentence, neutral(SPAN_FEATURES), neutral(CONFIDENCE_FEATURES), 0.5, {})
+    return ReaderModel(sentence, neutral(SPAN_FEATURES), neutral(CONFIDENCE_FEATURES),
+                       {g: 0.5 for g in set(ANSWER_GROUPS.values())}, {})
 
 
 if __name__ == "__main__":

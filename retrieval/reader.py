@@ -101,13 +101,33 @@ def read(question: str, para: ParagraphInput, idf: Callable[[str], float], model
     first = cands[0]
     runner = next((c for c in cands[1:] if c.text.lower() != first.text.lower()), None)
     reading.confidence_features = confidence_features(question, want, first, runner, found, sentences, best, para)
-    reading.short = _clean(first.text)
+    reading.short = answer_text(first, want)
     reading.confidence = sigmoid(model.confidence.logit(reading.confidence_features))
     return reading
 
 
+def answer_text(cand: Candidate, want: Wants) -> str:
+    """What is shown for a candidate: without quotes and brackets around it, and without the
+    noun the question asks with ("11th" for "in what century")."""
+    return _without_head(_clean(cand.text), want)
+
+
 def _clean(text: str) -> str:
     return text.strip(" ,;:.\"“”'‘’()")
+
+
+def _without_head(text: str, want: Wants) -> str:
+    """"In what century ...?" is answered "the 11th", not "11th century": the answer does not
+    repeat the noun the question asks with."""
+    head = want.head
+    if not head or want.kind not in ("date", "number"):
+        return text
+    # Singular or plural, British or American spelling: "kilometers" / "2000 kilometres".
+    stem = re.sub(r"(?:ies|y|es|s)$", "", head.lower())
+    stem = re.sub(r"(?:er|re)$", "", stem)
+    m = re.match(rf"^(.*\S)\s+{re.escape(stem)}(?:er|re)?(?:ies|y|es|s)?$", text, re.IGNORECASE) if len(stem) >= 3 else None
+    # Only a bare "11th century" / "30,000 men": "the first half of the 10th century" keeps its noun.
+    return m.group(1) if m and " " not in m.group(1) else text
 
 
 _ANAPHORS = frozenset("it its this these those they their there he his she her such that which thus".split())
@@ -178,6 +198,36 @@ def _typed_sentences(para: ParagraphInput, want: Wants, question: str) -> set[in
     }
 
 
+def _subject_agrees(want: Wants, para: ParagraphInput, sentence: SentenceView) -> bool | None:
+    """Does the sentence's subject of the question's verb include who the question says does
+    it? "When did King Harold II conquer England?" against "William II ... conquered England
+    killing King Harold II": no. None when the question or the parse does not tell."""
+    if not want.subject or not want.verb:
+        return None
+    tokens = para.parse.tokens
+    r = para.parse.tokens_between(sentence.start, sentence.end)
+    verbs = [i for i, term in para.parse.terms if term == want.verb and r.start <= i < r.stop and tokens[i].pos in ("VERB", "AUX")]
+    if not verbs:
+        return None
+    terms_by_token: dict[int, list[str]] = {}
+    for i, term in para.parse.terms:
+        if r.start <= i < r.stop:
+            terms_by_token.setdefault(i, []).append(term)
+    for v in verbs:
+        subjects = [j for j in r if tokens[j].head == v and tokens[j].dep in ("nsubj", "nsubjpass")]
+        if not subjects:
+            continue
+        inside = set()
+        for j in r:  # the subject's subtree: tokens whose chain of heads reaches it
+            k, steps = j, 0
+            while k != subjects[0] and tokens[k].head != k and steps < 20:
+                k, steps = tokens[k].head, steps + 1
+            if k == subjects[0]:
+                inside.update(terms_by_token.get(j, ()))
+        return set(want.subject) <= inside
+    return None
+
+
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
 _CONTRAST = frozenset("not never no nor without least most first last only never n't cannot isn't wasn't didn't "
                       "doesn't don't aren't weren't".split())
@@ -237,6 +287,9 @@ def confidence_features(
         "missing_numbers": float(missing_numbers),
         "missing_contrast": float(missing_contrast),
     }
+    agrees = _subject_agrees(want, para, sentences[first.sentence])
+    f["subject_agrees"] = float(agrees is True)
+    f["subject_differs"] = float(agrees is False)
     for kind in ("person", "place", "date", "number", "duration", "org", "group", "work", "thing"):
         f[f"kind_{kind}"] = float(want.kind == kind)
     return f
@@ -252,6 +305,12 @@ TYPED_KINDS = ("date", "number", "duration")
 _PLACE_HEADS = re.compile(r"^(countr(y|ies)|cit(y|ies)|nations?|towns?|villages?)$")
 
 
+def _agree(holder: str, reading: Reading) -> bool:
+    best = reading.candidates[0].text.lower() if reading.candidates else ""
+    name = holder.lower()
+    return bool(best) and (best in name or name in best)
+
+
 def typed_answer_missing(reading: Reading) -> bool:
     """Does the question ask for a date / number / duration (or a country or city) that the
     shown sentence does not hold? Then the sentence is a near miss, not an answer."""
@@ -262,11 +321,11 @@ def typed_answer_missing(reading: Reading) -> bool:
     return needs and not reading.sentences[reading.sentence].features.get("typed")
 
 
-def shown_candidate(reading: Reading, threshold: float) -> Candidate | None:
-    """The phrase to show as the short answer, if the best one is confident enough."""
-    if reading.short is None or reading.confidence is None or reading.confidence < threshold or not reading.candidates:
-        return None
-    return reading.candidates[0]
+def confident(reading: Reading, model: ReaderModel | None) -> bool:
+    """Is the best phrase sure enough to be shown as the short answer?"""
+    if model is None or reading.short is None or reading.confidence is None or not reading.candidates:
+        return False
+    return reading.confidence >= model.threshold(reading.want.kind if reading.want else None)
 
 
 def short_for(
@@ -291,11 +350,14 @@ def short_for(
         return (role, RULE_CONFIDENCE) if role else (None, None)
     checked, holder = identity_answer(question, passage.text)
     if checked:
-        return (holder, RULE_CONFIDENCE) if holder else (None, None)
+        # The pattern reads "current head Hassan Darwish" right, but "Robert's son" can be
+        # followed by anyone's name: its holder is shown when the reader's best phrase agrees.
+        if holder and (model is None or _agree(holder, reading)):
+            return holder, RULE_CONFIDENCE
+        return None, None
     if model is None:
         return short_answer(question, passage, date=date, place=place, people=people), None
-    best = shown_candidate(reading, model.threshold)
-    if best is not None:
+    if confident(reading, model):
         return reading.short, reading.confidence
     want = reading.want
     if passage.paragraph == 1 and want is not None and want.kind in ("date", "place"):

@@ -28,7 +28,7 @@ from .index import load_index
 from .lexical import LexicalIndex, tokenize
 from .models import Answer, Document, Passage, SourceInfo
 from .parses import Parse
-from .reader import ParagraphInput, Reading, read, short_for, typed_answer_missing
+from .reader import ParagraphInput, Reading, confident, read, short_for, typed_answer_missing
 from .scorer import ReaderModel, reader_model
 from .spans import kinds_fit
 from .wants import wants
@@ -230,8 +230,7 @@ class Searcher:
         )
         reading = read(question, paragraph, self._idf, self.reader)
         chosen = reading.sentence
-        model = self.reader
-        if model is not None and reading.candidates and reading.confidence is not None and reading.confidence >= model.threshold:
+        if confident(reading, self.reader):
             chosen = reading.candidates[0].sentence  # the short answer must be in the bold sentence
             reading.sentence = chosen
         if chosen == sentence_id - first:

@@ -78,8 +78,8 @@ _PATTERNS = (
 )
 _LENGTH_OF_TIME = re.compile(
     rf"^(?:(?:the|a|an|over|for|past|last|next|about|some|nearly|almost|more than|less than|the past|the last)\s+)*"
-    rf"(?:\d+(?:[.,]\d+)*|{_NUMBER_WORDS}|a few|several|many)(?:[\s-]+(?:{_NUMBER_WORDS}))*[\s-]+"
-    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)$",
+    rf"((?:\d+(?:[.,]\d+)*|{_NUMBER_WORDS}|a few|several|many)(?:[\s-]+(?:{_NUMBER_WORDS}))*[\s-]+"
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries))$",
     re.IGNORECASE,
 )
 _LEADING_DROP = {"DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART"}
@@ -158,8 +158,10 @@ def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]], labe
             if a <= e.start and e.end <= b:
                 r = parse.tokens_between(e.start, e.end)
                 label = labels.get(_name_of(text, tokens, r.start, r.stop), e.label)
-                if label == "DATE" and _LENGTH_OF_TIME.search(text[e.start:e.end]):
-                    label = "DURATION"  # "the past 15 months" says how long, not when
+                if label == "DATE" and (core := _LENGTH_OF_TIME.search(text[e.start:e.end])):
+                    # "the past 15 months" says how long, not when; the answer is "15 months"
+                    r = parse.tokens_between(e.start + core.start(1), e.end)
+                    label = "DURATION"
                 add(r.start, r.stop, label, s)
                 if label == "PERSON":
                     first, last = _name_extent(text, tokens, r.start, r.stop, lo, hi)
@@ -253,14 +255,21 @@ _NAME_TITLES = frozenset(
     "lord lady sir baron baroness emir sultan caliph tsar czar general admiral captain president chancellor".split()
 )
 _NAME_LINKS = frozenset("of de the von van da di du le la".split())
+_ROMAN_NUMERAL = re.compile(r"^(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)$")
 
 
 def _name_extent(text: str, tokens: Sequence[Token], first: int, last: int, lo: int, hi: int) -> tuple[int, int]:
     """A person's name with its title before it and its "of X" / "the X" tail after it."""
     word = lambda i: text[tokens[i].start:tokens[i].end]  # noqa: E731
+    # "William of Montreuil" when only "Montreuil" was recognised
+    while (first - 2 >= lo and word(first - 1).lower() in ("of", "de") and word(first - 2)[:1].isupper()
+           and tokens[first - 2].pos == "PROPN"):
+        first -= 2
     while first - 1 >= lo and word(first - 1)[:1].isupper() and word(first - 1).lower().rstrip(".") in _NAME_TITLES:
         first -= 1
     j = last
+    if j < hi and _ROMAN_NUMERAL.match(word(j)):
+        j += 1  # "Richard I": the numeral is read as the pronoun "I"
     while j + 1 < hi and word(j).lower() in _NAME_LINKS and word(j + 1)[:1].isupper() and tokens[j + 1].pos == "PROPN":
         j += 2
         while j < hi and tokens[j].pos == "PROPN" and word(j)[:1].isupper():
@@ -347,6 +356,7 @@ STRICT_KINDS = frozenset({"date", "number", "duration"})
 
 
 _PATTERN_LABELS = frozenset(label for label, _ in _PATTERNS)
+_CALENDAR = frozenset({"YEAR", "DECADE", "CENTURY", "DATE"})
 _GENERIC = frozenset({"CHUNK", "PHRASE", "WORD"}) | _PATTERN_LABELS
 _TYPED_OR_WORK = _TYPED | {"WORK_OF_ART", "LAW", "QUOTED"}
 
@@ -528,12 +538,16 @@ def neighbours_of(parse: Parse) -> dict[int, set[int]]:
 def fits(cand: Candidate, want: Wants) -> bool:
     """Is the candidate of the type the question asks for?"""
     strong = _STRONG.get(want.kind or "")
+    if want.kind == "number" and _CALENDAR & set(cand.labels):
+        return False  # "how many problems": not "1972"
     return bool(strong) and any(label in strong for label in cand.labels)
 
 
 def fits_loosely(cand: Candidate, want: Wants) -> bool:
     """Of the type asked for, or of one that can be ("after the ceasefire" for "when")."""
     kind = want.kind or ""
+    if kind == "number" and _CALENDAR & set(cand.labels):
+        return False
     allowed = _STRONG.get(kind, set()) | (_WEAK.get(kind, set()) if kind in STRICT_KINDS else set())
     return any(label in allowed for label in cand.labels)
 

@@ -69,6 +69,9 @@ class Wants:
     # Emma marry?" for the object, "Who was Emma's brother?" is a copula (None: can't tell).
     role: str | None = None
     plural: bool = False  # the answer is several things: "which countries", "the two abbots"
+    # "When did King Harold II conquer England?": who does it (its terms), and the verb's term.
+    subject: tuple[str, ...] = ()
+    verb: str | None = None
 
 
 def _words(question: str) -> list[str]:
@@ -157,7 +160,36 @@ def wants(question: str) -> Wants:
     if found.wh in ("what", "which") and found.head and found.head in words[after:after + 5]:
         # "what river ... bounded": the clause goes on after the head noun
         after = words.index(found.head, after) + 1
-    return Wants(found.kind, found.head, found.terms, found.wh, _role(words, after), _plural(words, found.head))
+    subject, verb = _subject_and_verb(question)
+    return Wants(found.kind, found.head, found.terms, found.wh, _role(words, after), _plural(words, found.head), subject, verb)
+
+
+_SUBJECT_QUESTION = re.compile(r"\b(?:when|where|why|how|what|which|who|whom)\s+(?:\w+\s+){0,2}?(?:did|does|do)\s+(?P<rest>.+)", re.IGNORECASE)
+
+
+def _subject_and_verb(question: str) -> tuple[tuple[str, ...], str | None]:
+    """The subject a "did"-question names and its verb: "When did King Harold II conquer
+    England?" -> (king, harold, ii), conquer. Names only (a capitalised run, possibly with
+    "the" and a possessive noun: "Edward the Confessor's son")."""
+    m = _SUBJECT_QUESTION.search(question)
+    if not m:
+        return (), None
+    words = m.group("rest").rstrip("?").split()
+    run: list[str] = []
+    i = 0
+    if i < len(words) and words[i].lower() == "the":
+        i += 1
+    while i < len(words) and (words[i][:1].isupper() or (run and words[i].lower() in ("the", "of", "de"))):
+        run.append(words[i])
+        i += 1
+        if run[-1].endswith(("'s", "’s")) and i < len(words):
+            run.append(words[i])  # "Edward the Confessor's son"
+            i += 1
+            break
+    if not run or i >= len(words) or not words[i][:1].islower():
+        return (), None
+    verb = tokenize(words[i])
+    return tuple(tokenize(" ".join(run))), (verb[0] if verb else None)
 
 
 def _wants(question: str) -> Wants:
