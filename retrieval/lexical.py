@@ -88,6 +88,11 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
+    def query_weight(self, query: str) -> float:
+        """The most a chunk could score for ``query`` at one occurrence of each term: the sum
+        of its terms' idf. A best score near it means some chunk holds nearly every term."""
+        return float(sum(self.idf(t) for t in tokenize(query) if t in self._bm25.vocab_dict))
+
     def idf(self, term: str) -> float:
         """How rare ``term`` is among the chunks (BM25's idf); terms no chunk has count as rarest."""
         if self._df is None:

@@ -41,9 +41,15 @@ Mode = Literal["hybrid", "dense", "lexical"]
 # Fusion weights, tuned on benchmarks/eval_seed.jsonl (see README, "Quality").
 SENTENCE_WEIGHT = 0.5  # the rest goes to the paragraph's vector
 LEXICAL_WEIGHT = 0.15
+# More weight on the question's words when some chunk holds nearly all of them (its BM25 score
+# near the sum of the terms' idf): a question written from the text ("In what year did the
+# Normans invade at Bannow Bay?") says itself where it was written, while a paraphrase
+# ("Who used to run Hamas?") shares few words with anything and relies on the vectors.
+# Measured on the SQuAD articles and the seed sets (benchmarks/RESULTS_squad.md).
+LEXICAL_SPECIFIC_WEIGHT = 0.2
 # A sentence holding an expression of the type the question asks for (a date for "when",
 # a number for "how many", a place for "where", a name for "who") gets this much more.
-TYPE_BOOST = 0.08
+TYPE_BOOST = 0.12
 # Weight of BM25 when choosing which sentence of a paragraph to show (see _rank).
 SENTENCE_LEXICAL_WEIGHT = 0.35
 # How many best-matching paragraphs contribute all their sentences as candidates.
@@ -305,7 +311,8 @@ class Searcher:
         lex_max = 0.0
         if mode in ("hybrid", "lexical"):
             fixed = self.vocab.correct(question)
-            lexical = self._lexical.scores(" ".join([fixed, *self.vocab.expansions(fixed)]))
+            lexical_query = " ".join([fixed, *self.vocab.expansions(fixed)])
+            lexical = self._lexical.scores(lexical_query)
             lex_max = float(lexical.max()) if lexical.size else 0.0
             if lex_max > 0:
                 top = np.argpartition(-lexical, min(CANDIDATES, total - 1))[:CANDIDATES]
@@ -330,7 +337,9 @@ class Searcher:
             s = p = dense = np.zeros(len(cand), dtype=np.float32)
         lex = lexical[cand] / lex_max if lex_max > 0 else np.zeros(len(cand), dtype=np.float32)
         if mode == "hybrid":
-            combined = dense + LEXICAL_WEIGHT * lex
+            weight = self._lexical.query_weight(lexical_query)
+            specific = min(1.0, lex_max / weight) if weight > 0 else 0.0
+            combined = dense + (LEXICAL_WEIGHT + LEXICAL_SPECIFIC_WEIGHT * specific) * lex
             if TYPE_BOOST:
                 combined = combined + TYPE_BOOST * self._type_fits(question, cand)
         elif mode == "dense":

@@ -163,6 +163,8 @@ def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]], labe
                     r = parse.tokens_between(e.start + core.start(1), e.end)
                     label = "DURATION"
                 add(r.start, r.stop, label, s)
+                if label in ("GPE", "LOC", "FAC") and r.start > lo and _word_at(text, tokens, r.start - 1).lower() in _LOCATIVE:
+                    add(r.start, r.stop, "LOCATIVE", s)  # "in Doha": where something happens
                 if label == "PERSON":
                     first, last = _name_extent(text, tokens, r.start, r.stop, lo, hi)
                     if (first, last) != (r.start, r.stop):
@@ -277,6 +279,13 @@ def _name_extent(text: str, tokens: Sequence[Token], first: int, last: int, lo: 
     return first, j
 
 
+_LOCATIVE = frozenset("in at near from to into inside outside across throughout within around".split())
+
+
+def _word_at(text: str, tokens: Sequence[Token], i: int) -> str:
+    return text[tokens[i].start:tokens[i].end]
+
+
 def _name_of(text: str, tokens: Sequence[Token], first: int, last: int) -> str:
     if text[tokens[first].start:tokens[first].end].lower() == "the":
         first += 1
@@ -358,7 +367,7 @@ STRICT_KINDS = frozenset({"date", "number", "duration"})
 _PATTERN_LABELS = frozenset(label for label, _ in _PATTERNS)
 _CALENDAR = frozenset({"YEAR", "DECADE", "CENTURY", "DATE"})
 _GENERIC = frozenset({"CHUNK", "PHRASE", "WORD"}) | _PATTERN_LABELS
-_TYPED_OR_WORK = _TYPED | {"WORK_OF_ART", "LAW", "QUOTED"}
+_TYPED_OR_WORK = _TYPED | {"WORK_OF_ART", "LAW", "QUOTED", "LOCATIVE"}
 
 
 @dataclass
@@ -570,10 +579,11 @@ def sentence_kinds(parse: Parse, text: str, sentences: int) -> list[str | None]:
 
 def kinds_fit(kinds: str | None, want: Wants, question_lower: str, question_terms: set[str]) -> bool:
     """Does a sentence with these stored ``kinds`` hold a phrase of the type ``want`` asks for
-    that the question does not already say?"""
+    that the question does not already say? "Where ...?" wants a place the sentence puts
+    something in ("in Doha"), not any place it names."""
     if not kinds or not want.kind:
         return False
-    strong = _STRONG.get(want.kind)
+    strong = {"LOCATIVE"} if want.wh == "where" else _STRONG.get(want.kind)
     if not strong:
         return False
     for label, phrases in json.loads(kinds).items():
