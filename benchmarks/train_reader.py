@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import sys
 import tempfile
@@ -54,6 +55,7 @@ CONFIDENCE_FEATURES = (
     "span", "margin", "para_cov", "missing_terms", "missing_names", "sent_cov", "sent_top", "type_strong",
     "ret_margin", "ret_score", "rivals", "dist", "near", "head_near", "sent_margin", "question_terms",
     "missing_names_near", "missing_numbers", "missing_contrast", "subject_agrees", "subject_differs",
+    "patterns_agree", "patterns_differ",
     "kind_person", "kind_place", "kind_date", "kind_number", "kind_duration", "kind_org", "kind_group", "kind_work",
     "kind_thing",
 )
@@ -268,32 +270,35 @@ def train(searcher_items: Sequence[tuple[Any, Sequence[Item]]], start: ReaderMod
 Point = tuple[float, bool, bool, str]  # confidence, exactly right, unanswerable, answer group
 
 
-def calibrate(points: Sequence[Point], precision: float, unanswerable: float, n_unanswerable: int) -> dict[str, float]:
-    """Per answer group, the lowest threshold at which that group's shown answers are exactly
-    right at least ``precision`` of the time; then, while more than ``unanswerable`` of the
-    unanswerable questions would get one, the group giving most of them is made stricter."""
-    thresholds = {}
-    for group in sorted(set(ANSWER_GROUPS.values())):
-        mine = [(c, ok, imp) for c, ok, imp, g in points if g == group]
-        thresholds[group] = 1.0
-        for t in sorted({round(c, 4) for c, _, _ in mine}, reverse=True):
-            shown = [ok for c, ok, _ in mine if c >= t]
-            if len(shown) >= 3 and sum(shown) / len(shown) >= precision:
-                thresholds[group] = t
-
-    def impossible_shown() -> dict[str, int]:
-        count = {g: 0 for g in thresholds}
-        for c, _, imp, g in points:
-            if imp and c >= thresholds[g]:
-                count[g] += 1
-        return count
-
-    while sum(impossible_shown().values()) > unanswerable * n_unanswerable:
-        counts = impossible_shown()
-        worst = max(counts, key=counts.get)
-        above = sorted(c for c, _, _, g in points if g == worst and c > thresholds[worst])
-        thresholds[worst] = above[0] + 1e-4 if above else 1.0
-    return thresholds
+def calibrate(points: Sequence[Point], precision: float, unanswerable: float, n_unanswerable: int,
+              depth: int = 60) -> dict[str, float]:
+    """A threshold per answer group, chosen together: the most exactly right short answers
+    shown while, over all groups, at least ``precision`` of those shown are exactly right and
+    at most ``unanswerable`` of the unanswerable questions get one. A group whose answers are
+    rarely right then shows few or none, and a reliable one (numbers, dates) carries the rest.
+    ``points`` are held-out reads (see main); only each group's ``depth`` most confident
+    answers are considered as cut-off points."""
+    groups = sorted(set(ANSWER_GROUPS.values()))
+    # Per group, for showing its k most confident answers: the threshold, right and unanswerable counts.
+    cuts: dict[str, list[tuple[float, int, int, int]]] = {}
+    for group in groups:
+        mine = sorted(((c, ok, imp) for c, ok, imp, g in points if g == group), key=lambda x: -x[0])[:depth]
+        rows = [(1.0, 0, 0, 0)]
+        right = impossible = 0
+        for k, (c, ok, imp) in enumerate(mine, start=1):
+            right += ok
+            impossible += imp
+            rows.append((c, k, right, impossible))
+        # Only cut where the next answer is less confident: ties go together.
+        cuts[group] = [r for i, r in enumerate(rows) if i + 1 >= len(rows) or rows[i + 1][0] < r[0]]
+    best: tuple[int, dict[str, float]] = (0, {g: 1.0 for g in groups})
+    for combo in itertools.product(*(cuts[g] for g in groups)):
+        shown = sum(c[1] for c in combo)
+        right = sum(c[2] for c in combo)
+        impossible = sum(c[3] for c in combo)
+        if shown and right / shown >= precision and impossible <= unanswerable * n_unanswerable and right > best[0]:
+            best = (right, {g: c[0] for g, c in zip(groups, combo)})
+    return best[1]
 
 
 def stage_report(label: str, reads: Sequence[Read], thresholds: dict[str, float]) -> str:

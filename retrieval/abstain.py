@@ -128,6 +128,15 @@ class Vocabulary:
             hit = process.extractOne(lower, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
             if hit is not None and abs(len(hit[0]) - len(lower)) <= 2:
                 return hit[0]
+        if len(lower) >= 4:
+            # Two letters swapped ("tnets" for "tents") cost a short word too much of its ratio.
+            from rapidfuzz.distance import OSA
+
+            letters = sorted(lower)
+            for candidate in self.words:
+                if (len(candidate) == len(lower) and candidate[0] == lower[0] and sorted(candidate) == letters
+                        and OSA.distance(lower, candidate) == 1):
+                    return candidate
         return None
 
     def correct(self, question: str) -> str:

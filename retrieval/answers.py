@@ -273,21 +273,10 @@ def identity_answer(question: str, text: str) -> tuple[bool, str | None]:
     holding it, or names it for a different owner ("JI's Director" for "Hamas's director"),
     and ``(False, None)`` when the question is not of this form or the role is not in ``text``.
     The first ``True`` means the question can be checked here; ``None`` then means abstain."""
-    m = _IDENTITY.match(question)
-    if not m:
+    parsed = _identity_question(question)
+    if parsed is None:
         return False, None
-    role = m.group("role").strip()
-    if role.split()[-1].lower() in {"for", "to", "with", "from", "about", "of", "by", "in", "on", "at"}:
-        return False, None  # "who is it for?": not a role
-    if _CLAUSE.search(role) or len(role.split()) > 6:
-        return False, None  # "who was the leader when the Franks ...", "who is responsible for X": not a role
-    if role[:1].isupper() and " of " not in role and "'s" not in role and "’s" not in role:
-        return False, None  # "who is Asif Luqman Qazi?": a person, not a role
-    owner = None
-    if pm := re.match(r"(?P<owner>.+?)(?:'s|’s)\s+(?P<role>.+)$", role):
-        owner, role = pm.group("owner"), pm.group("role")
-    elif om := re.match(r"(?P<role>.+?)\s+of\s+(?:the\s+)?(?P<owner>[A-Z].*)$", role):
-        owner, role = om.group("owner"), om.group("role")
+    role, owner = parsed
     found = _role_in(role.split(), text)
     if not found:
         return False, None
@@ -306,6 +295,41 @@ def identity_answer(question: str, text: str) -> tuple[bool, str | None]:
     # question names whose role it is ("the Prime Minister of Pakistan"): "Who was the
     # hostage?" may be answered in a way this pattern does not read ("took Duncan as a hostage").
     return (True, None) if owner else (False, None)
+
+
+def _identity_question(question: str) -> tuple[str, str | None] | None:
+    """The role and its owner of "who is the <role> [of <owner>]" / "who is <owner>'s <role>"."""
+    m = _IDENTITY.match(question)
+    if not m:
+        return None
+    role = m.group("role").strip()
+    if role.split()[-1].lower() in {"for", "to", "with", "from", "about", "of", "by", "in", "on", "at"}:
+        return None  # "who is it for?": not a role
+    if _CLAUSE.search(role) or len(role.split()) > 6:
+        return None  # "who was the leader when the Franks ...", "who is responsible for X": not a role
+    if role[:1].isupper() and " of " not in role and "'s" not in role and "’s" not in role:
+        return None  # "who is Asif Luqman Qazi?": a person, not a role
+    owner = None
+    if pm := re.match(r"(?P<owner>.+?)(?:'s|’s)\s+(?P<role>.+)$", role):
+        owner, role = pm.group("owner"), pm.group("role")
+    elif om := re.match(r"(?P<role>.+?)\s+of\s+(?:the\s+)?(?P<owner>[A-Z].*)$", role):
+        owner, role = om.group("owner"), om.group("role")
+    return role, owner
+
+
+def role_stated(question: str, text: str) -> bool:
+    """Does ``text`` state the question's whole role ("former chief" for "former leader")
+    and, when the question names whose, that owner too? Then a name right after the role is
+    its holder; a shorter match ("leader" for "former leader") is weaker evidence."""
+    parsed = _identity_question(question)
+    if parsed is None:
+        return False
+    role, owner = parsed
+    words = role.split()
+    variants = [words] + [words[:-1] + [s] for s in _ROLE_SYNONYMS.get(words[-1].lower(), ())]
+    if not any(re.search(rf"\b{re.escape(' '.join(v))}\b", text, re.IGNORECASE) for v in variants):
+        return False
+    return owner is None or bool(re.search(rf"\b{re.escape(owner)}\b", text, re.IGNORECASE))
 
 
 # A clause or a predicate, not a role: "the leader when ...", "responsible for ...", "in charge of ...".

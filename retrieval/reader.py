@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .answers import _about_dateline, identity_answer, role_answer, short_answer
+from .answers import _about_dateline, identity_answer, role_answer, role_stated, short_answer
 from .lexical import tokenize
 from .models import Passage
 from .parses import Parse
@@ -70,7 +70,16 @@ class Reading:
     want: Wants | None = None
 
 
-def read(question: str, para: ParagraphInput, idf: Callable[[str], float], model: ReaderModel | None) -> Reading:
+def read(
+    question: str,
+    para: ParagraphInput,
+    idf: Callable[[str], float],
+    model: ReaderModel | None,
+    patterns: Callable[[int], str | None] | None = None,
+) -> Reading:
+    """Read ``para`` for ``question``. ``patterns`` gives, for a sentence index, the short
+    answer of the hand-written patterns (answers.py); the confidence weighs whether they
+    agree with the best phrase."""
     want = wants(question)
     found = matches(want.terms, para.parse, idf)
     sentences = sentence_views(question, want, para, found)
@@ -101,6 +110,10 @@ def read(question: str, para: ParagraphInput, idf: Callable[[str], float], model
     first = cands[0]
     runner = next((c for c in cands[1:] if c.text.lower() != first.text.lower()), None)
     reading.confidence_features = confidence_features(question, want, first, runner, found, sentences, best, para)
+    pattern = patterns(first.sentence) if patterns is not None else None
+    agrees = bool(pattern) and _same_answer(pattern, first.text)
+    reading.confidence_features["patterns_agree"] = float(agrees)
+    reading.confidence_features["patterns_differ"] = float(bool(pattern) and not agrees)
     reading.short = answer_text(first, want)
     reading.confidence = sigmoid(model.confidence.logit(reading.confidence_features))
     return reading
@@ -306,9 +319,13 @@ _PLACE_HEADS = re.compile(r"^(countr(y|ies)|cit(y|ies)|nations?|towns?|villages?
 
 
 def _agree(holder: str, reading: Reading) -> bool:
-    best = reading.candidates[0].text.lower() if reading.candidates else ""
-    name = holder.lower()
-    return bool(best) and (best in name or name in best)
+    return bool(reading.candidates) and _same_answer(holder, reading.candidates[0].text)
+
+
+def _same_answer(a: str, b: str) -> bool:
+    """One answer is the other or holds it ("Khaled Mashal" / "former chief Khaled Mashal")."""
+    a, b = " ".join(a.lower().split()), " ".join(b.lower().split())
+    return bool(a) and bool(b) and (a in b or b in a)
 
 
 def typed_answer_missing(reading: Reading) -> bool:
@@ -352,7 +369,7 @@ def short_for(
     if checked:
         # The pattern reads "current head Hassan Darwish" right, but "Robert's son" can be
         # followed by anyone's name: its holder is shown when the reader's best phrase agrees.
-        if holder and (model is None or _agree(holder, reading)):
+        if holder and (model is None or role_stated(question, passage.text) or _agree(holder, reading)):
             return holder, RULE_CONFIDENCE
         return None, None
     if model is None:

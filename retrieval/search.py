@@ -28,7 +28,8 @@ from .index import load_index
 from .lexical import LexicalIndex, tokenize
 from .models import Answer, Document, Passage, SourceInfo
 from .parses import Parse
-from .reader import ParagraphInput, Reading, confident, read, short_for, typed_answer_missing
+from .reader import RULE_CONFIDENCE, ParagraphInput, Reading, confident, read, short_for, typed_answer_missing
+from .said import speaker_answer
 from .scorer import ReaderModel, reader_model
 from .spans import kinds_fit
 from .wants import wants
@@ -192,15 +193,23 @@ class Searcher:
             passages = [replace(passages[i], score=passages[i].score + boosts[i]) for i in order]
             pooled = [pooled[i] for i in order]
         fixed = self.vocab.correct(question)  # "Wher was..." asks where
-        # The best paragraph is read: the sentence that holds the answer is shown, which is
-        # not always the one most similar to the question, and its best phrase is scored.
-        reading, passages[0] = self._read(fixed, pooled[0][0], passages, evidence)
-        short, confidence = self._short(fixed, pooled[0][0], passages[0], reading)
+        said = speaker_answer(fixed, passages, self.extras.get("quotes", []))
+        if said is not None:
+            # "Who said ...?" and a best passage inside a quotation: its speaker, from the quote index.
+            first, speaker = said
+            passages.insert(0, passages.pop(first))
+            pooled.insert(0, pooled.pop(first))
+            reading, (short, confidence) = None, (speaker, RULE_CONFIDENCE)
+        else:
+            # The best paragraph is read: the sentence that holds the answer is shown, which is
+            # not always the one most similar to the question, and its best phrase is scored.
+            reading, passages[0] = self._read(fixed, pooled[0][0], passages, evidence)
+            short, confidence = self._short(fixed, pooled[0][0], passages[0], reading)
         best_doc = self.documents[self._para_doc[self._sent_para[pooled[0][0]]]]
         # A question about the article itself ("what date is this from?") resembles no sentence,
         # but the dateline's metadata answers it.
         from_metadata = short is not None and passages[0].paragraph == 1 and short in (best_doc.date, best_doc.place)
-        answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(
+        answered = (from_metadata or self._answerable(fixed, evidence, mode)) and self._checks_pass(
             fixed, passages[0], short, reading
         )
         if not answered:
@@ -234,7 +243,15 @@ class Searcher:
             sentence_id - first,
             {"ret_score": passages[0].score, "ret_margin": passages[0].score - runner_up},
         )
-        reading = read(question, paragraph, self._idf, self.reader)
+        doc = self.documents[self._para_doc[para]]
+        people = self.extras.get("people")
+
+        def patterns(index: int) -> str | None:  # the hand-written patterns' answer in that sentence
+            a, b = spans[index]
+            shown = replace(passages[0], sentence=index + 1, text=passages[0].paragraph_text[a:b], sentence_start=a, sentence_end=b)
+            return short_answer(question, shown, date=doc.date, place=doc.place, people=people)
+
+        reading = read(question, paragraph, self._idf, self.reader, patterns)
         chosen = reading.sentence
         if confident(reading, self.reader):
             chosen = reading.candidates[0].sentence  # the short answer must be in the bold sentence

@@ -1,0 +1,174 @@
+"""Reading the best paragraph: the sentence that holds the answer, and a short answer only
+when it is right (issue 13). Each document is written here; none comes from the SQuAD data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.console import answer_to_text
+from bot.render import render_answer
+from retrieval.said import NO_SPEAKER
+from retrieval.scorer import Linear, ReaderModel, reader_model
+from retrieval.wants import wants
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = (ROOT / "seeds" / "000_456f3f2e67ceee91.txt").read_text(encoding="utf-8")
+
+NORSE = """# The northern raiders
+
+They were descended from Norse raiders and pirates from Denmark, Iceland and Norway. Under their leader Rollo, they agreed to swear fealty to the king of West Francia. The settlers took the name Normans.
+
+Their descendants built castles across the region and traded horses with their neighbours.
+"""
+
+LIGHTHOUSE = """date 2025-03-03
+Portland - The old harbour lighthouse reopened to visitors this week after two years of repairs. It was built in 1874 and guided ships into the bay for over a century.
+
+The city council paid for the work. The mayor said the tower would stay open every weekend in summer.
+
+Volunteers from the cycling club donated three hundred bicycles to the town's schools during the reopening festival.
+"""
+
+
+@pytest.fixture
+def seed_only(make_citebot):
+    bot = make_citebot({"hamas.txt": SEED})
+    bot.ensure_index()
+    return bot
+
+
+@pytest.fixture
+def mixed(make_citebot):
+    bot = make_citebot({"hamas.txt": SEED, "norse.txt": NORSE, "lighthouse.txt": LIGHTHOUSE})
+    bot.ensure_index()
+    return bot
+
+
+def test_the_leader_named_in_the_paragraph_not_a_word_in_quotes(mixed):
+    answer = mixed.ask("Who was the Norse leader?")
+    assert answer.answered
+    assert "Rollo" in answer.results[0].text  # the sentence that names him is the bold one
+    assert answer.short_answer in (None, "Rollo")
+
+
+def test_the_former_leader_is_the_former_chief_not_the_central_leader(seed_only):
+    answer = seed_only.ask("Who is the former leader of Hamas?")
+    assert answer.short_answer == "Khaled Mashal"
+
+
+def test_how_long_before_the_truce_is_a_length_of_time_not_an_until_clause(seed_only):
+    answer = seed_only.ask("How long did the war last before the truce?")
+    assert answer.answered
+    assert "15 months" in answer.results[0].text
+    assert answer.short_answer in (None, "15 months")
+
+
+def test_the_year_the_text_gives_beats_the_date_of_the_article(mixed):
+    answer = mixed.ask("When was the lighthouse built?")
+    assert answer.answered
+    assert "1874" in answer.results[0].text
+    assert answer.short_answer in (None, "1874")
+
+
+def test_a_number_written_in_words_answers_how_many(mixed):
+    answer = mixed.ask("How many bicycles were donated?")
+    assert answer.short_answer == "three hundred"
+    assert "three hundred bicycles" in answer.results[0].text
+
+
+def test_which_city_is_answered_from_the_dateline_paragraph(seed_only):
+    answer = seed_only.ask("Which city hosted the talks?")
+    assert answer.answered
+    assert answer.results[0].paragraph == 1
+
+
+def test_swapped_letters_are_read_as_the_word(seed_only):
+    answer = seed_only.ask("how many tnets were dispatched")
+    assert answer.answered
+    assert answer.short_answer == "10,000"
+
+
+def test_who_said_names_the_speaker_of_the_quotation(seed_only):
+    answer = seed_only.ask("Who said Pakistanis are committed to Gaza's reconstruction?")
+    assert answer.short_answer == "Hafiz Naeem ur Rehman"
+    assert (answer.results[0].paragraph, answer.results[0].sentence) == (3, 2)
+
+
+def test_who_said_an_unattributed_quotation_says_the_source_names_no_one(seed_only):
+    answer = seed_only.ask("Who said that Israel failed to achieve its military objectives?")
+    assert answer.short_answer == NO_SPEAKER
+    assert answer.results[0].paragraph == 4 and "failed" in answer.results[0].text
+
+
+def test_who_said_something_nobody_is_quoted_saying_is_not_given_a_speaker(seed_only):
+    answer = seed_only.ask("Who said tents were sent?")
+    assert answer.short_answer not in (NO_SPEAKER, "Hassan Darwish", "Hafiz Naeem ur Rehman")
+
+
+def test_json_carries_the_confidence_of_the_short_answer_or_null(seed_only):
+    shown = seed_only.ask("How many tents were sent?").to_json()
+    assert shown["short_answer"] == "10,000" and 0.0 < shown["short_answer_confidence"] <= 1.0
+    bare = seed_only.ask("What did Rehman announce?").to_json()
+    assert bare["short_answer"] is None and bare["short_answer_confidence"] is None
+
+
+def test_an_answer_below_the_threshold_is_not_shown_anywhere(seed_only):
+    searcher = seed_only.searcher
+    strict = replace(searcher.reader, thresholds={group: 1.01 for group in searcher.reader.thresholds})
+    searcher.reader = strict
+    answer = seed_only.ask("How many tents were sent?")
+    assert answer.answered
+    assert answer.short_answer is None and answer.short_answer_confidence is None
+    assert "10,000 tents" in answer.results[0].text  # the sentence alone
+    assert "Answer:" not in render_answer(answer).embeds[0].description
+    assert "Answer:" not in answer_to_text(answer)
+
+
+def test_the_shipped_model_loads_from_the_package_with_its_thresholds():
+    model = reader_model()
+    assert model is not None
+    assert set(model.thresholds) == {"numeric", "named", "thing"}
+    assert all(0.0 < t <= 1.0 for t in model.thresholds.values())
+
+
+def test_a_model_with_a_weight_missing_is_refused():
+    data = {"features": ["a", "b"], "weights": [1.0], "means": [0.0, 0.0], "scales": [1.0, 1.0]}
+    with pytest.raises(ValueError):
+        Linear.from_json(data)
+
+
+def test_without_the_model_short_answers_come_from_the_patterns(seed_only):
+    seed_only.searcher.reader = None
+    answer = seed_only.ask("How many tents were sent?")
+    assert answer.short_answer == "10,000" and answer.short_answer_confidence is None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head"),
+    [
+        ("In what country is Normandy located?", "place", "country"),
+        ("When was the Duchy of Normandy founded?", "date", None),
+        ("What century did the Normans first gain their separate identity?", "date", "century"),
+        ("How many tents were sent?", "number", "tents"),
+        ("How long did Western Europe control Cyprus?", "duration", None),
+        ("Who was the Norse leader?", "person", "leader"),
+        ("What type of Turing machine is capable of multiple actions?", "thing", "machine"),
+        ("A multi-tape Turing machine requires what type of time for a solution?", "thing", "time"),
+        ("When extensive time is required, this represents what case complexity?", "thing", "complexity"),
+        ("Why did the Pakistani delegation come to Doha?", None, None),
+    ],
+)
+def test_what_a_question_wants(question, kind, head):
+    found = wants(question)
+    assert (found.kind, found.head) == (kind, head)
+
+
+def test_the_shipped_model_is_plain_json_numbers():
+    data = json.loads((ROOT / "retrieval" / "data" / "reader.json").read_text(encoding="utf-8"))
+    for part in ("sentence", "span", "confidence"):
+        assert len(data[part]["features"]) == len(data[part]["weights"])
+        assert all(isinstance(w, float) for w in data[part]["weights"])
