@@ -50,13 +50,14 @@ from retrieval.spans import MODEL_FEATURES as SPAN_FEATURES  # noqa: E402
 from retrieval.spans import grouped  # noqa: E402
 
 SENTENCE_FEATURES = ("ret_gap", "dense_gap", "lex_gap", "ret_best", "cov", "cov_gap", "cov_prev", "cov_joint_gain", "window",
-                     "anaphor", "bigram", "typed", "typed_kind", "first", "len_log")
+                     "anaphor", "anaphor_after_match", "after_best", "next_points_back", "bigram", "typed", "typed_kind",
+                     "first", "len_log")
 CONFIDENCE_FEATURES = (
     "span", "margin", "para_cov", "missing_terms", "missing_names", "sent_cov", "sent_top", "type_strong",
     "ret_margin", "ret_score", "rivals", "dist", "near", "head_near", "sent_margin", "question_terms",
     "missing_names_near", "missing_numbers", "missing_contrast", "subject_agrees", "subject_differs",
-    "patterns_agree", "patterns_differ",
-    "kind_person", "kind_place", "kind_date", "kind_number", "kind_duration", "kind_org", "kind_group", "kind_work",
+    "patterns_agree", "patterns_differ", "modifier_swapped",
+    "kind_person", "kind_place", "kind_date", "kind_number", "kind_age", "kind_duration", "kind_org", "kind_group", "kind_work",
     "kind_thing",
 )
 OUT = ROOT / "retrieval" / "data" / "reader.json"
@@ -330,7 +331,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--holdout", help="leave this SQuAD article out (cross-article check)")
     parser.add_argument("--cache", type=Path, help="index folder kept between runs")
-    parser.add_argument("-C", type=float, default=0.1, help="inverse L2 strength of the regressions")
+    parser.add_argument("-C", type=float, default=0.01, help="inverse L2 strength of the sentence model (pairwise, no prior)")
     parser.add_argument("--precision", type=float, default=0.9, help="wanted share of shown short answers exactly right")
     parser.add_argument("--verbose", action="store_true", help="print the most confident held-out answers")
     parser.add_argument("--unanswerable", type=float, default=0.04, help="most unanswerable questions given one")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
@@ -49,10 +50,26 @@ def _terms(token: str, stop: frozenset[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFD", ch)
+    if len(decomposed) > 1 and all(unicodedata.combining(c) for c in decomposed[1:]):
+        return decomposed[0]
+    return ch
+
+
+def fold(text: str) -> str:
+    """Accents off, one character for one ("Hervé" -> "Herve"), so offsets still hold:
+    questions are typed without the accents the documents have."""
+    if text.isascii():
+        return text
+    return "".join(_fold_char(ch) for ch in text)
+
+
 def tokenize(text: str) -> list[str]:
     stop = _stopwords()
     out = []
-    for token in _TOKEN.findall(text.lower().replace("’s", "").replace("'s", "")):
+    for token in _TOKEN.findall(fold(text.lower()).replace("’s", "").replace("'s", "")):
         out.extend(_terms(token, stop))
     return out
 
@@ -61,7 +78,7 @@ def term_spans(text: str) -> list[tuple[int, int, str]]:
     """``tokenize``'s terms with where each comes from in ``text``: (start, end, term)."""
     stop = _stopwords()
     # Same length as ``text``: a possessive ending becomes spaces, so offsets still hold.
-    lowered = re.sub(r"[’']s\b", "  ", text.lower())
+    lowered = re.sub(r"[’']s\b", "  ", fold(text.lower()))
     return [(m.start(), m.end(), term) for m in _TOKEN.finditer(lowered) for term in _terms(m.group(0), stop)]
 
 
@@ -89,9 +106,10 @@ class LexicalIndex:
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
     def query_weight(self, query: str) -> float:
-        """The most a chunk could score for ``query`` at one occurrence of each term: the sum
-        of its terms' idf. A best score near it means some chunk holds nearly every term."""
-        return float(sum(self.idf(t) for t in tokenize(query) if t in self._bm25.vocab_dict))
+        """About what a chunk holding every term of ``query`` once would score: the sum of its
+        distinct terms' idf (a term no chunk has counts as the rarest). A best score near it
+        means some chunk holds nearly every term."""
+        return float(sum(self.idf(t) for t in dict.fromkeys(tokenize(query))))
 
     def idf(self, term: str) -> float:
         """How rare ``term`` is among the chunks (BM25's idf); terms no chunk has count as rarest."""

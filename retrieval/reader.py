@@ -143,6 +143,11 @@ def _without_head(text: str, want: Wants) -> str:
     return m.group(1) if m and " " not in m.group(1) else text
 
 
+def _opener(sentence: str) -> str:
+    words = sentence.split(None, 1)
+    return words[0].lower().strip("\"“(,") if words else ""
+
+
 _ANAPHORS = frozenset("it its this these those they their there he his she her such that which thus".split())
 WINDOW = 8  # tokens: the densest stretch of question words is where a paraphrase sits
 
@@ -165,6 +170,7 @@ def sentence_views(question: str, want: Wants, para: ParagraphInput, found: Matc
             sentence_terms[k].append(term)
     covs = [sum(w for t, w in found.terms.items() if t in set(terms)) / total for terms in sentence_terms]
     best_cov = max(covs) if covs else 0.0
+    openers = [_opener(para.text[a:b]) for a, b in para.sentences]
     views = []
     for i, (a, b) in enumerate(para.sentences):
         terms = sentence_terms[i]
@@ -175,7 +181,6 @@ def sentence_views(question: str, want: Wants, para: ParagraphInput, found: Matc
         r = para.parse.tokens_between(a, b)
         weights = found.weight[r.start:r.stop] if tokens else []
         window = max((sum(weights[j:j + WINDOW]) for j in range(max(1, len(weights) - WINDOW + 1))), default=0.0) / total
-        opener = para.text[a:b].split(None, 1)[0].lower().strip("\"“(") if para.text[a:b].strip() else ""
         f = {
             "bias": 1.0,
             "ret_gap": score[0] - tops[0],
@@ -187,7 +192,12 @@ def sentence_views(question: str, want: Wants, para: ParagraphInput, found: Matc
             "cov_prev": covs[i - 1] if i > 0 else 0.0,
             "cov_joint_gain": joint - covs[i],
             "window": window,
-            "anaphor": float(opener in _ANAPHORS),
+            "anaphor": float(openers[i] in _ANAPHORS),
+            # "... Ladner showed that ... . Such problems are called NP-intermediate.": the
+            # answer often follows the sentence that matches, and points back to it.
+            "anaphor_after_match": float(openers[i] in _ANAPHORS) * (covs[i - 1] if i > 0 else 0.0),
+            "after_best": float(i > 0 and covs[i - 1] == best_cov),
+            "next_points_back": float(i + 1 < n and openers[i + 1] in _ANAPHORS),
             "bigram": sum(p in adjacent for p in pairs) / max(1, len(pairs)),
             "typed": float(i in typed),
             "typed_kind": float(want.kind not in (None, "thing")),
@@ -211,6 +221,28 @@ def _typed_sentences(para: ParagraphInput, want: Wants, question: str) -> set[in
     }
 
 
+# Past forms the light stemmer cannot reach: "did Herve go up against" / "Crispin went up against".
+_IRREGULAR_VERBS = (
+    "go went gone", "come came", "make made", "take took taken", "give gave given", "fight fought", "lead led",
+    "win won", "lose lost", "become became", "begin began begun", "build built", "hold held", "fall fell fallen",
+    "rise rose risen", "write wrote written", "see saw seen", "leave left", "bring brought", "buy bought",
+    "sell sold", "send sent", "meet met", "tell told", "find found", "get got", "run ran", "flee fled",
+    "drive drove driven", "break broke broken", "speak spoke spoken", "teach taught", "think thought",
+    "seek sought", "keep kept", "lay laid",
+)
+
+
+def _irregular() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for line in _IRREGULAR_VERBS:
+        base, *forms = (tokenize(w)[0] for w in line.split())
+        out[base] = tuple(forms)
+    return out
+
+
+_IRREGULAR = _irregular()
+
+
 def _subject_agrees(want: Wants, para: ParagraphInput, sentence: SentenceView) -> bool | None:
     """Does the sentence's subject of the question's verb include who the question says does
     it? "When did King Harold II conquer England?" against "William II ... conquered England
@@ -219,7 +251,8 @@ def _subject_agrees(want: Wants, para: ParagraphInput, sentence: SentenceView) -
         return None
     tokens = para.parse.tokens
     r = para.parse.tokens_between(sentence.start, sentence.end)
-    verbs = [i for i, term in para.parse.terms if term == want.verb and r.start <= i < r.stop and tokens[i].pos in ("VERB", "AUX")]
+    forms = {want.verb, *_IRREGULAR.get(want.verb, ())}
+    verbs = [i for i, term in para.parse.terms if term in forms and r.start <= i < r.stop and tokens[i].pos in ("VERB", "AUX")]
     if not verbs:
         return None
     terms_by_token: dict[int, list[str]] = {}
@@ -239,6 +272,21 @@ def _subject_agrees(want: Wants, para: ParagraphInput, sentence: SentenceView) -
                 inside.update(terms_by_token.get(j, ()))
         return set(want.subject) <= inside
     return None
+
+
+def _modifier_swaps(question: str, sentence_terms: frozenset[str]) -> int:
+    """How many "Name noun" pairs of the question the sentence has the noun of but not the
+    name: "a Norman general" asked of "a Byzantine general", "the French version" of "the
+    Latin version" (how an unanswerable question is made from an answerable one)."""
+    words = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z][\w'’-]*", question)]
+    swaps = 0
+    for (w1, at), (w2, _) in zip(words, words[1:]):
+        if not w1[:1].isupper() or at == 0 or not w2[:1].islower():
+            continue
+        t1, t2 = tokenize(w1), tokenize(w2)
+        if t1 and t2 and t2[0] in sentence_terms and not set(t1) & sentence_terms:
+            swaps += 1
+    return swaps
 
 
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
@@ -303,7 +351,8 @@ def confidence_features(
     agrees = _subject_agrees(want, para, sentences[first.sentence])
     f["subject_agrees"] = float(agrees is True)
     f["subject_differs"] = float(agrees is False)
-    for kind in ("person", "place", "date", "number", "duration", "org", "group", "work", "thing"):
+    f["modifier_swapped"] = float(min(2, _modifier_swaps(question, sentences[first.sentence].terms)))
+    for kind in ("person", "place", "date", "number", "age", "duration", "org", "group", "work", "thing"):
         f[f"kind_{kind}"] = float(want.kind == kind)
     return f
 
@@ -314,7 +363,7 @@ def confidence_features(
 # metadata are rules that either hold or don't; they are given this confidence.
 RULE_CONFIDENCE = 0.9
 # Kinds for which a sentence without a phrase of that type cannot be the answer.
-TYPED_KINDS = ("date", "number", "duration")
+TYPED_KINDS = ("date", "number", "age", "duration")
 _PLACE_HEADS = re.compile(r"^(countr(y|ies)|cit(y|ies)|nations?|towns?|villages?)$")
 
 

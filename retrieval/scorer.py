@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Mapping
@@ -28,12 +28,20 @@ class Linear:
     means: tuple[float, ...]
     scales: tuple[float, ...]
     intercept: float = 0.0
+    # The standardisation folded into one coefficient per feature and one offset, so that a
+    # score is a sum over the features present (a candidate has half the span model's).
+    _coefficients: dict[str, float] = field(init=False, repr=False, compare=False)
+    _offset: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        coefficients = {n: w / s for n, w, s in zip(self.names, self.weights, self.scales)}
+        offset = self.intercept - sum(w * m / s for w, m, s in zip(self.weights, self.means, self.scales))
+        object.__setattr__(self, "_coefficients", coefficients)
+        object.__setattr__(self, "_offset", offset)
 
     def logit(self, features: Mapping[str, float]) -> float:
-        total = self.intercept
-        for name, w, m, s in zip(self.names, self.weights, self.means, self.scales):
-            total += w * (features.get(name, 0.0) - m) / s
-        return total
+        coefficients = self._coefficients
+        return self._offset + sum(coefficients.get(name, 0.0) * value for name, value in features.items())
 
     def probability(self, features: Mapping[str, float]) -> float:
         return sigmoid(self.logit(features))
@@ -70,7 +78,7 @@ def sigmoid(x: float) -> float:
 # sentence is far more often exactly right than a name, and a name than a "what" phrase, so
 # each group gets the threshold at which its own short answers are right often enough.
 ANSWER_GROUPS = {
-    "date": "numeric", "number": "numeric", "duration": "numeric",
+    "date": "numeric", "number": "numeric", "age": "numeric", "duration": "numeric",
     "person": "named", "place": "named", "org": "named", "group": "named", "work": "named",
     "thing": "thing",
 }

@@ -354,7 +354,7 @@ class Searcher:
             s = p = dense = np.zeros(len(cand), dtype=np.float32)
         lex = lexical[cand] / lex_max if lex_max > 0 else np.zeros(len(cand), dtype=np.float32)
         if mode == "hybrid":
-            weight = self._lexical.query_weight(lexical_query)
+            weight = self._lexical.query_weight(fixed)
             specific = min(1.0, lex_max / weight) if weight > 0 else 0.0
             combined = dense + (LEXICAL_WEIGHT + LEXICAL_SPECIFIC_WEIGHT * specific) * lex
             if TYPE_BOOST:

@@ -34,6 +34,7 @@ _STRONG = {
     "place": {"GPE", "LOC", "FAC"},
     "date": {"DATE", "YEAR", "CENTURY", "DECADE"},
     "number": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "NUMBER"},
+    "age": {"AGE"},
     "duration": {"DATE", "DURATION", "QUANTITY", "TIME"},
     "org": {"ORG"},
     "group": {"NORP", "LANGUAGE"},
@@ -49,7 +50,7 @@ _WEAK = {
     "group": {"ORG", "GPE", "PERSON"},
     "work": {"ORG", "EVENT", "PRODUCT"},
 }
-_TYPED = {"DATE", "YEAR", "CENTURY", "DECADE", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "NUMBER", "TIME",
+_TYPED = {"DATE", "YEAR", "CENTURY", "DECADE", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "NUMBER", "TIME", "AGE",
           "ORDINAL", "DURATION", "RELATIVE", "PERSON", "GPE", "LOC", "FAC", "ORG", "NORP", "LANGUAGE"}
 _NAME_LABELS = {"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"}
 
@@ -71,6 +72,7 @@ _PATTERNS = (
     ("DURATION", re.compile(rf"\b(?:\d+(?:[.,]\d+)*|(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS}))*)\s+"
                             r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|century)\b", re.IGNORECASE)),
     ("QUOTED", re.compile(r"[\"“]([^\"“”]{3,120})[\"”]")),
+    ("AGE", re.compile(rf"\baged\s+\d{{1,3}}\b|\b(?:\d{{1,3}}|{_NUMBER_WORDS})[\s-]years?[\s-]old\b", re.IGNORECASE)),
     # Time told by an event: "after the ceasefire", "following the meeting", "until the
     # complete liberation of Palestine". A when/how-long answer, but a loose one.
     ("RELATIVE", re.compile(r"\b(?:after|before|following|until|since|during)\s+the\s+(?:\w+\s+)?\w+(?:\s+of\s+\w+)?",
@@ -361,7 +363,7 @@ def grouped(features: dict[str, float], want: Wants) -> dict[str, float]:
 
 # Kinds whose answer must be of that type: a "when" question is answered by a date, never by
 # a name near the question's words.
-STRICT_KINDS = frozenset({"date", "number", "duration"})
+STRICT_KINDS = frozenset({"date", "number", "age", "duration"})
 
 
 _PATTERN_LABELS = frozenset(label for label, _ in _PATTERNS)

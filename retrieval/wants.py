@@ -5,7 +5,7 @@ Normandy located?" a place, with the head noun "country"; "What type of Turing m
 a thing whose head noun is "machine". This is what a person does before looking for an
 answer, and it costs microseconds (a parser would cost milliseconds a question).
 
-Kinds: ``person``, ``place``, ``date``, ``number``, ``duration``, ``org``, ``group`` (peoples,
+Kinds: ``person``, ``place``, ``date``, ``number``, ``age``, ``duration``, ``org``, ``group`` (peoples,
 religions, languages), ``work`` (titles), ``thing`` (any other "what/which" noun phrase), and
 ``None`` for questions a short phrase does not answer ("why", "how", yes/no).
 """
@@ -203,7 +203,9 @@ def _wants(question: str) -> Wants:
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if word == "how":
-            if nxt in ("many", "much", "old", "far", "big", "large", "tall", "high", "deep", "wide", "heavy"):
+            if nxt == "old":
+                return Wants("age", None, terms, "how")  # "how old": an age, not any number
+            if nxt in ("many", "much", "far", "big", "large", "tall", "high", "deep", "wide", "heavy"):
                 return Wants("number", words[i + 2] if nxt in ("many", "much") and i + 2 < len(words) else None, terms, "how")
             if nxt == "long":
                 return Wants("duration", None, terms, "how")
