@@ -48,6 +48,7 @@ __all__ = [
     "Annotation",
     "AnnotationCache",
     "annotate_paragraphs",
+    "pipeline_id",
     "PersonMatch",
     "AliasMatcher",
     "extract_people",
@@ -824,6 +825,12 @@ class AnnotationCache(BlobCache):
 
     def __init__(self, path: Path, *, clock: Callable[[], float] | None = None) -> None:
         super().__init__(path, table="annotations", column="data", clock=clock)
+
+
+def pipeline_id() -> str:
+    """Which spaCy pipeline annotates (for keys of work derived from its annotations)."""
+    nlp = get_nlp()
+    return _pipeline_id(nlp) if nlp is not None else "no-spacy"
 
 
 def _pipeline_id(nlp: Any) -> str:

@@ -377,24 +377,15 @@ class Citebot:
     ) -> tuple[dict[str, object], list[bytes], list[str | None]]:
         """People and quotes (the extras), every paragraph's parse and every sentence's answers
         by kind: one spaCy pass for all three."""
-        from .people import AnnotationCache, annotate_paragraphs
-        from .entity_types import document_labels
-        from .spans import prepare, sentence_kinds
+        from .aids import reading_aids
+        from .people import AnnotationCache, annotate_paragraphs, pipeline_id
 
         with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:
             annotations = annotate_paragraphs(docs, cache, progress)
             extras = build_extras(docs, cache, progress, annotations=annotations)
-        paragraphs = [p for d in docs for p in d.paragraphs]
-        # Candidate answers and term positions are found here, once, not per question; what
-        # kind of thing each name is, once per document from all its mentions.
-        parses = iter(a.parse for a in annotations)
-        prepared = []
-        for d in docs:
-            mine = [(p, next(parses)) for p in d.paragraphs]
-            labels = document_labels((p.text, parse) for p, parse in mine)
-            prepared += [prepare(parse, p.text, [(s.start, s.end) for s in p.sentences], labels) for p, parse in mine]
-        kinds = [k for parse, p in zip(prepared, paragraphs) for k in sentence_kinds(parse, p.text, len(p.sentences))]
-        return extras, [parse.encode() for parse in prepared], kinds
+            # Candidate answers and term positions are found here, once, not per question.
+            blobs, kinds = reading_aids(docs, annotations, cache, pipeline_id())
+        return extras, blobs, kinds
 
     def _embed(self, texts: list[str], progress: ProgressFactory | None) -> tuple[Any, int]:
         """Vectors for ``texts``, through the cache; returns them and how many were computed."""

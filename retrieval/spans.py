@@ -130,10 +130,16 @@ def prepare(parse: Parse, text: str, sentences: Sequence[tuple[int, int]], label
         return parse
     starts = [t.start for t in parse.tokens]
     terms = tuple((i, term) for start, _end, term in term_spans(text) if (i := _token_at(starts, start)) is not None)
-    return replace(parse, terms=terms, phrases=tuple(_phrases(text, parse, sentences, labels or {})))
+    by_token: dict[int, list[str]] = {}
+    for i, term in terms:
+        by_token.setdefault(i, []).append(term)
+    # Only what questions read is kept: the entities and chunks live on in the phrases.
+    return Parse(parse.tokens, (), (), terms, tuple(_phrases(text, parse, sentences, labels or {}, by_token)))
 
 
-def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]], labels: dict[str, str]) -> list[Phrase]:
+def _phrases(
+    text: str, parse: Parse, sentences: Sequence[tuple[int, int]], labels: dict[str, str], by_token: dict[int, list[str]]
+) -> list[Phrase]:
     found: dict[tuple[int, int], list[str]] = {}
     order: list[tuple[int, int, int]] = []  # (first, last, sentence) in the order found
     tokens = parse.tokens
@@ -201,7 +207,7 @@ def _phrases(text: str, parse: Parse, sentences: Sequence[tuple[int, int]], labe
                     add(r.start, r.stop, label, s)
     return [
         Phrase(first, last, tuple(found[(first, last)]), s, _root(tokens, first, last),
-               tuple(tokenize(text[tokens[first].start : tokens[last - 1].end])))
+               tuple(t for i in range(first, last) for t in by_token.get(i, ())))
         for first, last, s in order
     ]
 

@@ -172,3 +172,28 @@ def test_the_shipped_model_is_plain_json_numbers():
     for part in ("sentence", "span", "confidence"):
         assert len(data[part]["features"]) == len(data[part]["weights"])
         assert all(isinstance(w, float) for w in data[part]["weights"])
+
+
+def test_reading_aids_are_prepared_once_and_reused_by_the_next_build(make_citebot, monkeypatch):
+    import retrieval.aids as aids
+
+    calls = []
+    real = aids.prepare
+    monkeypatch.setattr(aids, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k))
+    bot = make_citebot({"hamas.txt": SEED})
+    bot.reindex()
+    first = len(calls)
+    bot.reindex()
+    assert first == 7 and len(calls) == first  # seven paragraphs, nothing prepared again
+    assert bot.ask("How many tents were sent?").short_answer == "10,000"
+
+
+def test_an_index_built_without_spacy_answers_from_the_patterns(make_citebot, monkeypatch):
+    import retrieval.people as people
+
+    monkeypatch.setattr(people, "get_nlp", lambda: None)
+    bot = make_citebot({"hamas.txt": SEED})
+    bot.ensure_index()
+    answer = bot.ask("How many tents were sent?")
+    assert answer.short_answer == "10,000" and answer.short_answer_confidence is None
+    assert "10,000 tents" in answer.results[0].text
