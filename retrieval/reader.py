@@ -341,6 +341,7 @@ def confidence_features(
         "dist": first.features.get("dist", 0.0),
         "near": first.features.get("near", 0.0),
         "head_near": max(first.features.get("head_next", 0.0), first.features.get("head_in", 0.0)),
+        "unit_differs": first.features.get("unit_differs", 0.0),
         "sent_margin": min(4.0, sentences[best_sentence].score - max(
             (s.score for s in sentences if s.index != best_sentence), default=sentences[best_sentence].score - 4.0)),
         "question_terms": math.log(1 + len(found.terms)),

@@ -146,7 +146,8 @@ def _phrases(
     extent = _subtree_extents(tokens)
 
     def add(first: int, last: int, label: str, sentence: int) -> None:
-        first, last = _trim(tokens, first, last)
+        # "after the ceasefire" keeps its preposition: without it, it no longer says when.
+        first, last = _trim(tokens, first, last, keep_preposition=label == "RELATIVE")
         if last <= first or last - first > _MAX_TOKENS:
             return
         key = (first, last)
@@ -300,8 +301,8 @@ def _name_of(text: str, tokens: Sequence[Token], first: int, last: int) -> str:
     return text[tokens[first].start:tokens[last - 1].end] if first < last else ""
 
 
-def _trim(tokens: Sequence[Token], first: int, last: int) -> tuple[int, int]:
-    while first < last and tokens[first].pos in _LEADING_DROP:
+def _trim(tokens: Sequence[Token], first: int, last: int, keep_preposition: bool = False) -> tuple[int, int]:
+    while first < last and tokens[first].pos in _LEADING_DROP and not (keep_preposition and tokens[first].pos in ("ADP", "SCONJ")):
         first += 1
     while last > first and tokens[last - 1].pos in ("PUNCT", "CCONJ", "ADP", "DET", "PART"):
         last -= 1
@@ -345,7 +346,7 @@ FEATURES = (
     "propn", "numeric", "paren",
     "type_exact", "quoted", "agent", "subject_of_match", "inside_typed", "holds_typed", "position",
     "attached_to_match", "appos_match", "role_subject_match", "role_object_match", "list_match", "list_unwanted",
-    "name_ext",
+    "name_ext", "unit_match", "unit_differs",
 )
 # A question's head noun that asks for one label in particular ("what year" wants a year, not
 # "1 May 1191"; "what country" a country, not a city's name).
@@ -373,6 +374,7 @@ STRICT_KINDS = frozenset({"date", "number", "age", "duration"})
 
 
 _PATTERN_LABELS = frozenset(label for label, _ in _PATTERNS)
+_RELATIVE_WORDS = frozenset("after before following until since during".split())
 _CALENDAR = frozenset({"YEAR", "DECADE", "CENTURY", "DATE"})
 _GENERIC = frozenset({"CHUNK", "PHRASE", "WORD"}) | _PATTERN_LABELS
 _TYPED_OR_WORK = _TYPED | {"WORK_OF_ART", "LAW", "QUOTED", "LOCATIVE"}
@@ -477,7 +479,10 @@ def span_features(cand: Candidate, ctx: Context) -> dict[str, float]:
         tokens[i].dep == "conj" for i in range(p.first, p.last)
     )
     role = ctx.want.role
+    unit = _counted(ctx, p) if ctx.head_terms and ctx.want.kind == "number" else None
     return {
+        "unit_match": float(unit is not None and unit == ctx.head_terms[0]),
+        "unit_differs": float(unit is not None and unit != ctx.head_terms[0]),
         "attached_to_match": float(attached),
         "appos_match": float(appos),
         "role_subject_match": float(role == "subject" and (subject or agent)),
@@ -530,6 +535,21 @@ def span_features(cand: Candidate, ctx: Context) -> dict[str, float]:
         "numeric": float(any(tokens[i].pos == "NUM" for i in range(p.first, p.last))),
         "paren": float(cand.start > 0 and ctx.text[cand.start - 1] == "("),
     }
+
+
+def _counted(ctx: Context, p: Phrase) -> str | None:
+    """The noun a number counts: "10,000 tents", "the 60,000 martyrs of Gaza" (its term)."""
+    tokens = ctx.parse.tokens
+    candidates = [p.last] if p.last < len(tokens) else []
+    head = tokens[p.root].head
+    if 0 <= head < len(tokens) and not p.first <= head < p.last:
+        candidates.append(head)
+    for i in candidates:
+        if tokens[i].pos in ("NOUN", "PROPN"):
+            terms = _token_terms(ctx, i)
+            if terms:
+                return terms[0]
+    return None
 
 
 def _token_terms(ctx: Context, i: int) -> list[str]:
@@ -604,8 +624,10 @@ def kinds_fit(kinds: str | None, want: Wants, question_lower: str, question_term
 
 
 def repeats_question(cand: Candidate, question_lower: str, question_terms: set[str]) -> bool:
-    """A candidate the question already says is never its answer ("Normans" for "Who were the Normans?")."""
+    """A candidate the question already says is never its answer ("Normans" for "Who were the
+    Normans?"); nor is an event's time told by that event ("after the ceasefire" for "when
+    did the ceasefire take effect")."""
     if cand.text.lower() in question_lower:
         return True
-    terms = cand.phrase.terms
+    terms = [t for t in cand.phrase.terms if "RELATIVE" not in cand.labels or t not in _RELATIVE_WORDS]
     return bool(terms) and set(terms) <= question_terms
