@@ -12,7 +12,9 @@ import pytest
 from bot.console import answer_to_text
 from bot.render import render_answer
 from retrieval.said import NO_SPEAKER
-from retrieval.scorer import Linear, ReaderModel, reader_model
+from retrieval.scorer import Linear, reader_model
+from retrieval.service import Citebot
+from retrieval.settings import Settings
 from retrieval.wants import wants
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,18 +36,27 @@ Volunteers from the cycling club donated three hundred bicycles to the town's sc
 """
 
 
-@pytest.fixture
-def seed_only(make_citebot):
-    bot = make_citebot({"hamas.txt": SEED})
+def _built(tmp_path_factory, embedder, files: dict[str, str]) -> Citebot:
+    base = tmp_path_factory.mktemp("reader")
+    seeds = base / "seeds"
+    seeds.mkdir()
+    for name, text in files.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    bot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
     bot.ensure_index()
     return bot
 
 
-@pytest.fixture
-def mixed(make_citebot):
-    bot = make_citebot({"hamas.txt": SEED, "norse.txt": NORSE, "lighthouse.txt": LIGHTHOUSE})
-    bot.ensure_index()
-    return bot
+# Built once for the module (a build runs spaCy's parser); tests that change the reader
+# model do it through monkeypatch, which puts it back.
+@pytest.fixture(scope="module")
+def seed_only(tmp_path_factory, embedder):
+    return _built(tmp_path_factory, embedder, {"hamas.txt": SEED})
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory, embedder):
+    return _built(tmp_path_factory, embedder, {"hamas.txt": SEED, "norse.txt": NORSE, "lighthouse.txt": LIGHTHOUSE})
 
 
 def test_the_leader_named_in_the_paragraph_not_a_word_in_quotes(mixed):
@@ -116,10 +127,10 @@ def test_json_carries_the_confidence_of_the_short_answer_or_null(seed_only):
     assert bare["short_answer"] is None and bare["short_answer_confidence"] is None
 
 
-def test_an_answer_below_the_threshold_is_not_shown_anywhere(seed_only):
+def test_an_answer_below_the_threshold_is_not_shown_anywhere(seed_only, monkeypatch):
     searcher = seed_only.searcher
     strict = replace(searcher.reader, thresholds={group: 1.01 for group in searcher.reader.thresholds})
-    searcher.reader = strict
+    monkeypatch.setattr(searcher, "reader", strict)
     answer = seed_only.ask("How many tents were sent?")
     assert answer.answered
     assert answer.short_answer is None and answer.short_answer_confidence is None
@@ -141,8 +152,8 @@ def test_a_model_with_a_weight_missing_is_refused():
         Linear.from_json(data)
 
 
-def test_without_the_model_short_answers_come_from_the_patterns(seed_only):
-    seed_only.searcher.reader = None
+def test_without_the_model_short_answers_come_from_the_patterns(seed_only, monkeypatch):
+    monkeypatch.setattr(seed_only.searcher, "reader", None)
     answer = seed_only.ask("How many tents were sent?")
     assert answer.short_answer == "10,000" and answer.short_answer_confidence is None
 
