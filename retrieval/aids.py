@@ -20,7 +20,7 @@ from .spans import prepare, sentence_kinds
 if TYPE_CHECKING:
     from .people import Annotation, AnnotationCache
 
-AIDS_VERSION = "aids-3"  # change when what prepare() stores changes
+AIDS_VERSION = "aids-4"  # change when what prepare() stores changes
 
 
 def reading_aids(

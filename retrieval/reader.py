@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -32,10 +33,11 @@ from .scorer import ReaderModel, sigmoid
 from .spans import (
     Candidate,
     Matches,
+    FEATURES,
     STRICT_KINDS,
     SentenceView,
     candidates,
-    grouped,
+    group_of,
     context,
     fits_loosely,
     matches,
@@ -102,9 +104,10 @@ def read(
     if not cands:
         return reading
     ctx = context(want, para.parse, para.text, found, sentences, best, cands)
+    offset, coefficients = model.span.aligned(FEATURES, f"{group_of(want)}:")
     for c in cands:
         c.features = span_features(c, ctx)
-        c.score = model.span.logit(grouped(c.features, want))
+        c.score = offset + sum(map(operator.mul, c.features.values(), coefficients))
     cands.sort(key=lambda c: -c.score)
     reading.candidates = cands
     first = cands[0]

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,28 @@ class Linear:
     # score is a sum over the features present (a candidate has half the span model's).
     _coefficients: dict[str, float] = field(init=False, repr=False, compare=False)
     _offset: float = field(init=False, repr=False, compare=False)
+    _aligned: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         coefficients = {n: w / s for n, w, s in zip(self.names, self.weights, self.scales)}
         offset = self.intercept - sum(w * m / s for w, m, s in zip(self.weights, self.means, self.scales))
         object.__setattr__(self, "_coefficients", coefficients)
         object.__setattr__(self, "_offset", offset)
+        object.__setattr__(self, "_aligned", {})
 
     def logit(self, features: Mapping[str, float]) -> float:
         coefficients = self._coefficients
         return self._offset + sum(coefficients.get(name, 0.0) * value for name, value in features.items())
+
+    def aligned(self, names: Sequence[str], prefix: str = "") -> tuple[float, tuple[float, ...]]:
+        """The offset and coefficients for feature dicts whose values come in ``names``' order
+        (``prefix`` + name being the model's feature): a score is then one C-level dot product."""
+        key = (prefix, tuple(names))
+        found = self._aligned.get(key)
+        if found is None:
+            found = (self._offset, tuple(self._coefficients.get(prefix + n, 0.0) for n in names))
+            self._aligned[key] = found
+        return found
 
     def probability(self, features: Mapping[str, float]) -> float:
         return sigmoid(self.logit(features))

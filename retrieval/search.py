@@ -143,6 +143,7 @@ class Searcher:
         self.extras = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM extras")}
         self._doc_tokens: dict[int, set[str]] = {}
         self._parses: dict[int, Parse] = {}
+        self._corrections: dict[str, str] = {}
         # Built with spaCy: sentences carry their typed phrases and paragraphs their parse.
         self._typed = self._db.execute("SELECT 1 FROM parses LIMIT 1").fetchone() is not None
         # The models that read the best paragraph (retrieval/data/reader.json); None: rules only.
@@ -192,7 +193,7 @@ class Searcher:
             order = sorted(range(len(passages)), key=lambda i: -(passages[i].score + boosts[i]))
             passages = [replace(passages[i], score=passages[i].score + boosts[i]) for i in order]
             pooled = [pooled[i] for i in order]
-        fixed = self.vocab.correct(question)  # "Wher was..." asks where
+        fixed = self._corrected(question)  # "Wher was..." asks where
         said = speaker_answer(fixed, passages, self.extras.get("quotes", []))
         if said is not None:
             # "Who said ...?" and a best passage inside a quotation: its speaker, from the quote index.
@@ -271,6 +272,15 @@ class Searcher:
             self._parses[paragraph] = cached
         return cached
 
+    def _corrected(self, question: str) -> str:
+        """The question with its typos repaired; asked for three times a question, made once."""
+        found = self._corrections.get(question)
+        if found is None:
+            if len(self._corrections) >= PARSE_CACHE:
+                self._corrections.pop(next(iter(self._corrections)))
+            found = self._corrections[question] = self.vocab.correct(question)
+        return found
+
     def _idf(self, term: str) -> float:
         return self._lexical.idf(term)
 
@@ -327,7 +337,7 @@ class Searcher:
         lexical = np.zeros(0, dtype=np.float32)
         lex_max = 0.0
         if mode in ("hybrid", "lexical"):
-            fixed = self.vocab.correct(question)
+            fixed = self._corrected(question)
             lexical_query = " ".join([fixed, *self.vocab.expansions(fixed)])
             lexical = self._lexical.scores(lexical_query)
             lex_max = float(lexical.max()) if lexical.size else 0.0
@@ -414,7 +424,7 @@ class Searcher:
                 return np.zeros(len(cand), dtype=np.float32)
             texts = self._sentence_texts(cand)
             return np.array([self._has_type(kind, question, int(c), texts[int(c)]) for c in cand], dtype=np.float32)
-        want = wants(self.vocab.correct(question))
+        want = wants(self._corrected(question))
         if want.kind in (None, "thing"):
             return np.zeros(len(cand), dtype=np.float32)
         wanted = [int(i) + 1 for i in cand]

@@ -17,11 +17,12 @@ it, how many rivals of the same type the sentence holds, and how well its senten
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .lexical import term_spans, tokenize
 from .parses import Parse, Phrase, Token
@@ -363,8 +364,12 @@ GROUPS = ("typed", "thing")
 MODEL_FEATURES = tuple(f"{group}:{name}" for group in GROUPS for name in FEATURES)
 
 
+def group_of(want: Wants) -> str:
+    return "thing" if want.kind in (None, "thing") else "typed"
+
+
 def grouped(features: dict[str, float], want: Wants) -> dict[str, float]:
-    group = "thing" if want.kind in (None, "thing") else "typed"
+    group = group_of(want)
     return {f"{group}:{name}": value for name, value in features.items()}
 
 
@@ -480,7 +485,7 @@ def span_features(cand: Candidate, ctx: Context) -> dict[str, float]:
     )
     role = ctx.want.role
     unit = _counted(ctx, p) if ctx.head_terms and ctx.want.kind == "number" else None
-    return {
+    out = {
         "unit_match": float(unit is not None and unit == ctx.head_terms[0]),
         "unit_differs": float(unit is not None and unit != ctx.head_terms[0]),
         "attached_to_match": float(attached),
@@ -535,6 +540,8 @@ def span_features(cand: Candidate, ctx: Context) -> dict[str, float]:
         "numeric": float(any(tokens[i].pos == "NUM" for i in range(p.first, p.last))),
         "paren": float(cand.start > 0 and ctx.text[cand.start - 1] == "("),
     }
+    return {name: out[name] for name in FEATURES}  # in FEATURES order: the span model reads them so
+
 
 
 def _counted(ctx: Context, p: Phrase) -> str | None:
@@ -590,18 +597,18 @@ def fits_loosely(cand: Candidate, want: Wants) -> bool:
 
 
 def sentence_kinds(parse: Parse, text: str, sentences: int) -> list[str | None]:
-    """Per sentence, its typed phrases by label ({"DATE": ["1066"], "PERSON": [...]}) as JSON:
-    stored with each sentence so ranking can prefer sentences holding the type asked for
-    without reading parses (None for a sentence without any)."""
-    by_sentence: list[dict[str, list[str]]] = [{} for _ in range(sentences)]
+    """Per sentence, its typed phrases by label, each with its terms ({"DATE": [["1066",
+    ["1066"]]], "PERSON": [...]}) as JSON: stored with each sentence so ranking can prefer
+    sentences holding the type asked for without reading parses (None without any)."""
+    by_sentence: list[dict[str, list[list[Any]]]] = [{} for _ in range(sentences)]
     tokens = parse.tokens
     for p in parse.phrases:
         labels = [label for label in p.labels if label in _TYPED_OR_WORK]
         if not labels or not 0 <= p.sentence < sentences:
             continue
-        phrase = text[tokens[p.first].start : tokens[p.last - 1].end]
+        phrase = text[tokens[p.first].start : tokens[p.last - 1].end].lower()
         for label in labels:
-            by_sentence[p.sentence].setdefault(label, []).append(phrase)
+            by_sentence[p.sentence].setdefault(label, []).append([phrase, list(p.terms)])
     return [json.dumps(k, ensure_ascii=False, separators=(",", ":")) if k else None for k in by_sentence]
 
 
@@ -614,13 +621,17 @@ def kinds_fit(kinds: str | None, want: Wants, question_lower: str, question_term
     strong = {"LOCATIVE"} if want.wh == "where" else _STRONG.get(want.kind)
     if not strong:
         return False
-    for label, phrases in json.loads(kinds).items():
+    for label, phrases in _parsed_kinds(kinds):
         if label in strong:
-            for phrase in phrases:
-                terms = tokenize(phrase)
-                if phrase.lower() not in question_lower and not (terms and set(terms) <= question_terms):
+            for phrase, terms in phrases:
+                if phrase not in question_lower and not (terms and terms <= question_terms):
                     return True
     return False
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed_kinds(kinds: str) -> tuple[tuple[str, tuple[tuple[str, frozenset[str]], ...]], ...]:
+    return tuple((label, tuple((p, frozenset(t)) for p, t in phrases)) for label, phrases in json.loads(kinds).items())
 
 
 def repeats_question(cand: Candidate, question_lower: str, question_terms: set[str]) -> bool:
