@@ -462,14 +462,3 @@ def sweep(index_dir: Path, keep: Iterable[Path | None]) -> list[str]:
     if removed:
         log.info("removed old or unfinished index generations: %s", ", ".join(sorted(removed)))
     return removed
-
-
-def seed_fingerprint(paths: Iterable[Path]) -> dict[str, str]:
-    """name -> sha256 for the files of a seeds folder, to compare against a manifest."""
-    out: dict[str, str] = {}
-    for path in paths:
-        try:
-            out[path.name] = file_sha256(path)
-        except OSError:
-            out[path.name] = "unreadable"
-    return out

@@ -272,3 +272,32 @@ def test_removing_a_long_name_twice_keeps_both_copies(seeds: Path) -> None:
         remove_document(seeds, name)
     copies = sorted(p.read_bytes() for p in removed_dir(seeds).iterdir())
     assert copies == [TEXT + b"0", TEXT + b"1"]
+
+
+# ---- /seed remove reaches documents only ----------------------------------------------------
+
+
+def test_remove_cannot_reach_outside_the_folder_through_a_link(seeds: Path) -> None:
+    secret = seeds.parent / "secret.txt"
+    secret.write_bytes(b"SECRETPW=hunter2\n")
+    (seeds / "leak.txt").symlink_to(secret)
+    (seeds / "shadow.txt").symlink_to("/etc/shadow")
+    os.mkfifo(seeds / "pipe.txt")
+    assert list_documents(seeds) == ["existing.txt"]
+    for name in ("leak.txt", "shadow.txt", "pipe.txt", document_key("leak.txt")):
+        with pytest.raises(DocumentNotFound, match="no document named"):
+            remove_document(seeds, name)
+    assert secret.read_bytes() == b"SECRETPW=hunter2\n"
+    assert (seeds / "leak.txt").is_symlink() and not removed_dir(seeds).exists()
+
+
+def test_remove_takes_a_link_inside_the_folder_and_a_file_too_big_to_index(seeds: Path) -> None:
+    (seeds / "alias.txt").symlink_to("existing.txt")
+    with open(seeds / "huge.txt", "wb") as fh:
+        fh.truncate(12 * 2**20)  # over the index's limit, but a moderator must be able to remove it
+    assert list_documents(seeds) == ["alias.txt", "existing.txt", "huge.txt"]
+    assert remove_document(seeds, "huge.txt") == removed_dir(seeds) / "huge.txt"
+    moved = remove_document(seeds, "alias.txt")
+    assert moved.is_symlink()  # the link moved, not what it names
+    assert (seeds / "existing.txt").read_bytes() == TEXT
+    assert list_documents(seeds) == ["existing.txt"]
