@@ -188,3 +188,13 @@ def test_a_link_to_a_file_that_changes_on_every_read_does_not_rebuild_every_time
     assert citebot.ensure_index() is not None
     assert citebot.ensure_index() is None
     assert Citebot(citebot.settings, embedder=embedder).ensure_index() is None  # another process too
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_by_name_not_a_failed_index(make_citebot):
+    citebot = make_citebot({"news.md": NEWS})
+    seeds = os.fsencode(citebot.settings.seeds_dir)
+    with open(os.path.join(seeds, b"caf\xe9.txt"), "wb") as fh:  # Latin-1 bytes in a name, copied from an old disk
+        fh.write(b"The cafe opens at nine.")
+    report = citebot.ensure_index()  # used to fail: SQLite refuses the name's lone surrogate
+    assert "caf\\xe9.txt (the file name is not valid UTF-8; rename it)" in report.summary()
+    assert [s.doc for s in citebot.sources()] == ["news.md"]
