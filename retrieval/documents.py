@@ -190,8 +190,16 @@ def read_entry(entry: SeedEntry, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BY
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (entry.stat.st_dev, entry.stat.st_ino):
             raise ValueError("replaced while being read")
-        data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
-    if max_bytes is not None and len(data) > max_bytes:  # it grew since the stat
+        if max_bytes is None:
+            data = fh.read()
+        else:
+            # Sized by the stat, not the limit: read(n) allocates n bytes up front. One byte
+            # more than the stat said shows a file that grew since; read on to the limit.
+            expected = min(st.st_size, max_bytes)
+            data = fh.read(expected + 1)
+            if len(data) > expected:
+                data += fh.read(max_bytes + 1 - len(data))
+    if max_bytes is not None and len(data) > max_bytes:  # it grew past the limit since the stat
         raise ValueError(f"grew past the limit of {size_text(max_bytes)} while being read")
     return data
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.documents import load_documents, parse_document, seed_fingerprint
+from retrieval.documents import inspect_entry, load_documents, parse_document, read_entry, seed_fingerprint
 from retrieval.errors import SeedsFolderError
 from retrieval.service import Citebot
 from retrieval.settings import Settings
@@ -198,3 +198,26 @@ def test_a_file_name_that_is_not_utf8_is_skipped_by_name_not_a_failed_index(make
     report = citebot.ensure_index()  # used to fail: SQLite refuses the name's lone surrogate
     assert "caf\\xe9.txt (the file name is not valid UTF-8; rename it)" in report.summary()
     assert [s.doc for s in citebot.sources()] == ["news.md"]
+
+
+def test_a_document_swapped_after_it_was_inspected_is_not_read(tmp_path):
+    """Between the check and the read a file can be replaced: the read notices, never blocks."""
+    (tmp_path / ".env").write_text("SECRETPW=hunter2\n")
+    path = tmp_path / "news.md"
+
+    def replace_with(make):
+        path.unlink()
+        make()
+
+    for swap, error in [
+        (lambda: replace_with(lambda: os.mkfifo(path)), "replaced while being read"),  # opened without waiting
+        (lambda: replace_with(lambda: path.symlink_to(tmp_path / ".env")), "Too many levels of symbolic links"),
+        (lambda: path.write_text(NEWS + "x" * 200), "grew past the limit of 200 bytes"),
+    ]:
+        path.write_text(NEWS)
+        entry = inspect_entry(path, tmp_path, max_bytes=200)
+        assert entry.problem is None
+        swap()
+        with pytest.raises((ValueError, OSError), match=error):
+            read_entry(entry, max_bytes=200)
+        path.unlink()
