@@ -232,7 +232,7 @@ class Manifest:
     index_kind: str
     documents: dict[str, str]  # doc -> sha256 of its bytes
     skipped: dict[str, str]  # name -> reason
-    seeds: dict[str, str]  # every candidate file (indexed or skipped) -> sha256, for staleness
+    seeds: dict[str, str]  # every candidate file -> sha256, or a skipped one's stand-in (documents.seed_fingerprint)
     files: dict[str, dict[str, object]]  # file -> {"size": int, "sha256": str}
     created: float
     sentences: int
