@@ -397,14 +397,14 @@ def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
 
     import numpy as np
 
-    from retrieval.documents import list_document_files
+    from retrieval.documents import seed_fingerprint
     from retrieval.embedder import load_embedder
     from retrieval.index import HNSWIndex, load_index
     from retrieval.lexical import LexicalIndex
     from retrieval.search import Searcher
     from retrieval.service import Citebot
     from retrieval.settings import Settings
-    from retrieval.store import current_generation, read_manifest, seed_fingerprint
+    from retrieval.store import current_generation, read_manifest
 
     import retrieval.embedder as embedder_module
 
@@ -436,7 +436,7 @@ def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
     searcher = citebot.searcher
     parts = {}
     t = time.perf_counter(); read_manifest(generation, verify=True); parts["manifest check (sha256 of data files)"] = time.perf_counter() - t
-    t = time.perf_counter(); seed_fingerprint(list_document_files(folder)); parts["seed fingerprint (sha256 of documents)"] = time.perf_counter() - t
+    t = time.perf_counter(); seed_fingerprint(folder); parts["seed fingerprint (sha256 of documents)"] = time.perf_counter() - t
     manifest = read_manifest(generation, verify=False)
     t = time.perf_counter(); load_index(generation / "sentences.faiss", manifest.index_kind); parts["FAISS read"] = time.perf_counter() - t
     t = time.perf_counter(); LexicalIndex.load(generation / "bm25"); parts["BM25 load"] = time.perf_counter() - t

@@ -4,13 +4,22 @@ Every ``.txt`` and ``.md`` file is a document. A leading ``date YYYY-MM-DD`` hea
 dateline (``Doha - ...``) become metadata; the dateline stays in the paragraph text so a
 question about the place still finds it. Files that are not readable text are skipped
 with a reason, never fatal.
+
+A document is a regular file whose real path is inside the seeds folder. ``inspect_entry``
+alone decides that (the loader, the staleness fingerprint, the watcher and ``/seed remove``
+all go through it): a link that leaves the folder, a device, a FIFO, a socket, a folder
+named ``x.txt``, a link loop or a dangling link is skipped and named with the reason, and
+is never opened, so a FIFO cannot block indexing and ``/proc`` is never read.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +28,7 @@ from .errors import SeedsFolderError
 from .models import Document, Paragraph, Sentence, SkippedFile
 from .progress import ProgressFactory
 from .sentences import SplitCache, split_many, split_sentences
+from .settings import DEFAULT_MAX_DOCUMENT_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +44,112 @@ _TITLE_HEADER = re.compile(r"^\s*title\s*:\s*(?P<title>.+?)\s*$", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
 # Control characters other than newline and tab mean the bytes are not prose.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Never follow a link when opening, never wait on a FIFO (both absent on Windows).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
 class LoadResult:
     documents: tuple[Document, ...]
     skipped: tuple[SkippedFile, ...]
-    hashes: dict[str, str]  # every candidate file, indexed or skipped -> sha256 of its bytes
+    hashes: dict[str, str]  # every candidate file, indexed or skipped -> its ``seed_fingerprint`` value
 
 
-def list_document_files(seeds_dir: Path) -> list[Path]:
-    """The document files of a seeds folder, in a stable order. Raises if the folder is unusable."""
+@dataclass(frozen=True)
+class SeedEntry:
+    """One candidate of the seeds folder (a ``.txt``/``.md`` name, not hidden), as ``inspect_entry`` judged it."""
+
+    name: str  # as shown and stored (a name that is not UTF-8 has its bad bytes spelled out)
+    path: Path  # the entry in the folder
+    real: Path  # what it names once links are followed: the path to open
+    stat: os.stat_result | None  # of ``real``, when it is a document
+    problem: str | None  # why it is not a document; None when it is one
+
+    @property
+    def fingerprint(self) -> str:
+        """A skipped entry's stand-in for a content hash: stable, as its content is never read."""
+        return f"skipped: {self.problem}"
+
+
+def size_text(n: int) -> str:
+    """A byte count as people read it: 812 bytes, 14 KiB, 12.3 MiB."""
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
+
+
+def over_limit(size: int, limit: int) -> str:
+    """Why a file is too big: "12.3 MiB; the limit is 10.0 MiB" (exact bytes when rounding would hide it)."""
+    if size_text(size) == size_text(limit):
+        return f"{size:,} bytes; the limit is {limit:,} bytes"
+    return f"{size_text(size)}; the limit is {size_text(limit)}"
+
+
+def _kind(mode: int) -> str | None:
+    """Why a file of this mode is not a document; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    return "not a regular file"
+
+
+def _shown_name(name: str) -> str:
+    """``name`` as valid text: bytes that are not UTF-8 (``os.listdir`` hands them over as
+    lone surrogates, which SQLite and a terminal refuse) become ``\\xe9``-style escapes."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def inspect_entry(path: Path, root: Path, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES) -> SeedEntry:
+    """Is ``path`` (an entry of the folder whose resolved path is ``root``) a document, or why not?
+
+    Only ``stat`` calls, never ``open``: opening a FIFO blocks, and reading ``/proc`` or a
+    device is exactly what must not happen. ``max_bytes=None`` checks no size (``/seed
+    remove`` must reach a file that is too big to index).
+    """
+    name = _shown_name(path.name)
+
+    def skip(problem: str) -> SeedEntry:
+        return SeedEntry(name, path, path, None, problem)
+
+    if name != path.name:
+        return skip("the file name is not valid UTF-8; rename it")
+    try:
+        lst = os.lstat(path)
+        if stat.S_ISLNK(lst.st_mode):
+            try:
+                os.stat(path)
+            except FileNotFoundError:
+                return skip("a dangling link: what it names does not exist")
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    return skip("a link loop")
+                raise
+            # Resolved once, then only ``real`` is used: the stat below and ``read_entry``'s
+            # identity check both look at the very file that was found to be inside.
+            real = Path(os.path.realpath(path))
+            if not real.is_relative_to(root):
+                return skip("a link leading outside the seeds folder")
+            if any(part.startswith(".") for part in real.relative_to(root).parts):
+                return skip("a link to a hidden file")  # .env, an upload in progress
+            st = os.stat(real)
+        else:
+            real, st = path, lst
+    except OSError as exc:
+        return skip(f"cannot read: {exc.strerror or exc}")
+    if problem := _kind(st.st_mode):
+        return skip(problem)
+    if max_bytes is not None and st.st_size > max_bytes:
+        return skip(over_limit(st.st_size, max_bytes))
+    return SeedEntry(name, path, real, st, None)
+
+
+def scan_seeds(seeds_dir: Path, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES) -> list[SeedEntry]:
+    """Every candidate of a seeds folder, judged, in a stable order. Raises if the folder is unusable."""
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.exists():
         raise SeedsFolderError(f"seeds folder not found: {seeds_dir}")
@@ -54,11 +159,69 @@ def list_document_files(seeds_dir: Path) -> list[Path]:
         entries = sorted(seeds_dir.iterdir(), key=lambda p: p.name)
     except OSError as exc:
         raise SeedsFolderError(f"cannot read seeds folder {seeds_dir}: {exc.strerror or exc}") from exc
-    return [
-        p
-        for p in entries
-        if p.suffix.lower() in DOCUMENT_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    ]
+    root = Path(os.path.realpath(seeds_dir))
+    out = []
+    for path in entries:
+        if path.suffix.lower() not in DOCUMENT_SUFFIXES or path.name.startswith("."):
+            continue
+        entry = inspect_entry(path, root, max_bytes)
+        if entry.problem is None or os.path.lexists(path):  # gone since the listing: not there
+            out.append(entry)
+    return out
+
+
+def list_document_files(seeds_dir: Path, max_bytes: int | None = None) -> list[Path]:
+    """The documents of a seeds folder (``inspect_entry`` accepted them), in a stable order.
+
+    No size limit unless one is given: this is what ``/seed remove`` can name."""
+    return [e.path for e in scan_seeds(seeds_dir, max_bytes) if e.problem is None]
+
+
+def read_entry(entry: SeedEntry, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of a document ``inspect_entry`` accepted.
+
+    Opened without following a link and without blocking, then checked to be the very file
+    that was inspected: if it was swapped since (for a FIFO, or a link out of the folder),
+    ``ValueError`` says so rather than anything being read from it.
+    """
+    assert entry.stat is not None, "read_entry needs an entry that is a document"
+    fd = os.open(entry.real, _OPEN_FLAGS)
+    with open(fd, "rb", closefd=True) as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (entry.stat.st_dev, entry.stat.st_ino):
+            raise ValueError("replaced while being read")
+        if max_bytes is None:
+            data = fh.read()
+        else:
+            # Sized by the stat, not the limit: read(n) allocates n bytes up front. One byte
+            # more than the stat said shows a file that grew since; read on to the limit.
+            expected = min(st.st_size, max_bytes)
+            data = fh.read(expected + 1)
+            if len(data) > expected:
+                data += fh.read(max_bytes + 1 - len(data))
+    if max_bytes is not None and len(data) > max_bytes:  # it grew past the limit since the stat
+        raise ValueError(f"grew past the limit of {size_text(max_bytes)} while being read")
+    return data
+
+
+def _fingerprint(entry: SeedEntry, max_bytes: int | None) -> tuple[bytes | None, str, str | None]:
+    """(bytes, fingerprint, problem) of one entry: what the loader and ``seed_fingerprint`` share."""
+    if entry.problem is not None:
+        return None, entry.fingerprint, entry.problem
+    try:
+        data = read_entry(entry, max_bytes)
+    except OSError as exc:
+        return None, "unreadable", f"cannot read: {exc.strerror or exc}"
+    except ValueError as exc:
+        return None, f"skipped: {exc}", str(exc)
+    return data, hashlib.sha256(data).hexdigest(), None
+
+
+def seed_fingerprint(seeds_dir: Path, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES) -> dict[str, str]:
+    """name -> sha256 (or a skipped file's stable stand-in) for every candidate of a seeds
+    folder: the manifest stores the same map (``LoadResult.hashes``), so any difference means
+    the index is out of date."""
+    return {e.name: _fingerprint(e, max_bytes)[1] for e in scan_seeds(seeds_dir, max_bytes)}
 
 
 def decode_text(data: bytes) -> str:
@@ -79,21 +242,26 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def load_documents(seeds_dir: Path, splits: SplitCache | None = None, progress: ProgressFactory | None = None) -> LoadResult:
+def load_documents(
+    seeds_dir: Path,
+    splits: SplitCache | None = None,
+    progress: ProgressFactory | None = None,
+    max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
+) -> LoadResult:
     """Every document of ``seeds_dir``; ``splits`` keeps the sentence splits of unchanged
-    paragraphs between builds (pysbd is most of the time spent here)."""
+    paragraphs between builds (pysbd is most of the time spent here). A file larger than
+    ``max_bytes`` is skipped, unread."""
     outcomes: list[tuple[str, str, _Layout | None]] = []  # (name, sha256 or reason, layout)
     hashes: dict[str, str] = {}
-    for path in list_document_files(seeds_dir):
-        hashes[path.name] = "unreadable"
+    for entry in scan_seeds(seeds_dir, max_bytes):
+        data, hashes[entry.name], problem = _fingerprint(entry, max_bytes)
+        if data is None:
+            outcomes.append((entry.name, problem or "", None))
+            continue
         try:
-            data = path.read_bytes()
-            hashes[path.name] = hashlib.sha256(data).hexdigest()
-            outcomes.append((path.name, hashes[path.name], _layout(decode_text(data))))
-        except OSError as exc:
-            outcomes.append((path.name, f"cannot read: {exc.strerror or exc}", None))
+            outcomes.append((entry.name, hashes[entry.name], _layout(decode_text(data))))
         except ValueError as exc:
-            outcomes.append((path.name, str(exc), None))
+            outcomes.append((entry.name, str(exc), None))
     # All paragraphs in one call, so the cache is asked once, not once per paragraph.
     spans = iter(split_many([b for _, _, layout in outcomes if layout for b in layout.blocks], splits, progress))
     documents: list[Document] = []

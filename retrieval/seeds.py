@@ -18,7 +18,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, parse_document
+from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
 from .errors import CitebotError, SeedsFolderError
 from .store import fsync_dir
 
@@ -32,6 +32,8 @@ __all__ = [
     "check_document_bytes",
     "document_key",
     "find_document",
+    "hidden_characters",
+    "is_hidden_character",
     "list_documents",
     "removed_dir",
     "remove_document",
@@ -41,16 +43,45 @@ __all__ = [
 MAX_NAME_CHARS = 100  # also Discord's limit for an option value, so /seed remove can name any file
 REMOVED_FOLDER = "removed"
 
-# Device names Windows resolves whatever the extension ("con.txt" is the console), so a
-# seeds folder copied to or shared with Windows would break on them.
+# Device names Windows resolves whatever follows the first dot ("con.txt" and "CON.tar.txt"
+# are the console), so a seeds folder copied to or shared with Windows would break on them.
+# Windows also reads the superscript digits as digits (COM¹ is COM1), and CONIN$/CONOUT$.
 _WINDOWS_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789¹²³"}
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Control (Cc: also C1 such as U+0085 NEL), format (Cf: zero-width and direction-changing
-# marks such as U+200B and U+202E) and line/paragraph separators (Zl, Zp): a name with one
-# displays as something else ("evil\u202etxt.md" shows as "evildm.txt") or splits a log line.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# marks such as U+200B and U+202E), line/paragraph separators (Zl, Zp) and lone surrogates
+# (Cs: not text at all, no file system can store one): a name with one displays as something
+# else ("evil\u202etxt.md" shows as "evildm.txt") or splits a log line.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1):
+# characters a renderer may draw as nothing. Among them are the Hangul fillers, the combining
+# grapheme joiner and the variation selectors, which are letters or marks (Lo, Mn), so the
+# categories above miss them: "x\u3164.txt" shows as "x.txt". Written out as ranges
+# because Python's unicodedata does not expose the property.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x115F, 0x1160),  # Hangul choseong and jungseong fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x180B, 0x180F),  # Mongolian free variation selectors and vowel separator
+    (0x200B, 0x200F),  # zero width space, joiners, direction marks
+    (0x202A, 0x202E),  # direction embeddings and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, direction isolates (and reserved)
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors 1-16
+    (0xFEFF, 0xFEFF),  # zero width no-break space (BOM)
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
+    (0xFFF0, 0xFFF8),  # reserved
+    (0x1BCA0, 0x1BCA3),  # shorthand format controls
+    (0x1D173, 0x1D17A),  # musical symbol beams and phrases
+    (0xE0000, 0xE0FFF),  # tags, variation selectors 17-256 (and reserved)
+)
+# Not default-ignorable, but drawn as blank in most fonts: a name made of them looks empty.
+_BLANK_LOOKING = frozenset({0x2800})  # braille pattern blank
 # Characters Windows refuses in names; refused here too so the folder stays portable.
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
 
@@ -70,19 +101,37 @@ class DocumentNotFound(SeedRejected):
     """``remove_document`` was given a name that is not in the seeds folder."""
 
 
+def is_hidden_character(c: str) -> bool:
+    """Whether ``c`` displays as nothing or as something else (or is no character at all)."""
+    return (
+        unicodedata.category(c) in _INVISIBLE_CATEGORIES
+        or ord(c) in _BLANK_LOOKING
+        or any(low <= ord(c) <= high for low, high in _DEFAULT_IGNORABLE)
+    )
+
+
+def hidden_characters(name: str) -> list[str]:
+    """The characters of ``name`` that ``is_hidden_character`` flags, in order."""
+    return [c for c in name if is_hidden_character(c)]
+
+
 def safe_document_name(name: str) -> str:
-    """``name`` if it is safe to create inside the seeds folder, else raise ``SeedRejected``."""
+    """``name`` if it is safe to create inside the seeds folder, else raise ``SeedRejected``.
+
+    Every message is printable: a name is quoted with ``repr`` (which spells out what cannot
+    be shown) or, when it holds invisible characters, not quoted at all.
+    """
     if not name or not name.strip():
         raise SeedRejected("the file name is empty")
     if "\x00" in name:
         raise SeedRejected("the file name contains a NUL byte")
     if _CONTROL.search(name):
         raise SeedRejected("the file name contains control characters")
-    hidden = [c for c in name if unicodedata.category(c) in _INVISIBLE_CATEGORIES]
+    hidden = hidden_characters(name)
     if hidden:
         codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in hidden))
         raise SeedRejected(
-            f"the file name contains invisible, line-breaking or direction-changing characters ({codes})"
+            f"the file name contains invisible, blank, line-breaking or direction-changing characters ({codes})"
         )
     if "/" in name or "\\" in name:
         raise SeedRejected(f"{name!r}: the file name must not contain / or \\ (no folders)")
@@ -90,7 +139,7 @@ def safe_document_name(name: str) -> str:
         raise SeedRejected(f"{name!r}: the file name must not contain '..'")
     if name.startswith("."):
         raise SeedRejected(f"{name!r}: hidden files (names starting with '.') are not allowed")
-    if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+    if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise SeedRejected(f"the file name is {len(name)} characters long; the limit is {MAX_NAME_CHARS}")
     if name != name.strip() or name.endswith("."):
         raise SeedRejected(f"{name!r}: the file name must not start or end with a space or end with '.'")
@@ -100,13 +149,17 @@ def safe_document_name(name: str) -> str:
     if suffix not in DOCUMENT_SUFFIXES:
         allowed = " or ".join(DOCUMENT_SUFFIXES)
         raise SeedRejected(f"{name!r}: only {allowed} files can be documents")
-    if name.split(".", 1)[0].strip().lower() in _WINDOWS_RESERVED:
-        raise SeedRejected(f"{name!r}: {name.split('.', 1)[0]} is a reserved device name on Windows")
+    base = name.split(".", 1)[0].strip()
+    if base.lower() in _WINDOWS_RESERVED:
+        raise SeedRejected(f"{name!r}: {base} is a reserved device name on Windows")
+    # Compatibility forms and decomposed accents look like (or are) another name: "ｘ.txt"
+    # beside "x.txt", "ﬁle.txt" beside "file.txt". NFKC folds them; refuse what it changes.
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        raise SeedRejected(
+            f"{name!r}: the file name has look-alike or compatibility characters; write it as {normal!r}"
+        )
     return name
-
-
-def _size(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
 
 
 def check_document_bytes(name: str, data: bytes, max_bytes: int) -> None:
@@ -114,7 +167,7 @@ def check_document_bytes(name: str, data: bytes, max_bytes: int) -> None:
     if not data:
         raise SeedRejected(f"{name}: the file is empty")
     if len(data) > max_bytes:
-        raise SeedRejected(f"{name} is {_size(len(data))}; the limit is {_size(max_bytes)}")
+        raise SeedRejected(f"{name} is {over_limit(len(data), max_bytes)}")
     try:
         text = decode_text(data)
     except ValueError as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .documents import LoadResult, list_document_files, load_documents
+from .documents import LoadResult, load_documents, seed_fingerprint
 from .embedder import Embedder, load_embedder
 from .dates import parse_day, time_in_question
 from .errors import CitebotError, IndexFolderError, IndexUnavailable, NoDocumentsError, QuestionError
@@ -36,7 +36,6 @@ from .store import (
     publish,
     read_current,
     read_manifest,
-    seed_fingerprint,
     write_generation,
 )
 
@@ -220,7 +219,7 @@ class Citebot:
             change = f"{manifest.model_id}/{manifest.dim} -> {self.embedder.model_id}/{self.embedder.dim}"
             return IndexState(folder, f"model changed ({change})", usable=False)
         try:
-            seeds = seed_fingerprint(list_document_files(self.settings.seeds_dir))
+            seeds = seed_fingerprint(self.settings.seeds_dir, self.settings.max_document_bytes)
         except CitebotError as exc:
             # Seeds gone while an index exists: keep serving what we have.
             log.warning("%s; serving the existing index", exc)
@@ -365,7 +364,7 @@ class Citebot:
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
         with SplitCache(self.index_dir / "splits.sqlite") as splits:
-            return load_documents(self.settings.seeds_dir, splits, progress)
+            return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
         from .people import AnnotationCache

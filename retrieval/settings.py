@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Mapping
 
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
+# Larger seed files are skipped unread, with the reason in the index summary.
+DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -30,6 +32,7 @@ class Settings:
     index_dir: Path = Path("data/index")
     model: str = DEFAULT_MODEL
     max_question_chars: int = 1000
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     data_dir: Path | None = None  # votes and server settings; default: beside the index folder
 
     # Discord (read here so there is exactly one settings object; retrieval ignores them)
@@ -61,6 +64,7 @@ class Settings:
             index_dir=Path(env.get("CITEBOT_INDEX_DIR") or "data/index"),
             model=env.get("CITEBOT_MODEL") or DEFAULT_MODEL,
             max_question_chars=_int(env, "CITEBOT_MAX_QUESTION_CHARS", 1000),
+            max_document_bytes=_int(env, "CITEBOT_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES),
             data_dir=Path(env["CITEBOT_DATA_DIR"]) if env.get("CITEBOT_DATA_DIR") else None,
             discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
             discord_api_base=env.get("CITEBOT_DISCORD_API_BASE") or None,

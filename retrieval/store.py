@@ -232,7 +232,7 @@ class Manifest:
     index_kind: str
     documents: dict[str, str]  # doc -> sha256 of its bytes
     skipped: dict[str, str]  # name -> reason
-    seeds: dict[str, str]  # every candidate file (indexed or skipped) -> sha256, for staleness
+    seeds: dict[str, str]  # every candidate file -> sha256, or a skipped one's stand-in (documents.seed_fingerprint)
     files: dict[str, dict[str, object]]  # file -> {"size": int, "sha256": str}
     created: float
     sentences: int
@@ -462,14 +462,3 @@ def sweep(index_dir: Path, keep: Iterable[Path | None]) -> list[str]:
     if removed:
         log.info("removed old or unfinished index generations: %s", ", ".join(sorted(removed)))
     return removed
-
-
-def seed_fingerprint(paths: Iterable[Path]) -> dict[str, str]:
-    """name -> sha256 for the files of a seeds folder, to compare against a manifest."""
-    out: dict[str, str] = {}
-    for path in paths:
-        try:
-            out[path.name] = file_sha256(path)
-        except OSError:
-            out[path.name] = "unreadable"
-    return out

@@ -29,30 +29,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Mapping
 
-from .documents import list_document_files
+from .documents import scan_seeds
 from .errors import CitebotError
 
 log = logging.getLogger(__name__)
 
-# name -> (size, mtime_ns): enough to notice a file added, removed, rewritten or replaced.
-Snapshot = Mapping[str, tuple[int, int]]
+# name -> (size, mtime_ns) for a document: enough to notice one added, removed, rewritten or
+# replaced. A skipped entry (a link out of the folder, a FIFO...) maps to the reason instead:
+# what it points at is never looked at, so a /proc file changing on every read is no change.
+Snapshot = Mapping[str, "tuple[int, int] | str"]
 OnChange = Callable[[], "None | Awaitable[None]"]
 
 
-def snapshot(seeds_dir: Path) -> dict[str, tuple[int, int]] | None:
-    """The document files of ``seeds_dir`` with size and mtime; ``None`` when the folder is unusable."""
+def snapshot(seeds_dir: Path) -> dict[str, tuple[int, int] | str] | None:
+    """The candidates of ``seeds_dir``, judged by ``inspect_entry``; ``None`` when the folder is unusable.
+
+    No size limit here: a file's size is already in its entry, and the reindex it triggers
+    skips one that is too big, by name.
+    """
     try:
-        paths = list_document_files(Path(seeds_dir))
+        entries = scan_seeds(Path(seeds_dir), max_bytes=None)
     except CitebotError:
         return None
-    out: dict[str, tuple[int, int]] = {}
-    for path in paths:
-        try:
-            st = path.stat()
-        except OSError:
-            continue  # removed between listing and stat: the next poll sees it gone
-        out[path.name] = (st.st_size, st.st_mtime_ns)
-    return out
+    return {
+        e.name: (e.stat.st_size, e.stat.st_mtime_ns) if e.stat is not None else e.problem or "skipped"
+        for e in entries
+    }
+
+
+def _name_skipped(snap: Snapshot, before: Snapshot | None) -> None:
+    """Warn once about each entry newly skipped (and so not indexed), with the reason."""
+    for name, value in snap.items():
+        if isinstance(value, str) and (before is None or before.get(name) != value):
+            log.warning("seeds folder: not a document, skipped: %s (%s)", name, value)
 
 
 @dataclass
@@ -70,6 +79,8 @@ class ChangeDebouncer:
 
     def start(self, snap: Snapshot | None) -> None:
         self.baseline = self._last = snap
+        if snap is not None:
+            _name_skipped(snap, None)
         self.missing = snap is None
         if self.missing:
             log.warning("seeds folder is missing or unreadable; watching for it to come back")
@@ -87,6 +98,7 @@ class ChangeDebouncer:
             self.missing = False
             self._last = None  # whatever it holds now is news: compare it with the baseline
         if snap != self._last:
+            _name_skipped(snap, self._last)
             self._last = snap
             self._changed_at = now
         if snap == self.baseline:

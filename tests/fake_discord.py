@@ -1202,7 +1202,7 @@ class FakeDiscord:
 
     def _store_attachment(self, filename: str, data: bytes, content_type: Optional[str], channel_id: int) -> _Attachment:
         aid = self._snowflake()
-        url = f"{self.base_url}/attachments/{channel_id}/{aid}/{quote(filename)}"
+        url = f"{self.base_url}/attachments/{channel_id}/{aid}/{quote(filename, errors='surrogatepass')}"
         att = _Attachment(aid, channel_id, filename, data, content_type or "application/octet-stream", url)
         self._attachments[aid] = att
         self._attachments_by_url[url] = att

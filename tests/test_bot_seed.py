@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from dataclasses import replace
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -175,6 +176,11 @@ async def test_seed_add_refused_for_member_without_manage_server(world, download
         ("next\x85line.txt", HARBOUR, "text/plain", "U+0085"),
         ("line\u2028sep.txt", HARBOUR, "text/plain", "U+2028"),
         ("para\u2029sep.txt", HARBOUR, "text/plain", "U+2029"),
+        ("x\u3164.txt", HARBOUR, "text/plain", "U+3164"),  # a Hangul filler: shows as "x.txt"
+        ("x\u2800.txt", HARBOUR, "text/plain", "U+2800"),  # braille blank
+        ("\uff58.txt", HARBOUR, "text/plain", "look-alike"),  # full-width x
+        ("conin$.txt", HARBOUR, "text/plain", "reserved"),
+        ("\ud800.txt", HARBOUR, "text/plain", "U+D800"),  # a lone surrogate: refused, not a crash
     ],
 )
 async def test_seed_add_refuses_by_name_or_type_before_downloading(world, downloads, filename, data, content_type, reason):
@@ -194,6 +200,25 @@ async def test_seed_add_refusal_of_a_line_separator_name_is_one_readable_audit_l
     notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed add next" in unescape(m.content))
     text = unescape(notice.content)
     assert "seed add next<U+0085>line.txt" in text and "\x85" not in text and "\n" not in text
+
+
+@pytest.mark.parametrize("filename, spelled", [("x\u3164.txt", "x<U+3164>.txt"), ("\ud800.txt", "<U+D800>.txt")])
+async def test_seed_add_refusal_of_a_blank_or_surrogate_name_spells_it_out(world, filename, spelled):
+    fake, bot, seeds, audit_channel = world
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment(filename, HARBOUR, "text/plain")})
+    assert "Not added" in reply.content and filename not in reply.content
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: spelled in unescape(m.content))
+    assert filename not in notice.content and "\n" not in notice.content
+
+
+async def test_seed_add_respects_a_document_limit_lower_than_the_upload_limit(world, downloads, monkeypatch):
+    fake, bot, seeds, _ = world
+    monkeypatch.setattr(bot, "settings", replace(bot.settings, max_document_bytes=1000))
+    assert bot.settings.max_upload_bytes > 1000
+    data = HARBOUR + b"The ferry ran late. " * 60
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment("ferry.txt", data, "text/plain")})
+    assert "Not added" in reply.content and "the limit is 1,000 bytes" in unescape(reply.content)
+    assert downloads == [] and not (seeds / "ferry.txt").exists()
 
 
 async def test_seed_add_refuses_a_too_large_attachment_before_downloading(world, downloads):

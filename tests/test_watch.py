@@ -62,6 +62,48 @@ def test_snapshot_sees_documents_only(seeds):
     assert snapshot(seeds / "missing") is None
 
 
+def snapshot_within(folder: Path, seconds: float = 20.0):
+    """``snapshot`` on a thread, so a FIFO that blocked it would fail the test instead of hanging."""
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append(snapshot(folder)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "snapshot hung"
+    return out[0]
+
+
+def test_links_out_and_special_files_are_named_once_and_their_targets_ignored(seeds, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="retrieval.watch")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRETPW=hunter2")
+    (seeds / "leak.txt").symlink_to(secret)
+    (seeds / "status.txt").symlink_to("/proc/self/status")  # different on every read
+    os.mkfifo(seeds / "pipe.txt")
+    snap = snapshot_within(seeds)
+    assert snap["leak.txt"] == snap["status.txt"] == "a link leading outside the seeds folder"
+    assert snap["pipe.txt"] == "a FIFO, not a file"
+
+    watcher, clock, calls = make_watcher(seeds)
+    named = [r.getMessage() for r in caplog.records]
+    assert any("leak.txt (a link leading outside the seeds folder)" in m for m in named)
+    assert any("pipe.txt (a FIFO, not a file)" in m for m in named)
+    secret.write_text("SECRETPW=changed, and longer")  # what a link out names is never looked at
+    assert poll_at(watcher, clock, 1, 5, 10) == [False, False, False]
+    assert len(caplog.records) == len(named)  # named once, not every poll
+
+    (seeds / "shadow.txt").symlink_to("/etc/shadow")  # a new one: the index would list it as skipped
+    assert poll_at(watcher, clock, 11, 15) == [False, True]
+    assert any("shadow.txt (a link leading outside" in r.getMessage() for r in caplog.records)
+
+
+def test_a_link_inside_the_folder_is_watched_through(seeds):
+    (seeds / "alias.txt").symlink_to("a.txt")
+    watcher, clock, calls = make_watcher(seeds)
+    assert snapshot(seeds)["alias.txt"] == snapshot(seeds)["a.txt"]
+    (seeds / "a.txt").write_text("Alpha document, rewritten.")
+    assert poll_at(watcher, clock, 1, 5) == [False, True]
+
+
 def test_calls_once_after_changes_settle(seeds):
     watcher, clock, calls = make_watcher(seeds)
     assert poll_at(watcher, clock, 1, 2) == [False, False]  # nothing changed

@@ -23,6 +23,7 @@ from retrieval.seeds import (
     add_document,
     document_key,
     find_document,
+    is_hidden_character,
     list_documents,
     remove_document,
     safe_document_name,
@@ -68,13 +69,17 @@ def attachment_problem(attachment: discord.Attachment, max_bytes: int) -> str | 
 
 
 # Characters that display as nothing or as something else, or break a line: shown as
-# <U+XXXX> wherever a name is echoed (replies, the audit line, autocomplete labels).
-_UNSHOWABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+# <U+XXXX> wherever a name is echoed (replies, the audit line, autocomplete labels). The
+# seeds module owns the list (fillers such as U+3164 too); private-use and unassigned
+# characters are added here because a client may draw them as anything.
+_UNSHOWABLE = frozenset({"Co", "Cn"})
 
 
 def shown(name: str) -> str:
     """``name`` with every invisible or direction-changing character spelled out."""
-    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in _UNSHOWABLE else c for c in name)
+    return "".join(
+        f"<U+{ord(c):04X}>" if is_hidden_character(c) or unicodedata.category(c) in _UNSHOWABLE else c for c in name
+    )
 
 
 def _round_trips(name: str) -> bool:
@@ -143,6 +148,12 @@ class Seed(commands.Cog):
     def seeds_dir(self) -> Path:
         return Path(self.bot.settings.seeds_dir)
 
+    @property
+    def max_document_bytes(self) -> int:
+        """The largest upload accepted: a file the index would skip as too big is refused now."""
+        settings = self.bot.settings
+        return min(settings.max_upload_bytes, settings.max_document_bytes)
+
     # ---- commands ---------------------------------------------------------------------
 
     @seed.command(name="add", description="Moderators: add a .txt or .md document and reindex")
@@ -152,7 +163,8 @@ class Seed(commands.Cog):
         self.bot.check_rate(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         action = f"seed add {shown(file.filename)}" + (" (replace)" if replace else "")
-        problem = attachment_problem(file, self.bot.settings.max_upload_bytes)
+        limit = self.max_document_bytes
+        problem = attachment_problem(file, limit)
         if problem is not None:
             await self._refuse(interaction, action, f"Not added: {problem}.")
             return
@@ -165,7 +177,7 @@ class Seed(commands.Cog):
         try:
             path = await asyncio.to_thread(
                 add_document, self.seeds_dir, file.filename, data,
-                replace=replace, max_bytes=self.bot.settings.max_upload_bytes,
+                replace=replace, max_bytes=limit,
             )
         except CitebotError as exc:  # SeedRejected, or the folder could not be written
             await self._refuse(interaction, action, f"Not added: {exc}.")
