@@ -19,6 +19,7 @@ from .errors import SeedsFolderError
 from .models import Document, Paragraph, Sentence, SkippedFile
 from .progress import ProgressFactory
 from .sentences import SplitCache, split_many, split_sentences
+from .text import shown
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def load_documents(seeds_dir: Path, splits: SplitCache | None = None, progress: 
                 documents.append(document)
                 continue
             detail = "no text after the headers"
-        log.warning("skipping %s: %s", name, detail)
+        log.warning("skipping %s: %s", shown(name), detail)
         skipped.append(SkippedFile(name, detail))
     return LoadResult(tuple(documents), tuple(skipped), hashes)
 

@@ -28,6 +28,7 @@ from retrieval.seeds import (
     safe_document_name,
 )
 from retrieval.service import ReindexRunning
+from retrieval.text import shown  # names are echoed in replies, the audit line and labels
 
 from ..audit import audit
 from ..checks import is_moderator
@@ -65,16 +66,6 @@ def attachment_problem(attachment: discord.Attachment, max_bytes: int) -> str | 
     if attachment.size == 0:
         return f"{attachment.filename}: the file is empty"
     return None
-
-
-# Characters that display as nothing or as something else, or break a line: shown as
-# <U+XXXX> wherever a name is echoed (replies, the audit line, autocomplete labels).
-_UNSHOWABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-
-
-def shown(name: str) -> str:
-    """``name`` with every invisible or direction-changing character spelled out."""
-    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in _UNSHOWABLE else c for c in name)
 
 
 def _round_trips(name: str) -> bool:
@@ -159,7 +150,7 @@ class Seed(commands.Cog):
         try:
             data = await file.read()
         except discord.HTTPException as exc:
-            log.warning("downloading attachment %s failed: %s", file.filename, exc)
+            log.warning("downloading attachment %s failed: %s", shown(file.filename), exc)
             await self._refuse(interaction, action, "Not added: the attachment could not be downloaded; try again.")
             return
         try:
