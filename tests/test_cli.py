@@ -54,10 +54,23 @@ def test_ask_for_a_person_shows_sentence_and_citation(cli):
 
 
 def test_batch_questions_from_stdin_one_json_per_line(cli):
-    code, out = cli("ask", "--json", "-", stdin="How many tents were sent?\n\nWhere did the meeting take place?\n")
-    assert code == 0
-    answers = [json.loads(line) for line in out.strip().splitlines()]
-    assert [a["question"] for a in answers] == ["How many tents were sent?", "Where did the meeting take place?"]
+    code, out = cli("ask", "--json", "-", stdin="How many tents were sent?\n\n  \nWhere did the meeting take place?\n")
+    answers = [json.loads(line) for line in out.splitlines()]
+    # Output line n answers input line n: a blank line gets an error object, not silence.
+    assert len(answers) == 4 and code == 1
+    assert [a["question"] for a in answers] == ["How many tents were sent?", "", "  ", "Where did the meeting take place?"]
+    assert answers[1] == {"line": 2, "question": "", "error": "the question is empty"}
+    assert answers[2]["line"] == 3 and "error" in answers[2]
+    assert answers[0]["answered"] and answers[3]["answered"]
+
+
+def test_batch_plain_text_names_the_line_of_each_unusable_question(cli, capsys):
+    code, out = cli("ask", "-", stdin="\nHow many tents were sent?\n" + "x" * 1001 + "\n")
+    assert code == 1 and "10,000" in out
+    assert capsys.readouterr().err.splitlines() == [
+        "citebot: line 1: the question is empty",
+        "citebot: line 3: the question is too long (1,001 characters; the limit is 1,000)",
+    ]
 
 
 @pytest.mark.parametrize("argv", [("ask", ""), ("ask", "x" * 1001), ("ask", "-k", "0", "hello")])
