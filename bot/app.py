@@ -10,12 +10,18 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
+import socket
+import ssl
 import time
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
 
@@ -89,20 +95,102 @@ class RateLimiter:
         return None
 
 
+_API_VERSION_PATH = re.compile(r"/api/v\d+$")
+
+
+def api_base_url(base: str, version: int) -> str:
+    """The REST base discord.py wants (``…/api/v10``) from a server's address given with or
+    without the version path, or with a trailing slash: people copy either form."""
+    base = base.strip().rstrip("/")
+    if _API_VERSION_PATH.search(base):
+        return base
+    return f"{base.removesuffix('/api')}/api/v{version}"
+
+
 def configure_discord_endpoints(settings: Settings) -> None:
     """Point discord.py at another Discord-compatible server when the settings say so."""
     from discord import gateway, http
-    import yarl
 
-    if settings.discord_api_base:
+    if settings.discord_api_base and settings.discord_api_base.strip():
         # _set_api_version() rebuilds Route.BASE from the version: set ours after it.
-        http.Route.BASE = settings.discord_api_base.rstrip("/")
-    if settings.discord_gateway_url:
-        gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        http.Route.BASE = api_base_url(settings.discord_api_base, http.INTERNAL_API_VERSION)
+    if settings.discord_gateway_url and settings.discord_gateway_url.strip():
+        gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url.strip())
+
+
+class GatewayUnreachable(Exception):
+    """The gateway could not be reached for the first connection, however often we tried."""
+
+
+# Seconds a start-up connection attempt may take (a gateway that drops packets never refuses).
+GATEWAY_TIMEOUT = 10.0
+
+
+def backoff_delays(attempts: int, first: float = 1.0, cap: float = 60.0) -> tuple[float, ...]:
+    """The waits between ``attempts`` tries: doubling from ``first``, at most ``cap`` each."""
+    return tuple(min(cap, first * 2**i) for i in range(max(1, attempts) - 1))
+
+
+async def gateway_problem(url: yarl.URL, timeout: float = GATEWAY_TIMEOUT) -> str | None:
+    """Why a connection to the gateway at ``url`` cannot be opened now, or None if it can.
+
+    Name resolution, TCP and (for ``wss``) TLS: the steps that fail when the gateway is down,
+    unroutable or its name does not resolve. Nothing is sent over the connection.
+    """
+    secure = url.scheme in ("wss", "https")
+    host, port = url.host or "", url.port or (443 if secure else 80)
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=ssl.create_default_context() if secure else None), timeout
+        )
+    except asyncio.TimeoutError:
+        return f"no answer in {timeout:g} s"
+    except ConnectionRefusedError:
+        return "connection refused"
+    except socket.gaierror as exc:
+        return f"cannot resolve {host} ({exc.strerror or exc})"
+    except ssl.SSLError as exc:
+        return f"TLS failed ({exc.reason or exc})"
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return None
+
+
+def _reason(exc: BaseException | None) -> str:
+    """A failed connection's cause in a few words (the exception discord.py was handling)."""
+    if exc is None:
+        return "the connection failed"
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return f"the gateway refused the WebSocket ({exc.status} {exc.message})"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "the gateway did not answer in time"
+    return str(getattr(exc, "strerror", None) or exc) or type(exc).__name__
+
+
+discord_log = logging.getLogger("discord.client")
+
+
+class _UntilConnected(logging.Filter):
+    """Drops discord.py's "Attempting a reconnect" traceback while no connection was ever
+    made: it will not reconnect then (see ``CitebotBot.connect``), and our line says why."""
+
+    def __init__(self, bot: discord.Client) -> None:
+        super().__init__()
+        self.bot = bot
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.bot.ws is not None or not str(record.msg).startswith("Attempting a reconnect")
 
 
 class CitebotBot(commands.Bot):
-    def __init__(self, citebot: Citebot, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self, citebot: Citebot, settings: Settings, *, connect_delays: Sequence[float] | None = None, **options: Any
+    ) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged; mentions carry their content without it
         options.setdefault("guild_ready_timeout", 2.0)
@@ -120,6 +208,8 @@ class CitebotBot(commands.Bot):
         self.answers = AnswerStore(settings.state_dir / "answers.sqlite")
         # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
         self.heavy = asyncio.Semaphore(2)
+        # Waits between start-up attempts to reach the gateway (tests pass zeros).
+        self.connect_delays = tuple(connect_delays) if connect_delays is not None else backoff_delays(settings.connect_attempts)
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
 
     async def setup_hook(self) -> None:
@@ -132,6 +222,45 @@ class CitebotBot(commands.Bot):
         for module in COG_MODULES:
             await self.load_extension(module)
         await self.sync_commands_if_changed()
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """discord.py's connection loop, once the gateway has been reached.
+
+        discord.py retries a connection it once had, but when the very first one fails it
+        reads ``self.ws`` (still None) to resume and dies of an AttributeError (2.7.1), after
+        logging a traceback. So until the gateway answers we retry here: one line per
+        attempt, doubling waits, then ``GatewayUnreachable`` for ``run_bot`` to report.
+        """
+        from discord.gateway import DiscordWebSocket
+
+        attempts = len(self.connect_delays) + 1
+        for attempt in range(1, attempts + 1):
+            url = DiscordWebSocket.DEFAULT_GATEWAY
+            problem = await gateway_problem(url)
+            if problem is None:
+                quiet = _UntilConnected(self)
+                discord_log.addFilter(quiet)
+                try:
+                    await super().connect(reconnect=reconnect)
+                    return
+                except AttributeError as exc:
+                    if self.ws is not None:  # not the first-connection failure: a real bug
+                        raise
+                    # The gateway went away between our check and discord.py's connection,
+                    # or refused the WebSocket: what went wrong is what the bug interrupted.
+                    problem = _reason(exc.__context__)
+                finally:
+                    discord_log.removeFilter(quiet)
+            if self.is_closed():
+                return
+            if attempt == attempts:
+                raise GatewayUnreachable(f"cannot reach the Discord gateway at {url}: {problem} (tried {attempts} times)")
+            delay = self.connect_delays[attempt - 1]
+            log.warning(
+                "cannot reach the Discord gateway at %s (attempt %d of %d): %s; retrying in %g s",
+                url, attempt, attempts, problem, delay,
+            )
+            await asyncio.sleep(delay)
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
@@ -245,6 +374,9 @@ def run_bot(settings: Settings) -> int:
         print("citebot: the bot asked for an intent it is not allowed", file=sys.stderr)
         return 1
     except CitebotError as exc:
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 1
+    except GatewayUnreachable as exc:
         print(f"citebot: {exc}", file=sys.stderr)
         return 1
     except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:

@@ -162,9 +162,9 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     citebot = _open(settings)
     questions = _stdin_lines() if batch else iter([" ".join(words)])
     status = EXIT_OK
-    for question in questions:
-        if batch and not question.strip():
-            continue
+    # Every input line gets exactly one result, a blank one too (an error), so output line n
+    # (--json) belongs to input line n; plain-text errors go to stderr, naming the line.
+    for number, question in enumerate(questions, start=1):
         try:
             answer = citebot.ask(question, args.k, since=args.since, until=args.until)
         except QuestionError as exc:
@@ -172,9 +172,10 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                 raise UsageError(str(exc)) from None
             status = EXIT_ERROR
             if args.json:
-                _print_json({"question": echo(question), "error": str(exc)}, out)
+                _print_json({"line": number, "question": echo(question), "error": str(exc)}, out)
             else:
-                print(f"citebot: {exc}", file=sys.stderr)
+                out.flush()  # keep the error next to the answers before it when both go to one terminal
+                print(f"citebot: line {number}: {exc}", file=sys.stderr)
             continue
         if args.json:
             _print_json(answer.to_json(), out)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
+from retrieval.text import shown
 
 from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet, truncate
 
@@ -46,9 +47,12 @@ def _clean(text: str) -> str:
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
-    """User input repeated back in a message: printable, valid UTF-8, and short enough
-    that a runaway line cannot turn one error into megabytes of output."""
-    return truncate(_clean(text), limit)
+    """User input repeated back in a message: every control, invisible or direction-changing
+    character spelled out (an RTL override in ``--speaker`` must not flip the line), and short
+    enough that a runaway line cannot turn one error into megabytes of output."""
+    # Undecodable input bytes read as U+FFFD here (what a user typed is not a file name whose
+    # exact bytes matter); everything else that does not print is spelled out.
+    return truncate(shown(_SURROGATE.sub("\ufffd", text)), limit)
 
 
 def highlight(text: str, *, colour: bool = False) -> str:
@@ -110,7 +114,7 @@ def sources_to_text(sources: Sequence[SourceInfo]) -> str:
         where = ", ".join(x for x in (s.date, s.place) if x) or "undated"
         lines.append(
             f"{i:>3}. {_clean(s.title)} — {_clean(where)} · "
-            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{_clean(s.doc)}]"
+            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}]"
         )
     return "\n".join(lines)
 
@@ -155,8 +159,8 @@ def people_to_text(people: Sequence[Person]) -> str:
 
 
 def quotes_to_text(quotes: Sequence[Quote], *, topic: str | None = None, speaker: str | None = None) -> str:
-    about = f" about “{_clean(topic.strip())}”" if topic and topic.strip() else ""
-    by = f" by {_clean(speaker.strip())}" if speaker and speaker.strip() else ""
+    about = f" about “{echo(topic.strip())}”" if topic and topic.strip() else ""
+    by = f" by {echo(speaker.strip())}" if speaker and speaker.strip() else ""
     if not quotes:
         return f"No quotes found{about}{by}."
     return "\n\n".join(_quote_line(q) for q in quotes)

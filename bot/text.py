@@ -61,6 +61,17 @@ def _clean_end(text: str) -> str:
     return text
 
 
+# Discord's mention syntax: users (<@id>, <@!id>), roles (<@&id>), channels (<#id>), slash
+# commands (</name:id>) and the @everyone/@here pings.
+_MENTIONS = re.compile(r"<(?:@[!&]?|#)\d+>|</[^<>:\s][^<>:]*:\d+>|@(?:everyone|here)\b")
+
+
+def strip_mentions(text: str) -> str:
+    """``text`` without Discord mentions, spaces folded: a question asked in a message is
+    what it asks, not whom it pings, and it becomes the answer's title and thread name."""
+    return " ".join(_MENTIONS.sub(" ", text).split())
+
+
 def _tail(text: str, limit: int) -> str:
     """The end of ``text`` in at most ``limit`` characters, cut on a word boundary after "…"."""
     if len(text) <= limit:

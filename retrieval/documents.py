@@ -29,6 +29,7 @@ from .models import Document, Paragraph, Sentence, SkippedFile
 from .progress import ProgressFactory
 from .sentences import SplitCache, split_many, split_sentences
 from .settings import DEFAULT_MAX_DOCUMENT_BYTES
+from .text import shown
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def load_documents(
                 documents.append(document)
                 continue
             detail = "no text after the headers"
-        log.warning("skipping %s: %s", name, detail)
+        log.warning("skipping %s: %s", shown(name), detail)
         skipped.append(SkippedFile(name, detail))
     return LoadResult(tuple(documents), tuple(skipped), hashes)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
 from .errors import CitebotError, SeedsFolderError
 from .store import fsync_dir
+from .text import is_hidden_character
 
 __all__ = [
     "MAX_NAME_BYTES",
@@ -33,7 +34,6 @@ __all__ = [
     "document_key",
     "find_document",
     "hidden_characters",
-    "is_hidden_character",
     "list_documents",
     "removed_dir",
     "remove_document",
@@ -51,37 +51,6 @@ _WINDOWS_RESERVED = frozenset(
     | {f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789¹²³"}
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Control (Cc: also C1 such as U+0085 NEL), format (Cf: zero-width and direction-changing
-# marks such as U+200B and U+202E), line/paragraph separators (Zl, Zp) and lone surrogates
-# (Cs: not text at all, no file system can store one): a name with one displays as something
-# else ("evil\u202etxt.md" shows as "evildm.txt") or splits a log line.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1):
-# characters a renderer may draw as nothing. Among them are the Hangul fillers, the combining
-# grapheme joiner and the variation selectors, which are letters or marks (Lo, Mn), so the
-# categories above miss them: "x\u3164.txt" shows as "x.txt". Written out as ranges
-# because Python's unicodedata does not expose the property.
-_DEFAULT_IGNORABLE = (
-    (0x00AD, 0x00AD),  # soft hyphen
-    (0x034F, 0x034F),  # combining grapheme joiner
-    (0x061C, 0x061C),  # Arabic letter mark
-    (0x115F, 0x1160),  # Hangul choseong and jungseong fillers
-    (0x17B4, 0x17B5),  # Khmer inherent vowels
-    (0x180B, 0x180F),  # Mongolian free variation selectors and vowel separator
-    (0x200B, 0x200F),  # zero width space, joiners, direction marks
-    (0x202A, 0x202E),  # direction embeddings and overrides
-    (0x2060, 0x206F),  # word joiner, invisible operators, direction isolates (and reserved)
-    (0x3164, 0x3164),  # Hangul filler
-    (0xFE00, 0xFE0F),  # variation selectors 1-16
-    (0xFEFF, 0xFEFF),  # zero width no-break space (BOM)
-    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
-    (0xFFF0, 0xFFF8),  # reserved
-    (0x1BCA0, 0x1BCA3),  # shorthand format controls
-    (0x1D173, 0x1D17A),  # musical symbol beams and phrases
-    (0xE0000, 0xE0FFF),  # tags, variation selectors 17-256 (and reserved)
-)
-# Not default-ignorable, but drawn as blank in most fonts: a name made of them looks empty.
-_BLANK_LOOKING = frozenset({0x2800})  # braille pattern blank
 # Characters Windows refuses in names; refused here too so the folder stays portable.
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
 
@@ -99,15 +68,6 @@ class SeedRejected(CitebotError):
 
 class DocumentNotFound(SeedRejected):
     """``remove_document`` was given a name that is not in the seeds folder."""
-
-
-def is_hidden_character(c: str) -> bool:
-    """Whether ``c`` displays as nothing or as something else (or is no character at all)."""
-    return (
-        unicodedata.category(c) in _INVISIBLE_CATEGORIES
-        or ord(c) in _BLANK_LOOKING
-        or any(low <= ord(c) <= high for low, high in _DEFAULT_IGNORABLE)
-    )
 
 
 def hidden_characters(name: str) -> list[str]:

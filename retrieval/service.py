@@ -27,6 +27,7 @@ from .progress import ProgressFactory, track
 from .search import Searcher, clean_text, document_headers
 from .sentences import SplitCache
 from .settings import Settings
+from .text import shown
 from .store import (
     EmbeddingCache,
     IndexLock,
@@ -71,11 +72,13 @@ class ReindexReport:
 
     def summary(self) -> str:
         parts = [f"{self.documents} documents, {self.paragraphs} paragraphs, {self.sentences} sentences in {self.seconds:.1f}s"]
+        # File names are whatever the folder holds: shown, so none can split the summary
+        # into forged lines or act on the terminal that prints it.
         for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if names:
-                parts.append(f"{label}: {', '.join(names)}")
+                parts.append(f"{label}: {', '.join(map(shown, names))}")
         if self.skipped:
-            parts.append("skipped: " + "; ".join(f"{s.name} ({s.reason})" for s in self.skipped))
+            parts.append("skipped: " + "; ".join(f"{shown(s.name)} ({shown(s.reason)})" for s in self.skipped))
         parts.append(f"{len(self.unchanged)} unchanged; {self.embedded} texts embedded, the rest from cache")
         return "\n".join(parts)
 

@@ -39,6 +39,7 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
+    connect_attempts: int = 6  # tries to reach the gateway at start-up, 1 s, 2 s, 4 s... apart
     guild_id: int | None = None
     cooldown_per_minute: int = 6
     audit_channel_id: int | None = None
@@ -69,6 +70,7 @@ class Settings:
             discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
             discord_api_base=env.get("CITEBOT_DISCORD_API_BASE") or None,
             discord_gateway_url=env.get("CITEBOT_DISCORD_GATEWAY_URL") or None,
+            connect_attempts=_int(env, "CITEBOT_CONNECT_ATTEMPTS", 6),
             guild_id=int(guild) if guild.isdigit() else None,
             cooldown_per_minute=_int(env, "CITEBOT_COOLDOWN_PER_MINUTE", 6),
             audit_channel_id=int(audit) if audit.isdigit() else None,

@@ -102,6 +102,20 @@ async def test_mention_gets_a_reply_that_pings_nobody(world):
     assert not any(reply.pings().values())  # nobody is notified
 
 
+async def test_mentions_are_not_part_of_the_question_or_its_title(world):
+    fake, bot = world
+    message = await fake.send_message(
+        "@everyone <@&123> <@!456> <#789> @here How many tents were sent? <@42>", mentions_bot=True
+    )
+    reply = await fake.wait_for_reply(message)
+    assert reply.embeds[0]["title"] == "How many tents were sent?"
+    assert "10,000" in all_text(reply)
+    # /ask too: the client turns a picked @name into <@id> in the option's text
+    it = await fake.slash("ask", {"question": "<@&123> How many tents were sent? @everyone"})
+    reply = await fake.wait_for_followup(it)
+    assert reply.embeds[0]["title"] == "How many tents were sent?"
+
+
 async def test_message_without_mention_is_ignored(world):
     fake, bot = world
     before = len(fake.bot_messages(fake.channel_id))

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from bot.app import CitebotBot, GatewayUnreachable, api_base_url
 from fake_discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +102,97 @@ async def test_token_from_dotenv_connects_and_stops_cleanly(seed_citebot, tmp_pa
     assert "dotenv-secret" not in text
     assert proc.returncode == 0, text[-2000:]
     assert "How many tents" not in text  # questions are not logged at the default level
+
+
+@pytest.fixture
+def closed_port():
+    """A 127.0.0.1 port that refuses connections: bound, never listening, so nothing else takes it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+async def test_unreachable_gateway_is_retried_then_one_line_and_non_zero(seed_citebot, tmp_path, closed_port):
+    async with FakeDiscord(token="the-token") as fake:  # REST answers; the gateway is down
+        env = run_env(
+            seed_citebot,
+            DISCORD_TOKEN="the-token",
+            CITEBOT_DISCORD_API_BASE=fake.api_base,
+            CITEBOT_DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{closed_port}/gateway",
+            CITEBOT_CONNECT_ATTEMPTS="2",
+            CITEBOT_DATA_DIR=str(tmp_path / "state"),
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    lines = err.decode().strip().splitlines()
+    assert proc.returncode == 1 and "Traceback" not in err.decode()
+    retries = [line for line in lines if "cannot reach the Discord gateway" in line and "attempt" in line]
+    assert len(retries) == 1 and retries[0].endswith("(attempt 1 of 2): connection refused; retrying in 1 s")
+    assert lines[-1] == (
+        f"citebot: cannot reach the Discord gateway at ws://127.0.0.1:{closed_port}/gateway: "
+        "connection refused (tried 2 times)"
+    )
+    assert len(lines) <= 8, lines  # start-up lines, one per attempt, the reason: not pages of tracebacks
+
+
+@pytest.mark.parametrize(
+    "gateway, reason, delays",
+    [
+        ("ws://citebot-gateway.invalid/gateway", "cannot resolve citebot-gateway.invalid", (0,)),
+        # Reachable, but not a gateway: discord.py's own first attempt fails, logs a traceback
+        # and would crash on its retry; one attempt, as discord.py waits up to 2 s first.
+        ("ws://127.0.0.1:{port}/not-the-gateway", "the gateway refused the WebSocket (404", ()),
+    ],
+    ids=["dns-failure", "websocket-refused"],
+)
+async def test_a_first_connection_that_fails_is_one_line_per_attempt(seed_citebot, tmp_path, caplog, gateway, reason, delays):
+    settings = dataclasses.replace(seed_citebot.settings, data_dir=tmp_path)
+    async with FakeDiscord() as fake:
+        bot = CitebotBot(seed_citebot, settings, connect_delays=delays)
+        with fake.point_discord_py_here():
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway.format(port=fake.port))  # restored on exit
+            await bot.login("fake-token")
+            with pytest.raises(GatewayUnreachable, match=re.escape(reason)):
+                await bot.connect()
+            await bot.close()
+    retries = [r.getMessage() for r in caplog.records if r.name == "citebot.bot" and "attempt" in r.getMessage()]
+    assert len(retries) == len(delays) and all(reason in r for r in retries)
+    assert not [r for r in caplog.records if r.exc_info], "no traceback is logged"
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/api", "/api/v10/"])
+def test_the_api_base_may_be_given_with_or_without_its_version_path(suffix):
+    assert api_base_url(f"http://127.0.0.1:8080{suffix}", 10) == "http://127.0.0.1:8080/api/v10"
+    assert api_base_url("https://example.org/discord/api/v9", 10) == "https://example.org/discord/api/v9"
+
+
+async def test_a_bare_api_base_reaches_the_fake_and_connects(seed_citebot, tmp_path):
+    async with FakeDiscord(token="the-token") as fake:
+        env = run_env(
+            seed_citebot,
+            DISCORD_TOKEN="the-token",
+            CITEBOT_DISCORD_API_BASE=fake.base_url + "/",  # no /api/v10
+            CITEBOT_DISCORD_GATEWAY_URL=fake.gateway_url,
+            CITEBOT_DATA_DIR=str(tmp_path / "state"),
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        lines: list[str] = []
+        try:
+            assert proc.stderr is not None
+            while line := (await asyncio.wait_for(proc.stderr.readline(), 60)).decode():
+                lines.append(line)
+                if "connected as" in line:
+                    break
+            else:
+                raise AssertionError("bot exited before connecting:\n" + "".join(lines))
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0 and "Traceback" not in "".join(lines) + err.decode()
+    assert any(r.path == "/users/@me" for r in fake.requests)  # REST went through /api/v10

@@ -18,7 +18,7 @@ from retrieval.models import Answer
 
 from ..answer_store import AnswerState, new_key
 from ..app import send_ephemeral
-from ..text import UNEXPECTED
+from ..text import UNEXPECTED, strip_mentions
 from ..render import (
     MessageParts,
     custom_id,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("citebot.bot.ask")
 
 PER_PAGE = 3
-_MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def can_moderate(user: discord.abc.User) -> bool:
@@ -179,6 +178,7 @@ class Ask(commands.Cog):
         until: app_commands.Range[str, 1, 10] | None = None,
     ) -> None:
         parse_day(since, "since"), parse_day(until, "until")  # a typo in a date fails fast, privately
+        question = strip_mentions(question)  # the client turns a picked @name into <@id>
         check_question(question, self.bot.settings.max_question_chars)  # a typo costs no question
         self.bot.check_rate(interaction.user.id)
         guild_settings = self.bot.guild_settings.get(interaction.guild_id)
@@ -225,7 +225,7 @@ class Ask(commands.Cog):
         channel_id = message.channel.parent_id if isinstance(message.channel, discord.Thread) else message.channel.id
         if not guild_settings.allows_channel(channel_id):
             return  # moderators chose where the bot speaks
-        question = _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_user.id else m.group(0), message.content).strip()
+        question = strip_mentions(message.content)
         if not question:
             if replied_to_bot and not mentioned and not direct:
                 # Without the message-content intent Discord hides a reply's text from the bot

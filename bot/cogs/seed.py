@@ -23,12 +23,12 @@ from retrieval.seeds import (
     add_document,
     document_key,
     find_document,
-    is_hidden_character,
     list_documents,
     remove_document,
     safe_document_name,
 )
 from retrieval.service import ReindexRunning
+from retrieval.text import shown  # names are echoed in replies, the audit line and labels
 
 from ..audit import audit
 from ..checks import is_moderator
@@ -66,20 +66,6 @@ def attachment_problem(attachment: discord.Attachment, max_bytes: int) -> str | 
     if attachment.size == 0:
         return f"{attachment.filename}: the file is empty"
     return None
-
-
-# Characters that display as nothing or as something else, or break a line: shown as
-# <U+XXXX> wherever a name is echoed (replies, the audit line, autocomplete labels). The
-# seeds module owns the list (fillers such as U+3164 too); private-use and unassigned
-# characters are added here because a client may draw them as anything.
-_UNSHOWABLE = frozenset({"Co", "Cn"})
-
-
-def shown(name: str) -> str:
-    """``name`` with every invisible or direction-changing character spelled out."""
-    return "".join(
-        f"<U+{ord(c):04X}>" if is_hidden_character(c) or unicodedata.category(c) in _UNSHOWABLE else c for c in name
-    )
 
 
 def _round_trips(name: str) -> bool:
@@ -171,7 +157,7 @@ class Seed(commands.Cog):
         try:
             data = await file.read()
         except discord.HTTPException as exc:
-            log.warning("downloading attachment %s failed: %s", file.filename, exc)
+            log.warning("downloading attachment %s failed: %s", shown(file.filename), exc)
             await self._refuse(interaction, action, "Not added: the attachment could not be downloaded; try again.")
             return
         try:
