@@ -23,3 +23,7 @@ class IndexFolderError(CitebotError):
 
 class NoDocumentsError(CitebotError):
     """The seeds folder holds no readable document."""
+
+
+class SettingsError(CitebotError):
+    """An environment variable (or .env line) holds a value citebot cannot use."""
