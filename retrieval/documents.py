@@ -105,8 +105,11 @@ def load_documents(seeds_dir: Path, splits: SplitCache | None = None, progress: 
                 documents.append(document)
                 continue
             detail = "no text after the headers"
-        log.warning("skipping %s: %s", name, detail)
         skipped.append(SkippedFile(name, detail))
+    # With nothing readable the build fails with an error naming every skipped file: the
+    # same reasons logged beside it would say it twice.
+    for file in skipped if documents else ():
+        log.warning("skipping %s: %s", file.name, file.reason)
     return LoadResult(tuple(documents), tuple(skipped), hashes)
 
 

@@ -167,6 +167,13 @@ def _no_documents(seeds: Path, index: Path) -> list[str]:
     return ["index", "--force", "--seeds", str(seeds), "--index-dir", str(index)]
 
 
+def _only_a_binary_document(seeds: Path, index: Path) -> list[str]:
+    for path in seeds.iterdir():
+        path.unlink()
+    (seeds / "scan.txt").write_bytes(b"\x00\x01 not text")
+    return ["index", "--force", "--seeds", str(seeds), "--index-dir", str(index)]
+
+
 def _index_under_a_file(seeds: Path, index: Path) -> list[str]:
     (index.parent / "afile").write_text("not a folder")
     return ["index", "--seeds", str(seeds), "--index-dir", str(index.parent / "afile" / "index")]
@@ -176,9 +183,14 @@ def _index_under_a_file(seeds: Path, index: Path) -> list[str]:
     "situation, status, line",
     [
         (_no_documents, 1, "citebot: no readable documents in {seeds}; the previous index keeps answering"),
+        (
+            _only_a_binary_document, 1,
+            "citebot: no readable documents in {seeds} (skipped scan.txt: binary file (contains NUL bytes), or UTF-16"
+            " text: save it as UTF-8); the previous index keeps answering",
+        ),
         (_index_under_a_file, 2, "citebot: index folder {parent}/afile/index cannot be used: part of its path is a file"),
     ],
-    ids=["no-documents", "index-folder-under-a-file"],
+    ids=["no-documents", "only-a-binary-document", "index-folder-under-a-file"],
 )
 def test_errors_print_the_message_and_no_log_line_beside_it(built, citebot_cli, situation, status, line):
     seeds, index = built
