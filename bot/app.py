@@ -25,7 +25,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.errors import CitebotError, QuestionError
+from retrieval.errors import CitebotError, QuestionError, StorageError
 from retrieval.service import Citebot, ReindexRunning
 from retrieval.settings import Settings
 
@@ -194,6 +194,9 @@ class CitebotBot(commands.Bot):
         intents = discord.Intents.default()
         intents.message_content = False  # privileged; mentions carry their content without it
         options.setdefault("guild_ready_timeout", 2.0)
+        # The bot never joins voice: discord.py's two warnings that voice libraries are
+        # missing would otherwise open every start, and every start-up error, on stderr.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -363,6 +366,9 @@ def run_bot(settings: Settings) -> int:
     except OSError as exc:  # the server settings and answers live in the data folder
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"citebot: cannot use the data folder {settings.state_dir}: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except StorageError as exc:  # a state file the disk refuses (full, I/O error, locked)
+        print(f"citebot: {exc}", file=sys.stderr)
         return 1
     try:
         # log_handler=None: we configured logging ourselves (and the token is never logged).

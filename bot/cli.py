@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from retrieval.errors import CitebotError, IndexFolderError, QuestionError, SeedsFolderError
+from retrieval.errors import CitebotError, IndexFolderError, QuestionError, SeedsFolderError, SettingsError
 from retrieval.settings import Settings
 
 log = logging.getLogger("citebot")
@@ -370,7 +370,7 @@ def _main(argv: Sequence[str] | None, out: TextIO | None) -> int:
     except UsageError as exc:
         print(f"citebot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (SeedsFolderError, IndexFolderError) as exc:  # a folder option to fix, like a usage error
+    except (SeedsFolderError, IndexFolderError, SettingsError) as exc:  # a setting to fix, like a usage error
         print(f"citebot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CitebotError as exc:

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
+from .errors import first_line, sqlite_refused
+
 if TYPE_CHECKING:  # typing.Self is 3.11+; the project supports 3.10
     from typing_extensions import Self
 
@@ -39,8 +41,10 @@ class BlobCache:
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
+            if sqlite_refused(exc):  # a full or failing disk: the cache is fine, the build is not
+                raise
             # It is only a cache: a damaged one costs recomputing, not a failed build.
-            log.warning("cache %s is unreadable (%s); starting a new one", path, exc)
+            log.warning("cache %s is unreadable (%s); starting a new one", path, first_line(exc))
             path.unlink(missing_ok=True)
             self._db = self._open()
 

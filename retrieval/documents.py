@@ -274,8 +274,11 @@ def load_documents(
                 documents.append(document)
                 continue
             detail = "no text after the headers"
-        log.warning("skipping %s: %s", shown(name), detail)
         skipped.append(SkippedFile(name, detail))
+    # With nothing readable the build fails with an error naming every skipped file: the
+    # same reasons logged beside it would say it twice.
+    for file in skipped if documents else ():
+        log.warning("skipping %s: %s", shown(file.name), file.reason)
     return LoadResult(tuple(documents), tuple(skipped), hashes)
 
 

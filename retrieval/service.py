@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 from .documents import LoadResult, load_documents, seed_fingerprint
 from .embedder import Embedder, load_embedder
 from .dates import parse_day, time_in_question
-from .errors import CitebotError, IndexFolderError, IndexUnavailable, NoDocumentsError, QuestionError
+from .errors import (
+    CitebotError,
+    IndexFolderError,
+    IndexUnavailable,
+    NoDocumentsError,
+    QuestionError,
+    first_line,
+    storage_reason,
+)
 from .feedback import FeedbackStore
 from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
@@ -201,7 +209,7 @@ class Citebot:
             try:
                 self._serve(state.folder)
             except Exception as exc:  # faiss/sqlite/bm25 raise their own kinds on damaged files
-                state = IndexState(state.folder, f"index unreadable: {exc}", usable=False, damaged=True)
+                state = IndexState(state.folder, f"index unreadable: {first_line(exc)}", usable=False, damaged=True)
         if state.problem is None:
             return None
         if state.damaged:
@@ -278,22 +286,24 @@ class Citebot:
         return lock
 
     def _failure(self, exc: Exception) -> CitebotError:
-        """The error a moderator sees: what went wrong, and whether an index still answers."""
+        """The error a moderator sees, in one line: what went wrong, and whether an index
+        still answers. Every caller reports it (the CLI prints it, the bot logs or shows
+        it), so expected failures are not logged here as well; only a bug is, with its
+        traceback."""
         tail = "; the previous index keeps answering" if self._previous_serves() else ""
         if isinstance(exc, CitebotError):
-            log.warning("reindex failed: %s", exc)
+            log.debug("reindex failed: %s", exc)
             try:
                 return type(exc)(f"{exc}{tail}")
             except TypeError:  # a subclass with another constructor
                 return ReindexFailed(f"{exc}{tail}")
-        if isinstance(exc, OSError):
-            where = f" ({exc.filename})" if exc.filename else ""
-            message = f"reindex failed: {exc.strerror or exc}{where}{tail}"
-            log.error("%s", message)  # the reason is the whole story; a traceback adds nothing
+        reason = storage_reason(exc, self.index_dir)  # a full disk, an I/O error: expected, the reason says it all
+        if reason is not None:
+            log.debug("reindex failed: %s", reason, exc_info=exc)
         else:
-            message = f"reindex failed: {exc or type(exc).__name__}{tail}"
-            log.error("%s", message, exc_info=exc)  # unexpected: keep where it came from
-        return ReindexFailed(message)
+            reason = first_line(exc)
+            log.error("reindex failed: %s", reason, exc_info=exc)  # unexpected: keep where it came from
+        return ReindexFailed(f"reindex failed: {reason}{tail}")
 
     def _previous_serves(self) -> bool:
         """Is there an index answering while this rebuild failed? One loaded here, or an intact

@@ -38,7 +38,7 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .cache import BlobCache
-from .errors import IndexUnavailable
+from .errors import IndexUnavailable, StorageError, first_line, sqlite_refused
 from .models import Document, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,10 @@ def open_state_db(path: Path, schema: str) -> sqlite3.Connection:
     """Open one of the small SQLite files of state (votes, server settings, posted answers).
 
     A damaged file must not stop the bot from answering: it is moved aside whole (the bytes
-    stay for whoever wants to recover them) and an empty one takes its place.
+    stay for whoever wants to recover them) and an empty one takes its place. A file whose
+    tables are not laid out as ``schema`` says (another program's, or another version's) is
+    damage too: every read and write would fail. A disk that refuses (full, an I/O error,
+    locked by another process) is not damage: that raises ``StorageError`` and the file stays.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -99,20 +102,42 @@ def open_state_db(path: Path, schema: str) -> sqlite3.Connection:
             db.executescript(schema)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
-        except sqlite3.DatabaseError:
+            _check_layout(db, schema)
+        except sqlite3.Error:
             db.close()
             raise
         return db
 
     try:
-        return connect()
-    except sqlite3.DatabaseError as exc:
-        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.replace(path, aside)
-        for suffix in ("-journal", "-wal", "-shm"):  # they belong to the damaged file
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        log.error("%s is damaged (%s): moved to %s, starting an empty one", path, exc, aside.name)
-        return connect()
+        try:
+            return connect()
+        except sqlite3.Error as exc:
+            if sqlite_refused(exc):
+                raise
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(path, aside)
+            for suffix in ("-journal", "-wal", "-shm"):  # they belong to the damaged file
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            log.error("%s is damaged (%s): moved to %s, starting an empty one", path, first_line(exc), aside.name)
+            return connect()
+    except sqlite3.Error as exc:  # only a refusal gets here: a new file cannot be damaged
+        raise StorageError(f"cannot use {path}: {first_line(exc)}") from exc
+
+
+def _check_layout(db: sqlite3.Connection, schema: str) -> None:
+    """Raise ``sqlite3.DatabaseError`` unless every table of ``schema`` has its columns, in
+    order (rows are written positionally). The expected layout comes from ``schema`` itself."""
+    expected = sqlite3.connect(":memory:")
+    try:
+        expected.executescript(schema)
+        tables = [row[0] for row in expected.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            want = [row[1] for row in expected.execute(f'PRAGMA table_info("{table}")')]
+            have = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
+            if have != want:
+                raise sqlite3.DatabaseError(f"table {table} has columns ({', '.join(have)}), not ({', '.join(want)})")
+    finally:
+        expected.close()
 
 
 def fsync_dir(folder: Path) -> None:
@@ -374,9 +399,9 @@ def read_current(index_dir: Path) -> tuple[Path | None, str | None]:
     """
     try:
         raw = (Path(index_dir) / CURRENT).read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no index folder, or a file in its place
         return None, "no index yet"
-    except OSError as exc:
+    except OSError as exc:  # a folder in its place, no permission: damaged, like garbage in it
         return None, f"index pointer {CURRENT} unreadable: {exc.strerror or exc}"
     try:
         name = raw.decode("utf-8").strip()
@@ -430,11 +455,22 @@ def publish(index_dir: Path, folder: Path) -> None:
     Call with the ``IndexLock`` held: the sweep assumes no other build is in progress.
     """
     previous = current_generation(index_dir)
+    _move_aside_if_folder(index_dir / CURRENT)
     atomic_write_text(index_dir / CURRENT, folder.name + "\n")
     try:
         sweep(index_dir, keep=(folder, previous))
     except OSError as exc:  # the new generation is published; leftovers wait for the next build
         log.warning("could not sweep old index generations: %s", exc)
+
+
+def _move_aside_if_folder(path: Path) -> None:
+    """A folder named like the pointer (``mkdir CURRENT``) would make every publish fail with
+    "Is a directory": it is moved aside, not deleted (it may hold someone's files)."""
+    if path.is_dir() and not path.is_symlink():  # a symlink is replaced like a file
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}")
+        os.replace(path, aside)
+        # info: the warning that the index was unusable (and why) has been given already
+        log.info("%s was a folder, not the index pointer: moved to %s", path, aside.name)
 
 
 def sweep(index_dir: Path, keep: Iterable[Path | None]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sqlite3
 import time
 
 import pytest
@@ -12,6 +13,7 @@ import pytest_asyncio
 
 from bot.answer_store import KEEP_SECONDS, AnswerStore
 from bot.app import CitebotBot
+from bot.guild_settings import GuildSettingsStore
 from fake_discord import FakeDiscord, Perm, all_text, running_bot
 from retrieval.feedback import MAX_BOOST
 from retrieval.service import Citebot
@@ -160,23 +162,43 @@ async def test_buttons_of_an_answer_older_than_a_month_ask_for_the_question_agai
     assert response.ephemeral and "ask the question again" in response.content
 
 
-async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake, tmp_path, embedder):
+def _garbage(path, table: str) -> None:
+    path.write_bytes(b"not a database " * 50)
+
+
+def _another_layout(path, table: str) -> None:
+    # A sound SQLite file whose table has the right name and other columns (another
+    # program's, or another version's): every read and write would fail on it.
+    db = sqlite3.connect(path)
+    db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, note TEXT)")
+    db.execute(f"INSERT INTO {table} VALUES (1, 'keep me')")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [_garbage, _another_layout], ids=["garbage", "another-table-layout"])
+async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake, tmp_path, embedder, damage):
     shutil.copytree(SEEDS, tmp_path / "seeds")
     settings = Settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "data" / "index", cooldown_per_minute=0)
     settings.state_dir.mkdir(parents=True)
-    garbage = b"not a database " * 50
-    names = ("guilds.sqlite", "answers.sqlite", "feedback.sqlite")  # server settings, posted answers, votes
-    for name in names:
-        (settings.state_dir / name).write_bytes(garbage)
+    # server settings, posted answers, votes
+    tables = {"guilds.sqlite": "guild_settings", "answers.sqlite": "answers", "feedback.sqlite": "votes"}
+    before = {}
+    for name, table in tables.items():
+        damage(settings.state_dir / name, table)
+        before[name] = (settings.state_dir / name).read_bytes()
     bot = CitebotBot(Citebot(settings, embedder=embedder), settings)
     async with running_bot(bot, fake):
         _, reply = await ask(fake, "How many tents were sent?")
         assert "10,000" in all_text(reply)
         vote = await fake.click(reply, buttons(reply)["👍 1"], user=fake.voter)
         assert "recorded" in (await fake.wait_for_followup(vote)).content
-    for name in names:
+        it = await fake.slash("settings", {"private": True}, user=fake.moderator)
+        await fake.wait_for_response(it)
+    assert GuildSettingsStore(settings.state_dir / "guilds.sqlite").get(fake.guild_id).private  # kept in the new file
+    for name in tables:
         kept = list(settings.state_dir.glob(f"{name}.corrupt-*"))
-        assert len(kept) == 1 and kept[0].read_bytes() == garbage  # nothing thrown away
+        assert len(kept) == 1 and kept[0].read_bytes() == before[name]  # nothing thrown away
 
 
 async def test_thread_mode_without_the_thread_permission_answers_in_the_channel(fake, bot):
