@@ -24,6 +24,8 @@ person a partial name refers to is decided per document.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import importlib
 import json
@@ -246,6 +248,7 @@ class _Tok:
         return self.kind == "word" and self.text[:1].isupper()
 
 
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_](?:\w|[-'’](?=[^\W\d_]))*|\d[\d,.]*\d|\d|\S")
 
 
@@ -256,7 +259,7 @@ def _tokenize(text: str) -> list[_Tok]:
     while i < len(raw):
         word, a, b = raw[i]
         nxt = raw[i + 1] if i + 1 < len(raw) else None
-        if re.fullmatch(r"(?:[A-Z]\.){2,}", word):
+        if _ACRONYM.fullmatch(word):
             toks.append(_Tok(word, a, b, "acronym"))
         elif word[:1].isalpha() or word[:1] == "_":
             poss = False
@@ -351,6 +354,31 @@ def _is_subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
     return all(any(_same_token(s, t) for t in it) for s in short)
 
 
+class _Containing:
+    """``core -> keys of the names it is a subsequence of`` (in the names' order), through an
+    index of their words and remembered per core: testing every name for every occurrence
+    grew as occurrences x names, which a long document has many of both."""
+
+    def __init__(self, names: dict[str, tuple[str, ...]]) -> None:
+        self._names = names
+        self._order = {key: i for i, key in enumerate(names)}
+        self._by_word: dict[str, set[str]] = defaultdict(set)
+        for key, core in names.items():
+            for word in core:
+                self._by_word[_HYPHEN_PREFIX.sub("", word)].add(key)
+        self._known: dict[tuple[str, ...], list[str]] = {}
+
+    def __call__(self, core: tuple[str, ...]) -> list[str]:
+        if core not in self._known:
+            # Every word of ``core`` must be in the name (up to an "al-" prefix: _same_token).
+            words = [self._by_word.get(_HYPHEN_PREFIX.sub("", w), set()) for w in core]
+            candidates = set.intersection(*words) if words else set(self._names)
+            self._known[core] = sorted(
+                (k for k in candidates if _is_subsequence(core, self._names[k])), key=self._order.__getitem__
+            )
+        return self._known[core]
+
+
 # ----------------------------------------------------------------------------- candidates
 
 
@@ -390,10 +418,17 @@ class _ParagraphContext:
     ents: dict[tuple[int, int], str]  # (start, end) -> spaCy label
 
     def sentence_of(self, offset: int) -> tuple[int, int]:
-        for s in self.doc.paragraph(self.number).sentences:
-            if s.start <= offset < s.end:
-                return s.start, s.end
+        sentences = self.doc.paragraph(self.number).sentences
+        # Spans are in order and disjoint: a search, not a scan (a one-line file is one
+        # paragraph of tens of thousands of sentences).
+        i = bisect.bisect_right(self._sentence_ends, offset)
+        if i < len(sentences) and sentences[i].start <= offset:
+            return sentences[i].start, sentences[i].end
         return 0, len(self.text)
+
+    @functools.cached_property
+    def _sentence_ends(self) -> list[int]:
+        return [s.end for s in self.doc.paragraph(self.number).sentences]
 
 
 _NON_NAME_POS = {"VERB", "AUX", "ADV", "ADP", "DET", "PRON", "SCONJ", "CCONJ", "PART", "ADJ", "NUM", "INTJ"}
@@ -1046,17 +1081,18 @@ def _extract_people(
         full = {o.key: o.core for o in occs if len(o.core) >= 2 and evidence.is_person(o.key)}
         # a confirmed full name inside a longer one is that longer name ("Hafiz Naeem" in "Hafiz Naeem ur Rehman")
         canonical: dict[str, str] = {}
+        inside_full = _Containing(full)
         for key, core in full.items():
-            longer = [k for k, c in full.items() if k != key and len(c) > len(core) and _is_subsequence(core, c)]
+            longer = [k for k in inside_full(core) if k != key and len(full[k]) > len(core)]
             canonical[key] = longer[0] if len(longer) == 1 else key
-        targets = {k: full[k] for k in set(canonical.values())}
+        targets = _Containing({k: full[k] for k in set(canonical.values())})
         for occ in occs:
             if evidence.hard(occ.key):
                 continue
             if occ.key in canonical:
                 resolved.append((occ, canonical[occ.key]))
                 continue
-            matches = [k for k, core in targets.items() if _is_subsequence(occ.core, core)]
+            matches = targets(occ.core)
             if len(matches) == 1:
                 resolved.append((occ, matches[0]))
             elif len(matches) > 1:
@@ -1117,6 +1153,45 @@ def _extract_people(
 # ----------------------------------------------------------------------------- alias matching
 
 
+def _alias_units(alias: str) -> list[str]:
+    """An alias as regex pieces, one per character; the first letter in either case."""
+    units = [re.escape(c) for c in alias]
+    if alias[:1].isalpha():
+        units[0] = f"[{alias[0].upper()}{alias[0].lower()}]"
+    return units
+
+
+def _trie_pattern(aliases: Iterable[str]) -> str:
+    """One regex for ``aliases`` shaped as a trie. A plain alternation makes the engine try
+    every alias at every character (a one-line 5 MB file naming a few hundred people spent
+    most of its people stage there); a trie follows one path. Greedy, so where several
+    aliases match, the longest whose right edge passes the boundary check wins, as the
+    longest-first alternation did."""
+    root: dict[str, dict] = {}
+    for alias in aliases:
+        node = root
+        for unit in _alias_units(alias):
+            node = node.setdefault(unit, {})
+        node[""] = {}  # an alias ends here
+    return _trie_node(root)
+
+
+def _trie_node(node: dict[str, dict]) -> str:
+    branches = []
+    for unit, child in node.items():
+        if not unit:
+            continue
+        # A run of single-child nodes is one literal: keeps the pattern's nesting shallow.
+        while len(child) == 1 and "" not in child:
+            (next_unit, child), = child.items()
+            unit += next_unit
+        branches.append(unit + _trie_node(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
 class AliasMatcher:
     """Finds aliases in text: whole words, case-sensitive except a leading particle
     ("van der Berg" / "Van der Berg"). Each alias maps to the set of people it may mean."""
@@ -1130,15 +1205,9 @@ class AliasMatcher:
         self._by_norm: dict[str, set[str]] = defaultdict(set)
         for alias, keys in self.mapping.items():
             self._by_norm[normalize_name(alias)].update(keys)
-        patterns = []
-        for alias in sorted(self.mapping, key=len, reverse=True):
-            esc = re.escape(alias)
-            if alias[:1].isalpha():
-                esc = f"[{alias[0].upper()}{alias[0].lower()}]" + re.escape(alias[1:])
-            patterns.append(esc)
         self._rx = (
-            re.compile(r"(?<![\w\-’'])(?:" + "|".join(patterns) + r")(?![\w\-]|['’][a-rt-z])")
-            if patterns
+            re.compile(r"(?<![\w\-’'])" + _trie_pattern(self.mapping) + r"(?![\w\-]|['’][a-rt-z])")
+            if self.mapping
             else None
         )
 

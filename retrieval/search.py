@@ -49,6 +49,11 @@ CANDIDATES = 64
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
+# A passage carries its paragraph up to this many characters each side of the sentence: a
+# one-line file is one paragraph of megabytes, which every result, stored answer and
+# coverage check would otherwise copy whole. Real paragraphs fit well inside it.
+PASSAGE_CONTEXT_CHARS = 5000
+ELLIPSIS = "…"
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -228,7 +233,9 @@ class Searcher:
             # The best paragraphs bring all their sentences: "He announced..." rides on ¶'s name.
             _, top_paras = self._paragraphs.search(query[None, :], TOP_PARAGRAPHS)
             for p in top_paras[0]:
-                if p >= 0:
+                # A paragraph of thousands of sentences (a one-line file) would make every
+                # sentence a candidate; its vector only saw its start anyway.
+                if p >= 0 and self._para_end[p] - self._para_first[p] <= CANDIDATES:
                     candidates.update(range(int(self._para_first[p]), int(self._para_end[p])))
             candidates.update(dense_s)
         lexical = np.zeros(0, dtype=np.float32)
@@ -298,6 +305,7 @@ class Searcher:
             "max_paragraph": float(p.max()),
             "lexical": float(lex[best]),
             "best_paragraph": int(self._sent_para[cand[best]]),
+            "best_sentence": int(cand[best]),
         }
         return ranked, evidence
 
@@ -336,18 +344,19 @@ class Searcher:
         """Does the best passage answer at all? Similarity alone is weak on near misses,
         so a middling score also needs the question's rarer words in the passage."""
         if mode == "lexical":
-            return evidence["lexical"] > 0 and self._term_coverage(question, evidence["best_paragraph"]) >= 0.5
+            return evidence["lexical"] > 0 and self._term_coverage(question, evidence["best_sentence"]) >= 0.5
         strength = max(evidence["max_sentence"], evidence["max_paragraph"])
         if strength >= MIN_DENSE:
             return True
-        return strength >= MIN_DENSE_WITH_TERMS and self._term_coverage(question, evidence["best_paragraph"]) >= 0.5
+        return strength >= MIN_DENSE_WITH_TERMS and self._term_coverage(question, evidence["best_sentence"]) >= 0.5
 
-    def _term_coverage(self, question: str, paragraph: int) -> float:
+    def _term_coverage(self, question: str, sentence_id: int) -> float:
+        """Share of the question's terms in the passage of the sentence: its paragraph, as far
+        as a passage shows it."""
         terms = set(tokenize(question))
         if not terms:
             return 0.0
-        with self._lock:  # one SQLite connection shared by the threads that ask questions
-            text = self._db.execute("SELECT text FROM paragraphs WHERE id = ?", (paragraph + 1,)).fetchone()[0]
+        text = self._passage(sentence_id, 0.0).paragraph_text
         return len(terms & set(tokenize(text))) / len(terms)
 
     def context(self, passage: Passage, radius: int = 1) -> list[Passage]:
@@ -369,12 +378,34 @@ class Searcher:
         return out
 
     def _passage(self, sentence_id: int, score: float) -> Passage:
+        reach = PASSAGE_CONTEXT_CHARS
         with self._lock:
+            # SQLite cuts the window, so a megabyte paragraph is never copied out whole.
             row = self._db.execute(
-                """SELECT s.number, s.text, s.start, s.end, p.number, p.text, d.doc, d.title, d.date
+                """SELECT s.number, s.text, s.start, s.end, p.number, d.doc, d.title, d.date,
+                          substr(p.text, max(s.start - ?, 0) + 1, s.end - max(s.start - ?, 0) + ?),
+                          s.start > ?, length(p.text) > s.end + ?
                    FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id JOIN documents d ON d.id = p.doc_id
                    WHERE s.id = ?""",
-                (sentence_id + 1,),
+                (reach, reach, reach, reach, reach, sentence_id + 1),
             ).fetchone()
-        number, text, start, end, para_no, para_text, doc, title, date = row
-        return Passage(doc, title, date, para_no, number, text, para_text, score, start, end)
+        number, text, start, end, para_no, doc, title, date, window, cut_before, cut_after = row
+        offset = max(start - reach, 0)
+        window, offset = _excerpt(window, offset, start, end, bool(cut_before), bool(cut_after))
+        return Passage(doc, title, date, para_no, number, text, window, score, start - offset, end - offset)
+
+
+def _excerpt(window: str, offset: int, start: int, end: int, cut_before: bool, cut_after: bool) -> tuple[str, int]:
+    """``window`` (the paragraph from ``offset``) with the words cut at its edges dropped and
+    "…" where the paragraph goes on; returns it and the paragraph offset its first character
+    stands for (so the sentence's offsets stay right)."""
+    if cut_after:
+        space = window.rfind(" ", end - offset)
+        window = (window[:space] if space > 0 else window) + " " + ELLIPSIS
+    if cut_before:
+        space = window.find(" ", 0, start - offset)
+        drop = space + 1 if space >= 0 else 0
+        prefix = ELLIPSIS + " "
+        window = prefix + window[drop:]
+        offset += drop - len(prefix)
+    return window, offset

@@ -31,7 +31,7 @@ from .feedback import FeedbackStore
 from .lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
 from .abstain import Vocabulary
-from .progress import ProgressFactory, track
+from .progress import ProgressFactory
 from .search import Searcher, clean_text, document_headers
 from .sentences import SplitCache
 from .settings import Settings
@@ -387,18 +387,12 @@ class Citebot:
 
     def _embed(self, texts: list[str], progress: ProgressFactory | None) -> tuple[Any, int]:
         """Vectors for ``texts``, through the cache; returns them and how many were computed."""
-        import numpy as np
 
-        def encode(batch: list[str]) -> np.ndarray:  # only the texts the cache lacks
-            chunks = [batch[start : start + 256] for start in range(0, len(batch), 256)]
-            vectors = [
-                self.embedder.encode(chunk, batch_size=64)
-                for chunk in track(chunks, len(batch), progress, "embedding", weight=len)
-            ]
-            return np.concatenate(vectors) if vectors else np.zeros((0, self.embedder.dim), np.float32)
+        def encode(batch: list[str]) -> Any:  # only texts the cache lacks
+            return self.embedder.encode(batch, batch_size=64)
 
         with EmbeddingCache(self.index_dir / "embeddings.sqlite") as cache:
-            return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim)
+            return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim, progress)
 
     def _previous_documents(self) -> dict[str, str]:
         folder = current_generation(self.index_dir)

@@ -40,6 +40,7 @@ import numpy as np
 from .cache import BlobCache
 from .errors import IndexUnavailable, StorageError, first_line, sqlite_refused
 from .models import Document, SkippedFile
+from .progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,11 @@ def human_date(iso: str | None) -> str:
         return iso
 
 
+# Texts per call to the model and per commit to the embedding cache: a commit every couple
+# of seconds of embedding costs nothing next to it, and a killed build loses at most one batch.
+EMBED_BATCH = 256
+
+
 class EmbeddingCache(BlobCache):
     """Vectors keyed by (model, text): an unchanged sentence is never embedded twice."""
 
@@ -225,8 +231,19 @@ class EmbeddingCache(BlobCache):
     def key(model_id: str, text: str) -> str:
         return hashlib.sha1(f"{model_id}\0{text}".encode()).hexdigest()
 
-    def embed(self, texts: Sequence[str], model_id: str, encode: Callable[[list[str]], np.ndarray], dim: int) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts``; returns them and how many had to be computed."""
+    def embed(
+        self,
+        texts: Sequence[str],
+        model_id: str,
+        encode: Callable[[list[str]], np.ndarray],
+        dim: int,
+        progress: ProgressFactory | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts``; returns them and how many had to be computed.
+
+        The missing texts go to ``encode`` in batches of ``EMBED_BATCH``, each committed to
+        the cache as soon as it is back: a build killed part way keeps what it embedded,
+        and the next one embeds only the rest."""
         keys = [self.key(model_id, t) for t in texts]
         found: dict[str, np.ndarray] = {}
         for key, blob in self.lookup(keys).items():
@@ -238,10 +255,11 @@ class EmbeddingCache(BlobCache):
         missing = sorted(
             {k: t for k, t in zip(keys, texts) if k not in found}.items(), key=lambda kt: (len(kt[1]), kt[0])
         )
-        if missing:
-            computed = encode([t for _, t in missing])
-            self.store((k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, computed))
-            for (k, _), v in zip(missing, computed):
+        batches = [missing[start : start + EMBED_BATCH] for start in range(0, len(missing), EMBED_BATCH)]
+        for batch in track(batches, len(missing), progress, "embedding", weight=len):
+            computed = encode([t for _, t in batch])
+            self.store((k, v.astype(np.float32).tobytes()) for (k, _), v in zip(batch, computed))
+            for (k, _), v in zip(batch, computed):
                 found[k] = v
         out = np.zeros((len(texts), dim), dtype=np.float32)
         for row, key in enumerate(keys):

@@ -390,8 +390,10 @@ def test_damaged_caches_are_replaced_not_fatal(built):
 KILLED_BUILD = r"""
 import sys, time
 from pathlib import Path
+import retrieval.embedder as embedder
 import retrieval.index as index
 import retrieval.service as service
+import retrieval.store as store
 from retrieval.service import Citebot
 from retrieval.settings import Settings
 
@@ -414,6 +416,15 @@ elif point == "before-publish":  # the generation is complete but not yet named 
         pause()
         publish(*args)
     service.publish = pause_then_publish
+elif point == "mid-embedding":  # two batches of vectors back from the model, the rest not
+    store.EMBED_BATCH = 16  # a few dozen texts make several batches
+    encode, calls = embedder.ModelEmbedder.encode, []
+    def encode_or_pause(self, texts, **kwargs):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            pause()
+        return encode(self, texts, **kwargs)
+    embedder.ModelEmbedder.encode = encode_or_pause
 
 Citebot(Settings(seeds_dir=seeds, index_dir=index_dir)).reindex()
 print("FINISHED", flush=True)
@@ -470,6 +481,23 @@ def test_killed_first_build_is_rebuilt_on_the_next_start(make_citebot):
     assert report is not None and report.reason == "no index yet"
     assert generations(citebot.index_dir) == {citebot.generation}
     assert citebot.ask(BRIDGE_Q).answered
+
+
+def test_killed_build_keeps_the_vectors_it_embedded(make_citebot):
+    # 62 sentences in four paragraphs, no two texts alike: several batches of 16.
+    paragraphs = [
+        " ".join(f"Crate {p * 20 + i} on pier {i % 7} holds {3 * i + p} tins of {word}." for i in range(20))
+        for p, word in enumerate(("herring", "apricots", "paint"))
+    ]
+    citebot = make_citebot({"ledger.txt": "\n\n".join(paragraphs) + "\n\nThe harbour cat is called Mildred. She sleeps on the ferry."})
+    run_and_kill(citebot.settings.seeds_dir, citebot.index_dir, "mid-embedding")
+
+    report = citebot.ensure_index()
+    assert report is not None and report.reason == "no index yet"
+    texts = report.sentences + report.paragraphs  # all distinct: each one needs a vector
+    assert report.embedded == texts - 2 * 16, "the two batches embedded before the kill were embedded again"
+    # The shortest texts go first, so the cat's came from the killed build's cache.
+    assert "Mildred" in citebot.ask("What is the harbour cat called?").results[0].text
 
 
 # ---- the seeds folder vanishes or becomes unreadable ----------------------------------------------

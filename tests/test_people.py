@@ -329,3 +329,22 @@ def test_fifty_documents_in_reasonable_time(tmp_path):
     elapsed = time.perf_counter() - started
     assert elapsed < 20, elapsed
     assert len(by_name(people, "Jane van der Berg").mentions) == 150
+
+
+def test_alias_matching_takes_the_longest_whole_alias():
+    from retrieval.people import AliasMatcher
+
+    matcher = AliasMatcher(
+        {"Hafiz Naeem": {"rehman"}, "Hafiz Naeem ur Rehman": {"rehman"}, "Rehman": {"rehman"}, "van der Berg": {"berg"}, "Hamas": {"hamas"}}
+    )
+    text = "Hafiz Naeem ur Rehman met Van der Berg; Hafiz Naeem ur Rehmani, Hamas's envoy, and Rehman's aide did not."
+    found = [(text[a:b], keys) for a, b, keys in matcher.finditer(text)]
+    # The longest alias wins; where it runs into a longer word the shorter one that ends on a
+    # word boundary does; the first letter may be either case; "Hamas's" is Hamas.
+    assert found == [
+        ("Hafiz Naeem ur Rehman", {"rehman"}),
+        ("Van der Berg", {"berg"}),
+        ("Hafiz Naeem", {"rehman"}),
+        ("Hamas", {"hamas"}),
+        ("Rehman", {"rehman"}),
+    ]
