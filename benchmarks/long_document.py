@@ -91,16 +91,16 @@ def peak_rss_mb() -> float:
 
 
 def child(size_mb: float, fake: bool) -> None:
-    import retrieval.people as people
-    import retrieval.quotes as quotes
-    import retrieval.service as service
+    import retrieval.people.extract as people
+    import retrieval.people.quotes as quotes
+    import retrieval.api as service
     from retrieval.settings import Settings
 
     text = one_line_text(int(size_mb * 1_000_000))
     if fake:
         embedder = FakeEmbedder()
     else:
-        from retrieval.embedder import load_embedder
+        from retrieval.index.embedder import load_embedder
 
         embedder = load_embedder()
         embedder.warm_up()

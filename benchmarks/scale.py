@@ -89,7 +89,7 @@ def stats_path(size: str) -> Path:
 
 def servable(size: str) -> bool:
     """Can the current code read the cached generation of ``size`` as it is?"""
-    from retrieval.store import current_generation, read_manifest
+    from retrieval.index.store import current_generation, read_manifest
 
     generation = current_generation(index_dir(size))
     try:
@@ -125,8 +125,8 @@ def build_child(size: str) -> None:
 
     import numpy as np
 
-    import retrieval.service as service
-    from retrieval.embedder import load_embedder
+    import retrieval.api as service
+    from retrieval.index.embedder import load_embedder
     from retrieval.settings import Settings
 
     folder, target = seeds_dir(size), index_dir(size)
@@ -195,11 +195,11 @@ def build_replicated(target: Path) -> None:
 
     import numpy as np
 
-    from retrieval.documents import load_documents
-    from retrieval.index import load_index
-    from retrieval.service import build_extras, lexical_texts  # noqa: F401
-    from retrieval.lexical import LexicalIndex
-    from retrieval.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
+    from retrieval.documents.loading import load_documents
+    from retrieval.index.vectors import load_index
+    from retrieval.api import build_extras, lexical_texts  # noqa: F401
+    from retrieval.index.lexical import LexicalIndex
+    from retrieval.index.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
     import sqlite3
 
     source = replica_source()
@@ -263,7 +263,7 @@ def build_replicated(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     out = new_generation_folder(target)
     t = time.perf_counter()
-    from retrieval import index as index_module
+    from retrieval.index import vectors as index_module
 
     t_index = {}
     original_build = index_module.build_index
@@ -327,8 +327,8 @@ class BruteForce:
     def __init__(self, searcher) -> None:
         import numpy as np
 
-        from retrieval.lexical import tokenize
-        from retrieval.service import lexical_texts  # noqa: F401
+        from retrieval.index.lexical import tokenize
+        from retrieval.api import lexical_texts  # noqa: F401
 
         index = searcher._sentences._index
         self.sentences = index.reconstruct_n(0, index.ntotal)
@@ -365,7 +365,7 @@ class BruteForce:
     def bm25(self, query: str):
         import numpy as np
 
-        from retrieval.lexical import tokenize
+        from retrieval.index.lexical import tokenize
 
         scores = np.zeros(len(self.lengths), dtype=np.float32)
         n = len(self.lengths)
@@ -397,16 +397,16 @@ def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
 
     import numpy as np
 
-    from retrieval.documents import seed_fingerprint
-    from retrieval.embedder import load_embedder
-    from retrieval.index import HNSWIndex, load_index
-    from retrieval.lexical import LexicalIndex
-    from retrieval.search import Searcher
-    from retrieval.service import Citebot
+    from retrieval.documents.loading import seed_fingerprint
+    from retrieval.index.embedder import load_embedder
+    from retrieval.index.vectors import HNSWIndex, load_index
+    from retrieval.index.lexical import LexicalIndex
+    from retrieval.query.search import Searcher
+    from retrieval.api import Citebot
     from retrieval.settings import Settings
-    from retrieval.store import current_generation, read_manifest
+    from retrieval.index.store import current_generation, read_manifest
 
-    import retrieval.embedder as embedder_module
+    import retrieval.index.embedder as embedder_module
 
     folder, target = seeds_dir(size), index_dir(size)
     generation = current_generation(target)

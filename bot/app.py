@@ -26,7 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval.errors import CitebotError, QuestionError, StorageError
-from retrieval.service import Citebot, ReindexRunning
+from retrieval.api import Citebot, ReindexRunning
 from retrieval.settings import Settings
 
 from .answer_store import AnswerStore
@@ -294,7 +294,7 @@ class CitebotBot(commands.Bot):
             pass
         await self.tree.sync(guild=guild)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        from retrieval.store import atomic_write_text
+        from retrieval.index.store import atomic_write_text
 
         atomic_write_text(marker, digest + "\n")
         log.info("slash commands synced %s", f"to guild {self.settings.guild_id}" if guild else "globally")

@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: a thin edge over ``retrieval.service.Citebot``.
+"""The ``citebot`` command line: a thin edge over ``retrieval.api.Citebot``.
 
 Library errors become one-line messages; usage errors exit with status 2.
 """
@@ -112,11 +112,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _open(settings: Settings):
-    from retrieval.service import Citebot
+    from retrieval.api import Citebot
 
     if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
         raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
-    from retrieval.service import ReindexRunning
+    from retrieval.api import ReindexRunning
 
     citebot = Citebot(settings)
     problem = citebot.ensure_serving(progress=_progress_factory())
@@ -140,7 +140,7 @@ def _stdin_lines():
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import answer_to_text, echo
-    from retrieval.dates import parse_day
+    from retrieval.text.dates import parse_day
 
     settings = _settings(args)
     words = args.question
@@ -154,7 +154,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         if since and until and since > until:
             raise QuestionError("since must not be after until")
         if not batch:
-            from retrieval.search import check_question
+            from retrieval.query.search import check_question
 
             check_question(" ".join(words), settings.max_question_chars)
     except QuestionError as exc:
@@ -229,7 +229,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
-    from retrieval.service import Citebot
+    from retrieval.api import Citebot
 
     settings = _settings(args)
     if not Path(settings.seeds_dir).is_dir():

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
-from retrieval.text import shown
+from retrieval.text.show import shown
 
 from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet, truncate
 

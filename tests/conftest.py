@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.embedder import load_embedder
-from retrieval.service import Citebot
+from retrieval.index.embedder import load_embedder
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

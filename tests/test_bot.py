@@ -282,8 +282,8 @@ async def test_quote_shows_speakers_and_unattributed(world):
 
 
 async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebot, embedder, monkeypatch):
-    from retrieval import service
-    from retrieval.service import Citebot
+    from retrieval import api as service
+    from retrieval.api import Citebot
 
     built = make_citebot({"bridge.txt": "date 2024-03-01\nOslo - The council approved a new bridge costing 40 million kroner."})
     built.ensure_index()

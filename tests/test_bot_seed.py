@@ -16,8 +16,8 @@ import pytest_asyncio
 from bot.app import CitebotBot
 from bot.cogs.seed import attachment_problem
 from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
-from retrieval.seeds import add_document
-from retrieval.service import Citebot, ReindexRunning
+from retrieval.documents.seeds import add_document
+from retrieval.api import Citebot, ReindexRunning
 from retrieval.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -355,11 +355,11 @@ async def test_reindex_is_audited(world):
     assert "done" in notice.content and "\n" not in notice.content
 
 
-# ---- CITEBOT_WATCH glue (the watcher itself is retrieval.watch's, tested there) ----------
+# ---- CITEBOT_WATCH glue (the watcher itself is retrieval.documents.watch's, tested there) ----------
 
 
 async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_cog(tmp_path, monkeypatch):
-    pytest.importorskip("retrieval.watch")  # another change brings the watcher itself
+    pytest.importorskip("retrieval.documents.watch")  # another change brings the watcher itself
     from bot.cogs import seed as seed_cog
 
     monkeypatch.setattr(seed_cog, "WATCH_INTERVAL", 0.02)

@@ -298,7 +298,7 @@ def _seeds_emptied(seeds: Path, index: Path):
 
 
 def _rebuilt_elsewhere(seeds: Path, index: Path):
-    from retrieval.store import IndexLock
+    from retrieval.index.store import IndexLock
 
     (seeds / "new.txt").write_text("Ferries run every hour.")  # stale: a rebuild is due
     lock = IndexLock(index)  # ...and another process holds the index while it rebuilds
@@ -312,7 +312,7 @@ def _rebuilt_elsewhere(seeds: Path, index: Path):
     ids=["rebuild-fails", "rebuild-elsewhere"],
 )
 def test_ask_answers_from_the_built_index_when_it_cannot_be_rebuilt(tmp_path, embedder, capsys, situation, warning):
-    from retrieval.service import Citebot
+    from retrieval.api import Citebot
     from retrieval.settings import Settings
 
     seeds, index = tmp_path / "seeds", tmp_path / "index"

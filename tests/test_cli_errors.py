@@ -19,9 +19,9 @@ import pytest
 from bot.cli import main
 from conftest import SEEDS
 from retrieval.errors import SettingsError, StorageError
-from retrieval.service import Citebot
+from retrieval.api import Citebot
 from retrieval.settings import Settings
-from retrieval.store import CURRENT, open_state_db
+from retrieval.index.store import CURRENT, open_state_db
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "How many tents were sent?"
@@ -107,7 +107,7 @@ def citebot_cli(embedder, monkeypatch, capsys):
     """``main`` in this process, with the session's model, returning (status, stdout, stderr
     lines). Logging starts without handlers, as in a fresh process (pytest's own are put
     back after), so a log line printed beside an error message is seen as a user sees it."""
-    monkeypatch.setattr("retrieval.service.load_embedder", lambda spec: embedder)
+    monkeypatch.setattr("retrieval.api.load_embedder", lambda spec: embedder)
     root = logging.getLogger()
 
     def run(*argv: str) -> tuple[int, str, list[str]]:
@@ -234,7 +234,7 @@ def _full_from_the_start(disk: Path, monkeypatch) -> None:
 
 
 def _fills_as_faiss_writes(disk: Path, monkeypatch) -> None:
-    from retrieval.index import _FaissIndex
+    from retrieval.index.vectors import _FaissIndex
 
     save = _FaissIndex.save
 
@@ -248,7 +248,7 @@ def _fills_as_faiss_writes(disk: Path, monkeypatch) -> None:
 def _fills_as_faiss_writes_natively(disk: Path, monkeypatch) -> None:
     import faiss
 
-    from retrieval.index import _FaissIndex
+    from retrieval.index.vectors import _FaissIndex
 
     def native_save(self, path: Path) -> None:
         # faiss's own writer (the one used before): its C++ assertion, "Error in void
@@ -292,7 +292,7 @@ def test_a_full_disk_is_one_line_and_the_old_index_keeps_answering(small_disk, e
 
 
 def test_a_state_file_on_a_full_disk_is_kept_not_moved_aside(small_disk):
-    from retrieval.feedback import _SCHEMA
+    from retrieval.query.feedback import _SCHEMA
 
     path = small_disk / "feedback.sqlite"
     old = sqlite3.connect(path)  # votes from a version without the index: opening adds it

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.documents import inspect_entry, load_documents, parse_document, read_entry, seed_fingerprint
+from retrieval.documents.loading import inspect_entry, load_documents, parse_document, read_entry, seed_fingerprint
 from retrieval.errors import SeedsFolderError
-from retrieval.service import Citebot
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

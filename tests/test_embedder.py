@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from retrieval.embedder import NumpyBertEmbedder, SentenceTransformerEmbedder, resolve_model
+from retrieval.index.embedder import NumpyBertEmbedder, SentenceTransformerEmbedder, resolve_model
 
 
 def test_default_model_resolves_to_the_packaged_folder():

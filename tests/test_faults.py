@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.service as service
-import retrieval.store as store
+import retrieval.api as service
+import retrieval.index.store as store
 from retrieval.errors import CitebotError, NoDocumentsError, SeedsFolderError
-from retrieval.service import Citebot, ReindexFailed, ReindexRunning
-from retrieval.store import CURRENT, current_generation
+from retrieval.api import Citebot, ReindexFailed, ReindexRunning
+from retrieval.index.store import CURRENT, current_generation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -269,7 +269,7 @@ def test_failed_rebuild_on_start_still_serves_the_intact_old_index(built, monkey
     assert restarted.generation == built.generation  # ...and the old index is loaded
     assert restarted.ask(BRIDGE_Q).to_json() == before
     # A front end that just asks (``citebot ask``) gets the old index and a logged error.
-    caplog.set_level(logging.ERROR, logger="retrieval.service")
+    caplog.set_level(logging.ERROR, logger="retrieval.api")
     lazy = Citebot(built.settings, embedder=built.embedder)
     assert lazy.ask(BRIDGE_Q).to_json() == before
     assert any("serving the previous index" in r.getMessage() for r in caplog.records)
@@ -361,7 +361,7 @@ def test_start_rebuilds_a_missing_partial_or_corrupted_index(built, caplog, dama
     expected = built.ask(BRIDGE_Q).to_json()
     do_damage(built.index_dir)
 
-    caplog.set_level(logging.INFO, logger="retrieval.service")
+    caplog.set_level(logging.INFO, logger="retrieval.api")
     restarted = Citebot(built.settings, embedder=built.embedder)
     report = restarted.ensure_index()
 
@@ -390,11 +390,11 @@ def test_damaged_caches_are_replaced_not_fatal(built):
 KILLED_BUILD = r"""
 import sys, time
 from pathlib import Path
-import retrieval.embedder as embedder
-import retrieval.index as index
-import retrieval.service as service
-import retrieval.store as store
-from retrieval.service import Citebot
+import retrieval.index.embedder as embedder
+import retrieval.index.vectors as index
+import retrieval.api as service
+import retrieval.index.store as store
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 seeds, index_dir, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
@@ -548,7 +548,7 @@ def test_seeds_folder_vanishing_keeps_the_last_good_index(built, monkeypatch, ca
     assert built.ask(BRIDGE_Q).to_json() == expected
     assert (built.index_dir / CURRENT).read_bytes() == pointer
     # A restart meanwhile serves the index it has, with a warning.
-    caplog.set_level(logging.WARNING, logger="retrieval.service")
+    caplog.set_level(logging.WARNING, logger="retrieval.api")
     restarted = Citebot(built.settings, embedder=built.embedder)
     assert restarted.ensure_index() is None
     assert restarted.ask(BRIDGE_Q).to_json() == expected

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from retrieval.index import BACKENDS, build_index, load_index
+from retrieval.index.vectors import BACKENDS, build_index, load_index
 
 
 def unit_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -46,7 +46,7 @@ def test_truncated_index_file_is_refused(kind, tmp_path):
 
 
 def test_large_corpus_switches_to_approximate_index(monkeypatch):
-    import retrieval.index as index_module
+    import retrieval.index.vectors as index_module
 
     monkeypatch.setattr(index_module, "HNSW_THRESHOLD", 100)
     assert build_index(unit_vectors(150)).kind == "hnsw"

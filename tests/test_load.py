@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import retrieval.embedder as embedder_module
-import retrieval.service as service
+import retrieval.index.embedder as embedder_module
+import retrieval.api as service
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import people as people_module
-from retrieval.documents import load_documents, parse_document
+from retrieval.people import extract as people_module
+from retrieval.documents.loading import load_documents, parse_document
 from retrieval.models import Role
-from retrieval.people import PersonMatch, extract_people, find_person
+from retrieval.people.extract import PersonMatch, extract_people, find_person
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_DOC = "000_456f3f2e67ceee91.txt"
@@ -304,7 +304,7 @@ def test_without_spacy_patterns_still_find_the_titled_people(seed_docs, monkeypa
 
 def test_no_spacy_model_logs_a_warning_and_does_not_crash(monkeypatch, caplog):
     monkeypatch.setattr(people_module, "SPACY_MODELS", ("citebot_no_such_model",))
-    with caplog.at_level(logging.WARNING, logger="retrieval.people"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.people.extract"):
         assert people_module._load_spacy() is None
     assert "patterns alone" in caplog.text
 
@@ -332,7 +332,7 @@ def test_fifty_documents_in_reasonable_time(tmp_path):
 
 
 def test_alias_matching_takes_the_longest_whole_alias():
-    from retrieval.people import AliasMatcher
+    from retrieval.people.extract import AliasMatcher
 
     matcher = AliasMatcher(
         {"Hafiz Naeem": {"rehman"}, "Hafiz Naeem ur Rehman": {"rehman"}, "Rehman": {"rehman"}, "van der Berg": {"berg"}, "Hamas": {"hamas"}}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.documents import load_documents
-from retrieval.people import extract_people
-from retrieval.quotes import (
+from retrieval.documents.loading import load_documents
+from retrieval.people.extract import extract_people
+from retrieval.people.quotes import (
     ReportedSpeech,
     extract_quotes,
     filter_quotes,

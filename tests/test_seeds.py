@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import CitebotError
-from retrieval.seeds import (
+from retrieval.documents.seeds import (
     DocumentNotFound,
     SeedRejected,
     add_document,

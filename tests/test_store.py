@@ -2,8 +2,8 @@
 
 import json
 
-from retrieval.service import Citebot
-from retrieval.store import EmbeddingCache, current_generation
+from retrieval.api import Citebot
+from retrieval.index.store import EmbeddingCache, current_generation
 
 ARTICLE = "date 2024-03-01\nOslo - The council approved a new bridge. It will cost 40 million kroner.\n\nThe mayor, Kari Nordmann, said work starts in May."
 
@@ -69,7 +69,7 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
     before = citebot.ask("How much will the bridge cost?")
     (citebot.settings.seeds_dir / "more.txt").write_text("Another document about tunnels.")
 
-    import retrieval.service as service
+    import retrieval.api as service
 
     def explode(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -88,7 +88,7 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
 
 
 def test_large_corpus_gets_approximate_indexes_for_sentences_and_paragraphs(make_citebot, embedder, monkeypatch):
-    import retrieval.index as index_module
+    import retrieval.index.vectors as index_module
 
     monkeypatch.setattr(index_module, "HNSW_THRESHOLD", 3)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.md": "# Ferries\n\nFerries run hourly.\n\nTickets cost 5 kroner."})
@@ -112,7 +112,7 @@ def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):
 
 
 class _Calendar:
-    """``time`` for retrieval.cache with a settable date: the cache's month passes in a test."""
+    """``time`` for retrieval.index.cache with a settable date: the cache's month passes in a test."""
 
     def __init__(self) -> None:
         import time
@@ -140,7 +140,7 @@ def _cached(citebot) -> int:
 
 def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, monkeypatch):
     calendar = _Calendar()
-    monkeypatch.setattr("retrieval.cache.time", calendar)
+    monkeypatch.setattr("retrieval.index.cache.time", calendar)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
     seeds = citebot.settings.seeds_dir
@@ -155,7 +155,7 @@ def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, 
 
 def test_vectors_no_build_used_for_a_month_leave_the_cache(make_citebot, monkeypatch):
     calendar = _Calendar()
-    monkeypatch.setattr("retrieval.cache.time", calendar)
+    monkeypatch.setattr("retrieval.index.cache.time", calendar)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
     full = _cached(citebot)
@@ -176,9 +176,9 @@ HARBOUR = "date 2024-03-05\nBergen - Harbour master Ola Hansen said the ferries 
 
 
 def test_a_reindex_splits_and_tags_only_new_paragraphs_and_finds_the_same_people(make_citebot, monkeypatch):
-    import retrieval.people as people
-    import retrieval.sentences as sentences
-    from retrieval.documents import load_documents
+    import retrieval.people.extract as people
+    import retrieval.documents.sentences as sentences
+    from retrieval.documents.loading import load_documents
 
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()

@@ -1,8 +1,8 @@
-"""``retrieval.text.shown``: the one rule for printing an untrusted name or user text."""
+"""``retrieval.text.show.shown``: the one rule for printing an untrusted name or user text."""
 
 import pytest
 
-from retrieval.text import shown
+from retrieval.text.show import shown
 
 
 @pytest.mark.parametrize(

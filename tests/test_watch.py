@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import SeedsFolderError
-from retrieval.service import ReindexRunning
-from retrieval.watch import SeedWatcher, snapshot, watch_seeds
+from retrieval.api import ReindexRunning
+from retrieval.documents.watch import SeedWatcher, snapshot, watch_seeds
 
 
 class Clock:
@@ -73,7 +73,7 @@ def snapshot_within(folder: Path, seconds: float = 20.0):
 
 
 def test_links_out_and_special_files_are_named_once_and_their_targets_ignored(seeds, tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="retrieval.watch")
+    caplog.set_level(logging.WARNING, logger="retrieval.documents.watch")
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRETPW=hunter2")
     (seeds / "leak.txt").symlink_to(secret)
@@ -148,7 +148,7 @@ def test_change_reverted_before_settling_is_no_change(seeds):
 
 
 def test_vanished_folder_warns_once_and_does_not_call(seeds, caplog):
-    caplog.set_level(logging.WARNING, logger="retrieval.watch")
+    caplog.set_level(logging.WARNING, logger="retrieval.documents.watch")
     watcher, clock, calls = make_watcher(seeds)
     moved = seeds.with_name("elsewhere")
     seeds.rename(moved)
@@ -196,7 +196,7 @@ def test_reindex_running_is_retried_other_errors_are_not(seeds, caplog):
     poll_at(watcher, clock, 1, 4, 5, 6)
     assert attempts == [4, 5]  # refused while a build runs, so tried again at the next poll
 
-    caplog.set_level(logging.ERROR, logger="retrieval.watch")
+    caplog.set_level(logging.ERROR, logger="retrieval.documents.watch")
     (seeds / "c.txt").write_text("Gamma")
     poll_at(watcher, clock, 7, 10, 11, 12)
     assert attempts == [4, 5, 10]  # failed: logged, and not retried until the next change
@@ -221,7 +221,7 @@ def test_thread_watcher_reindexes_a_dropped_file(make_citebot):
 
 
 def test_async_watcher_awaits_a_coroutine_callback(seeds, monkeypatch):
-    import retrieval.watch as watch
+    import retrieval.documents.watch as watch
 
     looked = threading.Event()
     real_snapshot = watch.snapshot

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval.errors import CitebotError
-from retrieval.service import ReindexRunning
+from retrieval.api import ReindexRunning
 
 from ..audit import audit
 from ..checks import is_moderator

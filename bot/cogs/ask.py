@@ -11,9 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.dates import parse_day
+from retrieval.text.dates import parse_day
 from retrieval.errors import CitebotError, QuestionError
-from retrieval.search import check_question
+from retrieval.query.search import check_question
 from retrieval.models import Answer
 
 from ..answer_store import AnswerState, new_key

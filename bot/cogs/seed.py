@@ -1,7 +1,7 @@
 """/seed add and /seed remove: moderators keep the documents current, then the index follows.
 
 Also, with ``CITEBOT_WATCH=1``, watches the seeds folder so files dropped in by hand are
-indexed without a command (the watcher is ``retrieval.watch.watch_seeds``; this is the glue).
+indexed without a command (the watcher is ``retrieval.documents.watch.watch_seeds``; this is the glue).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.documents import DOCUMENT_SUFFIXES
+from retrieval.documents.loading import DOCUMENT_SUFFIXES
 from retrieval.errors import CitebotError
-from retrieval.seeds import (
+from retrieval.documents.seeds import (
     SeedRejected,
     add_document,
     document_key,
@@ -27,8 +27,8 @@ from retrieval.seeds import (
     remove_document,
     safe_document_name,
 )
-from retrieval.service import ReindexRunning
-from retrieval.text import shown  # names are echoed in replies, the audit line and labels
+from retrieval.api import ReindexRunning
+from retrieval.text.show import shown  # names are echoed in replies, the audit line and labels
 
 from ..audit import audit
 from ..checks import is_moderator
@@ -238,7 +238,7 @@ class Seed(commands.Cog):
         # unloads every cog).
         if not self.bot.settings.watch:
             return
-        from retrieval.watch import watch_seeds  # only needed when watching
+        from retrieval.documents.watch import watch_seeds  # only needed when watching
 
         self._watch_task = asyncio.create_task(
             watch_seeds(self.seeds_dir, self._seeds_changed, interval=WATCH_INTERVAL, debounce=WATCH_DEBOUNCE),

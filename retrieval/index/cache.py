@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from .errors import first_line, sqlite_refused
+from ..errors import first_line, sqlite_refused
 
 if TYPE_CHECKING:  # typing.Self is 3.11+; the project supports 3.10
     from typing_extensions import Self

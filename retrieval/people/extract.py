@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .cache import BlobCache
-from .models import Document, Mention, Person, Role
-from .progress import ProgressFactory, track
+from ..index.cache import BlobCache
+from ..models import Document, Mention, Person, Role
+from ..progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .cache import BlobCache
-from .progress import ProgressFactory, track
+from ..index.cache import BlobCache
+from ..progress import ProgressFactory, track
 
 OPENING = "“‘\"«"
 CLOSING = "”’\"»"

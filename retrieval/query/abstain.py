@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .lexical import tokenize
+from ..index.lexical import tokenize
 
 # Words that carry no topic: never corrected, never taken as names.
 FUNCTION_WORDS = frozenset(

@@ -22,12 +22,12 @@ import numpy as np
 
 from .abstain import Vocabulary
 from .answers import has_answer_type, identity_answer, question_kind, role_answer, short_answer
-from .embedder import Embedder
-from .errors import QuestionError
-from .index import load_index
-from .lexical import LexicalIndex, tokenize
-from .models import Answer, Document, Passage, SourceInfo
-from .store import Manifest, read_manifest
+from ..index.embedder import Embedder
+from ..errors import QuestionError
+from ..index.vectors import load_index
+from ..index.lexical import LexicalIndex, tokenize
+from ..models import Answer, Document, Passage, SourceInfo
+from ..index.store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def document_headers(documents: Sequence[SourceInfo | Document]) -> list[str]:
 def _dictionary(embedder: Embedder) -> frozenset[str]:
     """Whole words the embedding model knows: real words, which typo repair must not touch."""
     try:
-        from .embedder import resolve_model
+        from ..index.embedder import resolve_model
 
         _, path = resolve_model(getattr(embedder, "spec"))
         return _read_dictionary(str(Path(path) / "vocab.txt"))

@@ -12,8 +12,8 @@ import functools
 import re
 from typing import Any, Sequence
 
-from .lexical import tokenize
-from .models import Passage
+from ..index.lexical import tokenize
+from ..models import Passage
 
 _NAME_WORD = r"(?:Dr\.\s|Mr\.\s|Ms\.\s|Mrs\.\s)?[A-Z][\w’'.]*(?:-[A-Za-z][\w’']*)*"
 _PARTICLE = r"(?:ur|bin|ibn|al|el|de|da|van|von|der|le|la|du)"

@@ -30,8 +30,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from .errors import CitebotError
-from .settings import DEFAULT_MODEL
+from ..errors import CitebotError
+from ..settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .documents import LoadResult, load_documents, seed_fingerprint
-from .embedder import Embedder, load_embedder
-from .dates import parse_day, time_in_question
+from .documents.loading import LoadResult, load_documents, seed_fingerprint
+from .index.embedder import Embedder, load_embedder
+from .text.dates import parse_day, time_in_question
 from .errors import (
     CitebotError,
     IndexFolderError,
@@ -27,16 +27,16 @@ from .errors import (
     first_line,
     storage_reason,
 )
-from .feedback import FeedbackStore
-from .lexical import LexicalIndex
+from .query.feedback import FeedbackStore
+from .index.lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
-from .abstain import Vocabulary
+from .query.abstain import Vocabulary
 from .progress import ProgressFactory
-from .search import Searcher, clean_text, document_headers
-from .sentences import SplitCache
+from .query.search import Searcher, clean_text, document_headers
+from .documents.sentences import SplitCache
 from .settings import Settings
-from .text import shown
-from .store import (
+from .text.show import shown
+from .index.store import (
     EmbeddingCache,
     IndexLock,
     current_generation,
@@ -49,7 +49,7 @@ from .store import (
 )
 
 if TYPE_CHECKING:
-    from .people import AnnotationCache
+    from .people.extract import AnnotationCache
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,8 @@ def build_extras(
     documents: tuple[Document, ...], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
 ) -> dict[str, object]:
     """People, quotes and reported speech, found once at index time and stored with the index."""
-    from .people import extract_people
-    from .quotes import extract_quotes, reported_speech
+    from .people.extract import extract_people
+    from .people.quotes import extract_quotes, reported_speech
 
     people = extract_people(documents, cache, progress)
     quotes = extract_quotes(documents, people)
@@ -380,7 +380,7 @@ class Citebot:
             return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
-        from .people import AnnotationCache
+        from .people.extract import AnnotationCache
 
         with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:
             return build_extras(docs, cache, progress)
@@ -563,7 +563,7 @@ def _clean_name(name: str) -> str:
 
 
 def lookup_person(people: list[Person], name: str) -> PersonLookup:
-    from .people import find_person
+    from .people.extract import find_person
 
     match = find_person(people, name)
     return PersonLookup(match.person, list(match.suggestions))

@@ -24,12 +24,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SeedsFolderError
-from .models import Document, Paragraph, Sentence, SkippedFile
-from .progress import ProgressFactory
+from ..errors import SeedsFolderError
+from ..models import Document, Paragraph, Sentence, SkippedFile
+from ..progress import ProgressFactory
 from .sentences import SplitCache, split_many, split_sentences
-from .settings import DEFAULT_MAX_DOCUMENT_BYTES
-from .text import shown
+from ..settings import DEFAULT_MAX_DOCUMENT_BYTES
+from ..text.show import shown
 
 log = logging.getLogger(__name__)
 

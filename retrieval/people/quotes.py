@@ -25,8 +25,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from .models import Document, Person, Quote, citation_for
-from .people import (
+from ..models import Document, Person, Quote, citation_for
+from .extract import (
     GROUP_NOUNS,
     HONORIFICS,
     ROLE_WORDS,

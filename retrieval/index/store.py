@@ -38,9 +38,9 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .cache import BlobCache
-from .errors import IndexUnavailable, StorageError, first_line, sqlite_refused
-from .models import Document, SkippedFile
-from .progress import ProgressFactory, track
+from ..errors import IndexUnavailable, StorageError, first_line, sqlite_refused
+from ..models import Document, SkippedFile
+from ..progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ def write_generation(
     """
     folder.mkdir(parents=True)
     with _removed_on_failure(folder):
-        from .index import build_index
+        from .vectors import build_index
 
         sentence_index = build_index(sentence_vectors, index_kind)
         sentence_index.save(folder / "sentences.faiss")

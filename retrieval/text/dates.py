@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date
 
-from .errors import QuestionError
+from ..errors import QuestionError
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Mapping
 
-from .documents import scan_seeds
-from .errors import CitebotError
+from .loading import scan_seeds
+from ..errors import CitebotError
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ async def watch_seeds(
 
 
 def _is_retry(exc: BaseException) -> bool:
-    from .service import ReindexRunning  # here: service imports much; the watcher needs only this
+    from ..api import ReindexRunning  # here: service imports much; the watcher needs only this
 
     return isinstance(exc, ReindexRunning)
 

@@ -18,10 +18,10 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .documents import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
-from .errors import CitebotError, SeedsFolderError
-from .store import fsync_dir
-from .text import is_hidden_character
+from .loading import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
+from ..errors import CitebotError, SeedsFolderError
+from ..index.store import fsync_dir
+from ..text.show import is_hidden_character
 
 __all__ = [
     "MAX_NAME_BYTES",
