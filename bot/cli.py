@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: a thin edge over ``retrieval.api.Citebot``.
+"""The ``citebot`` command line: a thin edge over ``retrieval.Citebot``.
 
 Library errors become one-line messages; usage errors exit with status 2.
 """
@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from retrieval.errors import CitebotError, IndexFolderError, QuestionError, SeedsFolderError, SettingsError
-from retrieval.settings import Settings
+from retrieval import CitebotError, IndexFolderError, QuestionError, SeedsFolderError, Settings, SettingsError
+
+from .settings import BotSettings, read_settings
 
 log = logging.getLogger("citebot")
 
@@ -93,6 +94,12 @@ _FOLDERS = {
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    return _all_settings(args)[0]
+
+
+def _all_settings(args: argparse.Namespace) -> tuple[Settings, BotSettings]:
+    """The core's settings and the bot's. Every command reads both: a typo in .env is
+    reported by whichever command runs first, not only by ``citebot run``."""
     overrides: dict[str, Path] = {}
     for field, (attr, option, _) in _FOLDERS.items():
         value = getattr(args, attr, None)
@@ -100,7 +107,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             if not value.strip():
                 raise UsageError(f"{option} needs a folder, not an empty name")
             overrides[field] = Path(value)
-    settings = Settings.from_env().with_overrides(**overrides)
+    settings, bot_settings = read_settings()
+    settings = settings.with_overrides(**overrides)
     # A blank variable (often from a .env line like `CITEBOT_INDEX_DIR= `) would otherwise
     # name a folder called " " in the current directory.
     for field, (_, option, variable) in _FOLDERS.items():
@@ -108,16 +116,14 @@ def _settings(args: argparse.Namespace) -> Settings:
             raise UsageError(f"{variable} is blank: set it to a folder, unset it, or use {option} DIR")
     if settings.data_dir is not None and not str(settings.data_dir).strip():
         raise UsageError("CITEBOT_DATA_DIR is blank: set it to a folder or unset it")
-    return settings
+    return settings, bot_settings
 
 
 def _open(settings: Settings):
-    from retrieval.api import Citebot
+    from retrieval import Citebot, ReindexRunning
 
     if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
         raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
-    from retrieval.api import ReindexRunning
-
     citebot = Citebot(settings)
     problem = citebot.ensure_serving(progress=_progress_factory())
     if isinstance(problem, ReindexRunning):
@@ -140,7 +146,7 @@ def _stdin_lines():
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import answer_to_text, echo
-    from retrieval.text.dates import parse_day
+    from retrieval import check_question, parse_day
 
     settings = _settings(args)
     words = args.question
@@ -154,8 +160,6 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         if since and until and since > until:
             raise QuestionError("since must not be after until")
         if not batch:
-            from retrieval.query.search import check_question
-
             check_question(" ".join(words), settings.max_question_chars)
     except QuestionError as exc:
         raise UsageError(str(exc)) from None
@@ -229,7 +233,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
-    from retrieval.api import Citebot
+    from retrieval import Citebot
 
     settings = _settings(args)
     if not Path(settings.seeds_dir).is_dir():
@@ -295,7 +299,7 @@ def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.app import run_bot
 
-    return run_bot(_settings(args))
+    return run_bot(*_all_settings(args))
 
 
 COMMANDS = {

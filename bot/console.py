@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
-from retrieval.text.show import shown
+from retrieval import Answer, Passage, Person, Quote, SourceInfo, citation_for, shown
 
 from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet, truncate
 

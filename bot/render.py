@@ -29,7 +29,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from retrieval.models import Answer, Passage, Person, Quote, SourceInfo
+from retrieval import Answer, Passage, Person, Quote, SourceInfo
 
 # Re-exported: the text helpers are part of what renderers offer their callers.
 from .text import ELLIPSIS, NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, Snippet, _clean_end, _locate, _tail, snippet, truncate  # noqa: F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.models import Passage
+from retrieval import Passage
 
 ELLIPSIS = "…"
 NOT_FOUND = "I couldn't find that in the documents."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import re
 import signal
@@ -16,7 +15,8 @@ import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.app import CitebotBot, GatewayUnreachable, api_base_url
+from bot.app import GatewayUnreachable, api_base_url, open_bot
+from bot.settings import BotSettings
 from fake_discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,9 +149,8 @@ async def test_unreachable_gateway_is_retried_then_one_line_and_non_zero(seed_ci
     ids=["dns-failure", "websocket-refused"],
 )
 async def test_a_first_connection_that_fails_is_one_line_per_attempt(seed_citebot, tmp_path, caplog, gateway, reason, delays):
-    settings = dataclasses.replace(seed_citebot.settings, data_dir=tmp_path)
     async with FakeDiscord() as fake:
-        bot = CitebotBot(seed_citebot, settings, connect_delays=delays)
+        bot = open_bot(seed_citebot, BotSettings(), state_dir=tmp_path, connect_delays=delays)
         with fake.point_discord_py_here():
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway.format(port=fake.port))  # restored on exit
             await bot.login("fake-token")

@@ -11,10 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.text.dates import parse_day
-from retrieval.errors import CitebotError, QuestionError
-from retrieval.query.search import check_question
-from retrieval.models import Answer
+from retrieval import Answer, CitebotError, QuestionError, check_question, parse_day
 
 from ..answer_store import AnswerState, new_key
 from ..app import send_ephemeral
@@ -179,7 +176,7 @@ class Ask(commands.Cog):
     ) -> None:
         parse_day(since, "since"), parse_day(until, "until")  # a typo in a date fails fast, privately
         question = strip_mentions(question)  # the client turns a picked @name into <@id>
-        check_question(question, self.bot.settings.max_question_chars)  # a typo costs no question
+        check_question(question, self.bot.citebot.settings.max_question_chars)  # a typo costs no question
         self.bot.check_rate(interaction.user.id)
         guild_settings = self.bot.guild_settings.get(interaction.guild_id)
         ephemeral = guild_settings.private if private is None else private
@@ -237,7 +234,7 @@ class Ask(commands.Cog):
             return
         try:
             # Before the rate limit: a question that cannot be asked costs nothing.
-            question = check_question(question, self.bot.settings.max_question_chars)
+            question = check_question(question, self.bot.citebot.settings.max_question_chars)
         except QuestionError as exc:
             await message.reply(**render_error(str(exc)).send_kwargs(), mention_author=False)
             return

@@ -1,7 +1,7 @@
 """/seed add and /seed remove: moderators keep the documents current, then the index follows.
 
 Also, with ``CITEBOT_WATCH=1``, watches the seeds folder so files dropped in by hand are
-indexed without a command (the watcher is ``retrieval.documents.watch.watch_seeds``; this is the glue).
+indexed without a command (the watcher is ``retrieval.watch_seeds``; this is the glue).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.documents.loading import DOCUMENT_SUFFIXES
-from retrieval.errors import CitebotError
-from retrieval.documents.seeds import (
+from retrieval import (
+    DOCUMENT_SUFFIXES,
+    CitebotError,
+    ReindexRunning,
     SeedRejected,
     add_document,
     document_key,
@@ -26,9 +27,8 @@ from retrieval.documents.seeds import (
     list_documents,
     remove_document,
     safe_document_name,
+    shown,  # names are echoed in replies, the audit line and labels
 )
-from retrieval.api import ReindexRunning
-from retrieval.text.show import shown  # names are echoed in replies, the audit line and labels
 
 from ..audit import audit
 from ..checks import is_moderator
@@ -132,13 +132,12 @@ class Seed(commands.Cog):
 
     @property
     def seeds_dir(self) -> Path:
-        return Path(self.bot.settings.seeds_dir)
+        return Path(self.bot.citebot.settings.seeds_dir)
 
     @property
     def max_document_bytes(self) -> int:
         """The largest upload accepted: a file the index would skip as too big is refused now."""
-        settings = self.bot.settings
-        return min(settings.max_upload_bytes, settings.max_document_bytes)
+        return min(self.bot.settings.max_upload_bytes, self.bot.citebot.settings.max_document_bytes)
 
     # ---- commands ---------------------------------------------------------------------
 
@@ -238,7 +237,7 @@ class Seed(commands.Cog):
         # unloads every cog).
         if not self.bot.settings.watch:
             return
-        from retrieval.documents.watch import watch_seeds  # only needed when watching
+        from retrieval import watch_seeds  # only needed when watching
 
         self._watch_task = asyncio.create_task(
             watch_seeds(self.seeds_dir, self._seeds_changed, interval=WATCH_INTERVAL, debounce=WATCH_DEBOUNCE),
