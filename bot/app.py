@@ -15,8 +15,6 @@ import logging
 import re
 import socket
 import ssl
-import time
-from collections import defaultdict, deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,11 +28,12 @@ from discord.ext import commands
 from retrieval import Citebot, CitebotError, QuestionError, ReindexRunning, Settings, StorageError, atomic_write_text
 
 from .answer_store import AnswerStore
+from .checks import RateLimiter
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
 from .settings import BotSettings
-from .text import UNEXPECTED
+from .replies import REINDEX_RUNNING, UNEXPECTED
 
 log = logging.getLogger("citebot.bot")
 
@@ -47,53 +46,6 @@ COG_MODULES = (
     "bot.cogs.settings",
     "bot.cogs.feedback",
 )
-
-
-class CooldownHit(app_commands.CheckFailure):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"You're asking quickly: try again in {max(1, round(retry_after))} s.")
-        self.retry_after = retry_after
-
-
-class NotModerator(app_commands.CheckFailure):
-    pass
-
-
-class RateLimiter:
-    """At most ``per_minute`` questions per user in any 60 seconds (0 = unlimited)."""
-
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._refused: dict[int, float] = {}
-        self._hits = 0
-
-    def first_refusal(self, user_id: int) -> bool:
-        """True the first time a user is refused in a minute: one "you're asking quickly"
-        notice is enough, a reply to every extra message would be spam of our own."""
-        now = self._clock()
-        if now - self._refused.get(user_id, -60.0) < 60:
-            return False
-        self._refused[user_id] = now
-        return True
-
-    def hit(self, user_id: int) -> float | None:
-        """Record a question; return seconds to wait when over the limit, else None."""
-        if self.per_minute <= 0:
-            return None
-        now = self._clock()
-        self._hits += 1
-        if self._hits % 1000 == 0:  # forget users idle for a minute: the tables stay small
-            self._seen = defaultdict(deque, {u: s for u, s in self._seen.items() if s and now - s[-1] < 60})
-            self._refused = {u: t for u, t in self._refused.items() if now - t < 60}
-        seen = self._seen[user_id]
-        while seen and now - seen[0] >= 60:
-            seen.popleft()
-        if len(seen) >= self.per_minute:
-            return 60 - (now - seen[0])
-        seen.append(now)
-        return None
 
 
 _API_VERSION_PATH = re.compile(r"/api/v\d+$")
@@ -322,11 +274,6 @@ class CitebotBot(commands.Bot):
 
     # ---- shared helpers for cogs ------------------------------------------------------------
 
-    def check_rate(self, user_id: int) -> None:
-        wait = self.limiter.hit(user_id)
-        if wait is not None:
-            raise CooldownHit(wait)
-
     async def run_heavy(self, func, *args, **kwargs):
         async with self.heavy:
             return await asyncio.to_thread(func, *args, **kwargs)
@@ -338,7 +285,7 @@ class CitebotBot(commands.Bot):
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         elif isinstance(original, ReindexRunning):
-            message = "A reindex is already running; the current index keeps answering."
+            message = REINDEX_RUNNING
         elif isinstance(original, (QuestionError, CitebotError)):
             message = str(original)
         else:

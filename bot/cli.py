@@ -213,11 +213,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
                 text = people_to_text(citebot.people())
             elif command == "/who":
                 match = citebot.who(rest)
-                text = (
-                    person_to_text(match.person, sources=citebot.sources())
-                    if match.person
-                    else f"No one called {echo(rest)!r}. Closest: {', '.join(match.suggestions) or 'none'}."
-                )
+                text = person_to_text(match.person, sources=citebot.sources()) if match.person else match.not_found(echo(rest))
             elif command == "/quote":
                 result = citebot.quotes(rest or None)
                 text = quotes_to_text(result.quotes, topic=rest or None) + (f"\n{result.note}" if result.note else "")
@@ -274,8 +270,7 @@ def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
     elif match.person:
         out.write(person_to_text(match.person, sources=citebot.sources()) + "\n")
     else:
-        hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
-        out.write(f"No one called {echo(name)!r} in the documents.{hint}\n")
+        out.write(match.not_found(echo(name)) + "\n")
     return EXIT_OK if match.person else EXIT_ERROR
 
 

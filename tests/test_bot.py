@@ -264,6 +264,8 @@ async def test_who_renders_a_person_card_with_citations(world):
     it = await fake.slash("who", {"name": "Angela Merkel"})
     response = await fake.wait_for_response(it)
     assert response.ephemeral and "No one called" in response.content
+    # The same sentence as `citebot who` and the chat give (tests/test_cli.py).
+    assert response.content.startswith("No one called 'Angela Merkel' in the documents.")
 
 
 async def test_quote_shows_speakers_and_unattributed(world):

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot.app import GatewayUnreachable, api_base_url, open_bot
+from bot.guild_settings import GuildSettingsStore
 from bot.settings import BotSettings
 from fake_discord import FakeDiscord
 
@@ -160,6 +162,18 @@ async def test_a_first_connection_that_fails_is_one_line_per_attempt(seed_citebo
     retries = [r.getMessage() for r in caplog.records if r.name == "citebot.bot" and "attempt" in r.getMessage()]
     assert len(retries) == len(delays) and all(reason in r for r in retries)
     assert not [r for r in caplog.records if r.exc_info], "no traceback is logged"
+
+
+async def test_closing_the_bot_closes_the_state_stores_it_was_handed(seed_citebot, tmp_path):
+    bot = open_bot(seed_citebot, BotSettings(), state_dir=tmp_path)
+    bot.guild_settings.update(1, private=True)
+    await bot.close()  # what `citebot run` does on the way out, however the bot stopped
+    for use in (lambda: bot.guild_settings.update(1, private=False), bot.answers.prune):
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            use()
+    again = GuildSettingsStore(tmp_path / "guilds.sqlite")
+    assert again.get(1).private  # saved before it closed
+    again.close()
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "/api", "/api/v10/"])

@@ -15,7 +15,9 @@ from retrieval import Answer, CitebotError, QuestionError, check_question, parse
 
 from ..answer_store import AnswerState, new_key
 from ..app import send_ephemeral
-from ..text import UNEXPECTED, strip_mentions
+from ..checks import may_delete_answer
+from ..replies import UNEXPECTED, asking_quickly
+from ..text import strip_mentions
 from ..render import (
     MessageParts,
     custom_id,
@@ -33,11 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("citebot.bot.ask")
 
 PER_PAGE = 3
-
-
-def can_moderate(user: discord.abc.User) -> bool:
-    perms = getattr(user, "guild_permissions", None)
-    return bool(perms and (perms.manage_messages or perms.manage_guild))
 
 
 class AnswerButton(
@@ -98,7 +95,7 @@ class AnswerButton(
         await interaction.followup.send(**render_context(passage, around).send_kwargs(), ephemeral=True)
 
     async def _del(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
-        if interaction.user.id != state.asker_id and not can_moderate(interaction.user):
+        if not may_delete_answer(interaction.user, state.asker_id):
             await send_ephemeral(interaction, "Only the person who asked, or a moderator, can delete this answer.")
             return
         await interaction.response.defer()
@@ -177,7 +174,7 @@ class Ask(commands.Cog):
         parse_day(since, "since"), parse_day(until, "until")  # a typo in a date fails fast, privately
         question = strip_mentions(question)  # the client turns a picked @name into <@id>
         check_question(question, self.bot.citebot.settings.max_question_chars)  # a typo costs no question
-        self.bot.check_rate(interaction.user.id)
+        self.bot.limiter.check(interaction.user.id)
         guild_settings = self.bot.guild_settings.get(interaction.guild_id)
         ephemeral = guild_settings.private if private is None else private
         # Embedding and search take a moment; Discord wants an answer within 3 seconds.
@@ -241,8 +238,7 @@ class Ask(commands.Cog):
         wait = self.bot.limiter.hit(message.author.id)
         if wait is not None:
             if self.bot.limiter.first_refusal(message.author.id):  # one notice, not one per message
-                text = f"You're asking quickly: try again in {max(1, round(wait))} s."
-                await message.reply(**render_error(text).send_kwargs(), mention_author=False)
+                await message.reply(**render_error(asking_quickly(wait)).send_kwargs(), mention_author=False)
             return
         scope = message.guild.id if message.guild else None
         try:
