@@ -334,7 +334,8 @@ def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None 
 
 
 def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
-    """``citebot run``: returns the process exit status.
+    """``citebot run`` once the command line has checked the settings, the token and the
+    folders: returns the process exit status.
 
     ``bot.run`` is discord.py's ``async with bot: await bot.start(token)`` (plus Ctrl-C
     handling), so ``close()`` runs, and closes the stores, however the bot stops.
@@ -342,13 +343,7 @@ def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
     import sys
 
     setup_logging(bot_settings.log_level)
-    if not bot_settings.discord_token:
-        print("citebot: DISCORD_TOKEN is not set (put it in .env or the environment)", file=sys.stderr)
-        return 1
     configure_discord_endpoints(bot_settings)
-    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
-        print(f"citebot: seeds folder not found: {settings.seeds_dir}", file=sys.stderr)
-        return 2
     try:
         bot = open_bot(Citebot(settings), bot_settings)
     except OSError as exc:  # the server settings and answers live in the data folder
@@ -358,9 +353,11 @@ def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
     except StorageError as exc:  # a state file the disk refuses (full, I/O error, locked)
         print(f"citebot: {exc}", file=sys.stderr)
         return 1
+    token = bot_settings.discord_token
+    assert token, "citebot run checks the token first"
     try:
         # log_handler=None: we configured logging ourselves (and the token is never logged).
-        bot.run(bot_settings.discord_token, log_handler=None)
+        bot.run(token, log_handler=None)
     except discord.LoginFailure:
         print("citebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
         return 1

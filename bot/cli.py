@@ -119,11 +119,20 @@ def _all_settings(args: argparse.Namespace) -> tuple[Settings, BotSettings]:
     return settings, bot_settings
 
 
+def _no_seeds(settings: Settings) -> UsageError:
+    return UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
+
+
+def _require_documents(settings: Settings) -> None:
+    """Something to answer from: the seeds folder, or an index built from it before."""
+    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
+        raise _no_seeds(settings)
+
+
 def _open(settings: Settings):
     from retrieval import Citebot, ReindexRunning
 
-    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
-        raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
+    _require_documents(settings)
     citebot = Citebot(settings)
     problem = citebot.ensure_serving(progress=_progress_factory())
     if isinstance(problem, ReindexRunning):
@@ -233,7 +242,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = _settings(args)
     if not Path(settings.seeds_dir).is_dir():
-        raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
+        raise _no_seeds(settings)
     citebot = Citebot(settings)
     progress = _progress_factory()
     report = citebot.reindex(progress=progress) if args.force else citebot.ensure_index(progress=progress)
@@ -292,9 +301,14 @@ def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.app import run_bot
+    settings, bot_settings = _all_settings(args)
+    if not bot_settings.discord_token:
+        print("citebot: DISCORD_TOKEN is not set (put it in .env or the environment)", file=sys.stderr)
+        return EXIT_ERROR
+    _require_documents(settings)
+    from bot.app import run_bot  # discord.py is imported only to run the bot
 
-    return run_bot(*_all_settings(args))
+    return run_bot(settings, bot_settings)
 
 
 COMMANDS = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot.app import GatewayUnreachable, api_base_url, open_bot
+from bot.cli import main
 from bot.guild_settings import GuildSettingsStore
 from bot.settings import BotSettings
 from fake_discord import FakeDiscord
@@ -52,6 +54,17 @@ def test_a_data_folder_that_is_a_file_is_one_line_and_non_zero(seed_citebot, tmp
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith(f"citebot: cannot use the data folder {tmp_path / 'state'}")
+
+
+def test_no_documents_to_serve_is_the_same_line_as_for_every_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "never-used")
+    folders = ["--seeds", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "index")]
+    lines = []
+    for command in ("run", "sources"):
+        assert main([*folders, command], out=io.StringIO()) == 2
+        lines.append(capsys.readouterr().err.strip())
+    assert lines[0] == lines[1] == f"citebot: seeds folder not found: {tmp_path / 'missing'} (use --seeds DIR or set CITEBOT_SEEDS_DIR)"
 
 
 async def test_rejected_token_is_one_line_and_never_logged(seed_citebot, tmp_path):
