@@ -129,6 +129,7 @@ def parse_question(bot: "CitebotBot", text: str, since: str | None, until: str |
 async def deliver_answer(
     bot: "CitebotBot", route: Route, text: str, *, since: str | None = None, until: str | None = None
 ) -> None:
+    """Answer ``text`` (with /ask's date range) to whoever ``route`` says asked it."""
     try:
         # Before the rate limit and before any "thinking…": a question that cannot be asked
         # costs nothing and fails at once.
