@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from retrieval.models import Answer, Passage
-from retrieval.index.store import open_state_db
+from retrieval import Answer, Passage, open_state_db
 
 # Buttons older than this answer "ask again": their passages may be long reindexed away.
 KEEP_SECONDS = 30 * 24 * 3600
@@ -109,4 +108,5 @@ class AnswerStore:
             return self._db.execute("DELETE FROM answers WHERE created < ?", (self._pruned - KEEP_SECONDS,)).rowcount
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:  # not under a save still running on a worker thread
+            self._db.close()

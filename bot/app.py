@@ -1,7 +1,9 @@
-"""The Discord bot: a ``commands.Bot`` subclass handed its Citebot service and settings.
+"""The Discord bot: a ``commands.Bot`` subclass handed everything it uses.
 
-Shaped like discord.py's ``examples/advanced_startup.py``: cogs loaded in ``setup_hook``,
-one tree error handler, ``AllowedMentions.none()`` bot-wide.
+Shaped like discord.py's ``examples/advanced_startup.py``: the start-up code (``run_bot``,
+or a test) opens the Citebot service and the bot's state stores and hands them to the bot,
+which closes the stores in ``close()``; cogs load in ``setup_hook``; one tree error handler;
+``AllowedMentions.none()`` bot-wide.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import logging
 import re
 import socket
 import ssl
-import time
-from collections import defaultdict, deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,15 +25,15 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.errors import CitebotError, QuestionError, StorageError
-from retrieval.api import Citebot, ReindexRunning
-from retrieval.settings import Settings
+from retrieval import Citebot, CitebotError, QuestionError, ReindexRunning, Settings, StorageError, atomic_write_text
 
 from .answer_store import AnswerStore
+from .checks import RateLimiter
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
-from .text import UNEXPECTED
+from .settings import BotSettings
+from .replies import REINDEX_RUNNING, UNEXPECTED
 
 log = logging.getLogger("citebot.bot")
 
@@ -48,53 +48,6 @@ COG_MODULES = (
 )
 
 
-class CooldownHit(app_commands.CheckFailure):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"You're asking quickly: try again in {max(1, round(retry_after))} s.")
-        self.retry_after = retry_after
-
-
-class NotModerator(app_commands.CheckFailure):
-    pass
-
-
-class RateLimiter:
-    """At most ``per_minute`` questions per user in any 60 seconds (0 = unlimited)."""
-
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._refused: dict[int, float] = {}
-        self._hits = 0
-
-    def first_refusal(self, user_id: int) -> bool:
-        """True the first time a user is refused in a minute: one "you're asking quickly"
-        notice is enough, a reply to every extra message would be spam of our own."""
-        now = self._clock()
-        if now - self._refused.get(user_id, -60.0) < 60:
-            return False
-        self._refused[user_id] = now
-        return True
-
-    def hit(self, user_id: int) -> float | None:
-        """Record a question; return seconds to wait when over the limit, else None."""
-        if self.per_minute <= 0:
-            return None
-        now = self._clock()
-        self._hits += 1
-        if self._hits % 1000 == 0:  # forget users idle for a minute: the tables stay small
-            self._seen = defaultdict(deque, {u: s for u, s in self._seen.items() if s and now - s[-1] < 60})
-            self._refused = {u: t for u, t in self._refused.items() if now - t < 60}
-        seen = self._seen[user_id]
-        while seen and now - seen[0] >= 60:
-            seen.popleft()
-        if len(seen) >= self.per_minute:
-            return 60 - (now - seen[0])
-        seen.append(now)
-        return None
-
-
 _API_VERSION_PATH = re.compile(r"/api/v\d+$")
 
 
@@ -107,7 +60,7 @@ def api_base_url(base: str, version: int) -> str:
     return f"{base.removesuffix('/api')}/api/v{version}"
 
 
-def configure_discord_endpoints(settings: Settings) -> None:
+def configure_discord_endpoints(settings: BotSettings) -> None:
     """Point discord.py at another Discord-compatible server when the settings say so."""
     from discord import gateway, http
 
@@ -188,8 +141,20 @@ class _UntilConnected(logging.Filter):
 
 
 class CitebotBot(commands.Bot):
+    """The bot over ``citebot``, with its own ``settings`` and the stores it keeps its state
+    in (opened by the caller, see :func:`open_bot`, closed by :meth:`close`); ``state_dir``
+    holds the marker that spares a command sync when nothing changed."""
+
     def __init__(
-        self, citebot: Citebot, settings: Settings, *, connect_delays: Sequence[float] | None = None, **options: Any
+        self,
+        citebot: Citebot,
+        settings: BotSettings,
+        *,
+        answers: AnswerStore,
+        guild_settings: GuildSettingsStore,
+        state_dir: Path,
+        connect_delays: Sequence[float] | None = None,
+        **options: Any,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged; mentions carry their content without it
@@ -206,14 +171,23 @@ class CitebotBot(commands.Bot):
         )
         self.citebot = citebot
         self.settings = settings
+        self.answers = answers
+        self.guild_settings = guild_settings
+        self.state_dir = Path(state_dir)
         self.limiter = RateLimiter(settings.cooldown_per_minute)
-        self.guild_settings = GuildSettingsStore(settings.state_dir / "guilds.sqlite")
-        self.answers = AnswerStore(settings.state_dir / "answers.sqlite")
         # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
         self.heavy = asyncio.Semaphore(2)
         # Waits between start-up attempts to reach the gateway (tests pass zeros).
         self.connect_delays = tuple(connect_delays) if connect_delays is not None else backoff_delays(settings.connect_attempts)
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        # discord.py unloads the cogs first (the seeds watcher stops), then the stores close.
+        try:
+            await super().close()
+        finally:
+            self.answers.close()
+            self.guild_settings.close()
 
     async def setup_hook(self) -> None:
         # Load (or rebuild) the index before commands arrive, off the event loop. With nothing
@@ -285,7 +259,7 @@ class CitebotBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
         digest = self._commands_hash(guild)
         # Per application too: a new token (another application) has none of our commands yet.
-        marker = Path(self.settings.state_dir) / f"commands-{self.application_id}-{self.settings.guild_id or 'global'}.sha256"
+        marker = self.state_dir / f"commands-{self.application_id}-{self.settings.guild_id or 'global'}.sha256"
         try:
             if marker.read_text().strip() == digest:
                 log.info("slash commands unchanged; not syncing")
@@ -294,18 +268,11 @@ class CitebotBot(commands.Bot):
             pass
         await self.tree.sync(guild=guild)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        from retrieval.index.store import atomic_write_text
-
         atomic_write_text(marker, digest + "\n")
         log.info("slash commands synced %s", f"to guild {self.settings.guild_id}" if guild else "globally")
         return True
 
     # ---- shared helpers for cogs ------------------------------------------------------------
-
-    def check_rate(self, user_id: int) -> None:
-        wait = self.limiter.hit(user_id)
-        if wait is not None:
-            raise CooldownHit(wait)
 
     async def run_heavy(self, func, *args, **kwargs):
         async with self.heavy:
@@ -318,7 +285,7 @@ class CitebotBot(commands.Bot):
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         elif isinstance(original, ReindexRunning):
-            message = "A reindex is already running; the current index keeps answering."
+            message = REINDEX_RUNNING
         elif isinstance(original, (QuestionError, CitebotError)):
             message = str(original)
         else:
@@ -349,20 +316,36 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not deliver an error message to the user", exc_info=True)
 
 
-def run_bot(settings: Settings) -> int:
-    """``citebot run``: returns the process exit status."""
+def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None = None, **options: Any) -> CitebotBot:
+    """The bot over ``citebot`` with its stores opened in ``state_dir`` (default: the data
+    folder of ``citebot``'s settings); ``bot.close()`` closes them.
+
+    Raises ``OSError`` when the folder cannot be used, ``StorageError`` for a state file the
+    disk refuses; nothing is left open then.
+    """
+    folder = Path(state_dir) if state_dir is not None else citebot.settings.state_dir
+    guild_settings = GuildSettingsStore(folder / "guilds.sqlite")
+    try:
+        answers = AnswerStore(folder / "answers.sqlite")
+    except BaseException:
+        guild_settings.close()
+        raise
+    return CitebotBot(citebot, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
+
+
+def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
+    """``citebot run`` once the command line has checked the settings, the token and the
+    folders: returns the process exit status.
+
+    ``bot.run`` is discord.py's ``async with bot: await bot.start(token)`` (plus Ctrl-C
+    handling), so ``close()`` runs, and closes the stores, however the bot stops.
+    """
     import sys
 
-    setup_logging(settings.log_level)
-    if not settings.discord_token:
-        print("citebot: DISCORD_TOKEN is not set (put it in .env or the environment)", file=sys.stderr)
-        return 1
-    configure_discord_endpoints(settings)
-    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
-        print(f"citebot: seeds folder not found: {settings.seeds_dir}", file=sys.stderr)
-        return 2
+    setup_logging(bot_settings.log_level)
+    configure_discord_endpoints(bot_settings)
     try:
-        bot = CitebotBot(Citebot(settings), settings)
+        bot = open_bot(Citebot(settings), bot_settings)
     except OSError as exc:  # the server settings and answers live in the data folder
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"citebot: cannot use the data folder {settings.state_dir}: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -370,9 +353,11 @@ def run_bot(settings: Settings) -> int:
     except StorageError as exc:  # a state file the disk refuses (full, I/O error, locked)
         print(f"citebot: {exc}", file=sys.stderr)
         return 1
+    token = bot_settings.discord_token
+    assert token, "citebot run checks the token first"
     try:
         # log_handler=None: we configured logging ourselves (and the token is never logged).
-        bot.run(settings.discord_token, log_handler=None)
+        bot.run(token, log_handler=None)
     except discord.LoginFailure:
         print("citebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: a thin edge over ``retrieval.api.Citebot``.
+"""The ``citebot`` command line: a thin edge over ``retrieval.Citebot``.
 
 Library errors become one-line messages; usage errors exit with status 2.
 """
@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from retrieval.errors import CitebotError, IndexFolderError, QuestionError, SeedsFolderError, SettingsError
-from retrieval.settings import Settings
+from retrieval import CitebotError, IndexFolderError, QuestionError, SeedsFolderError, Settings, SettingsError
+
+from .settings import BotSettings, read_settings
 
 log = logging.getLogger("citebot")
 
@@ -93,6 +94,12 @@ _FOLDERS = {
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    return _all_settings(args)[0]
+
+
+def _all_settings(args: argparse.Namespace) -> tuple[Settings, BotSettings]:
+    """The core's settings and the bot's. Every command reads both: a typo in .env is
+    reported by whichever command runs first, not only by ``citebot run``."""
     overrides: dict[str, Path] = {}
     for field, (attr, option, _) in _FOLDERS.items():
         value = getattr(args, attr, None)
@@ -100,7 +107,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             if not value.strip():
                 raise UsageError(f"{option} needs a folder, not an empty name")
             overrides[field] = Path(value)
-    settings = Settings.from_env().with_overrides(**overrides)
+    settings, bot_settings = read_settings()
+    settings = settings.with_overrides(**overrides)
     # A blank variable (often from a .env line like `CITEBOT_INDEX_DIR= `) would otherwise
     # name a folder called " " in the current directory.
     for field, (_, option, variable) in _FOLDERS.items():
@@ -108,16 +116,23 @@ def _settings(args: argparse.Namespace) -> Settings:
             raise UsageError(f"{variable} is blank: set it to a folder, unset it, or use {option} DIR")
     if settings.data_dir is not None and not str(settings.data_dir).strip():
         raise UsageError("CITEBOT_DATA_DIR is blank: set it to a folder or unset it")
-    return settings
+    return settings, bot_settings
+
+
+def _no_seeds(settings: Settings) -> UsageError:
+    return UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
+
+
+def _require_documents(settings: Settings) -> None:
+    """Something to answer from: the seeds folder, or an index built from it before."""
+    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
+        raise _no_seeds(settings)
 
 
 def _open(settings: Settings):
-    from retrieval.api import Citebot
+    from retrieval import Citebot, ReindexRunning
 
-    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
-        raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
-    from retrieval.api import ReindexRunning
-
+    _require_documents(settings)
     citebot = Citebot(settings)
     problem = citebot.ensure_serving(progress=_progress_factory())
     if isinstance(problem, ReindexRunning):
@@ -140,7 +155,7 @@ def _stdin_lines():
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import answer_to_text, echo
-    from retrieval.text.dates import parse_day
+    from retrieval import check_question, parse_day
 
     settings = _settings(args)
     words = args.question
@@ -154,8 +169,6 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         if since and until and since > until:
             raise QuestionError("since must not be after until")
         if not batch:
-            from retrieval.query.search import check_question
-
             check_question(" ".join(words), settings.max_question_chars)
     except QuestionError as exc:
         raise UsageError(str(exc)) from None
@@ -209,11 +222,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
                 text = people_to_text(citebot.people())
             elif command == "/who":
                 match = citebot.who(rest)
-                text = (
-                    person_to_text(match.person, sources=citebot.sources())
-                    if match.person
-                    else f"No one called {echo(rest)!r}. Closest: {', '.join(match.suggestions) or 'none'}."
-                )
+                text = person_to_text(match.person, sources=citebot.sources()) if match.person else match.not_found(echo(rest))
             elif command == "/quote":
                 result = citebot.quotes(rest or None)
                 text = quotes_to_text(result.quotes, topic=rest or None) + (f"\n{result.note}" if result.note else "")
@@ -229,11 +238,11 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
-    from retrieval.api import Citebot
+    from retrieval import Citebot
 
     settings = _settings(args)
     if not Path(settings.seeds_dir).is_dir():
-        raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
+        raise _no_seeds(settings)
     citebot = Citebot(settings)
     progress = _progress_factory()
     report = citebot.reindex(progress=progress) if args.force else citebot.ensure_index(progress=progress)
@@ -270,8 +279,7 @@ def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
     elif match.person:
         out.write(person_to_text(match.person, sources=citebot.sources()) + "\n")
     else:
-        hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
-        out.write(f"No one called {echo(name)!r} in the documents.{hint}\n")
+        out.write(match.not_found(echo(name)) + "\n")
     return EXIT_OK if match.person else EXIT_ERROR
 
 
@@ -293,9 +301,14 @@ def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.app import run_bot
+    settings, bot_settings = _all_settings(args)
+    if not bot_settings.discord_token:
+        print("citebot: DISCORD_TOKEN is not set (put it in .env or the environment)", file=sys.stderr)
+        return EXIT_ERROR
+    _require_documents(settings)
+    from bot.app import run_bot  # discord.py is imported only to run the bot
 
-    return run_bot(_settings(args))
+    return run_bot(settings, bot_settings)
 
 
 COMMANDS = {

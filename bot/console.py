@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
-from retrieval.text.show import shown
+from retrieval import Answer, Passage, Person, Quote, SourceInfo, citation_for, shown
 
-from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet, truncate
+from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, no_quotes_found
+from .text import SNIPPET_CHARS, snippet, truncate
 
 __all__ = [
     "answer_to_text",
@@ -149,7 +149,7 @@ def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str
 
 def people_to_text(people: Sequence[Person]) -> str:
     if not people:
-        return "No people are named in the documents yet."
+        return NO_PEOPLE
     lines = []
     for p in people:
         roles = "; ".join(_clean(str(r)) for r in p.roles)
@@ -159,8 +159,6 @@ def people_to_text(people: Sequence[Person]) -> str:
 
 
 def quotes_to_text(quotes: Sequence[Quote], *, topic: str | None = None, speaker: str | None = None) -> str:
-    about = f" about “{echo(topic.strip())}”" if topic and topic.strip() else ""
-    by = f" by {echo(speaker.strip())}" if speaker and speaker.strip() else ""
     if not quotes:
-        return f"No quotes found{about}{by}."
+        return no_quotes_found(topic, speaker, echo)
     return "\n\n".join(_quote_line(q) for q in quotes)

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from retrieval.index.store import open_state_db
+from retrieval import open_state_db
 
 ANSWER_MODES = ("channel", "thread")
 
@@ -58,4 +58,5 @@ class GuildSettingsStore:
         return new
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:  # not under an update still running on a worker thread
+            self._db.close()

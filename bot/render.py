@@ -29,10 +29,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from retrieval.models import Answer, Passage, Person, Quote, SourceInfo
+from retrieval import Answer, Passage, Person, Quote, SourceInfo
 
-# Re-exported: the text helpers are part of what renderers offer their callers.
-from .text import ELLIPSIS, NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, Snippet, _clean_end, _locate, _tail, snippet, truncate  # noqa: F401
+# Re-exported: the text helpers and wordings are part of what renderers offer their callers.
+from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, no_quotes_found, quotes_about
+from .text import ELLIPSIS, SNIPPET_CHARS, Snippet, _clean_end, _locate, _tail, snippet, truncate  # noqa: F401
 
 __all__ = [
     "AUTOCOMPLETE_CHOICES_LIMIT",
@@ -69,6 +70,7 @@ __all__ = [
     "render_person",
     "render_quotes",
     "render_sources",
+    "render_text",
     "snippet",
     "truncate",
 ]
@@ -526,7 +528,7 @@ def render_person(person: Person, *, sources: Sequence[SourceInfo] = ()) -> Mess
 def render_people(people: Sequence[Person], *, sources: Sequence[SourceInfo] = ()) -> MessageParts:
     """/who without a name: an embed per person (up to 10), the rest named in the content."""
     if not people:
-        return MessageParts(content="No people are named in the documents yet.")
+        return MessageParts(content=NO_PEOPLE)
     lookup = _source_lookup(sources)
     shown = list(people)[:EMBEDS_PER_MESSAGE]
     share = EMBED_TOTAL_LIMIT // len(shown)
@@ -546,13 +548,18 @@ def render_people(people: Sequence[Person], *, sources: Sequence[SourceInfo] = (
 
 
 def render_quotes(
-    quotes: Sequence[Quote], topic: str | None = None, speaker: str | None = None
+    quotes: Sequence[Quote], topic: str | None = None, speaker: str | None = None, *, note: str | None = None
 ) -> MessageParts:
-    """/quote: an embed per quote (up to 10) with its speaker and citation."""
-    about = f" about “{_escaped(topic.strip(), 200)}”" if topic and topic.strip() else ""
-    by = f" by {_escaped(speaker.strip(), 200)}" if speaker and speaker.strip() else ""
+    """/quote: an embed per quote (up to 10) with its speaker and citation; ``note`` (the
+    core's, e.g. the closest reported speech) goes under the content line."""
+    def show(text: str) -> str:
+        return _escaped(text, 200)
+
+    def with_note(content: str) -> str:
+        return _content(f"{content}\n{escape(note)}".strip() if note else content)
+
     if not quotes:
-        return MessageParts(content=_content(f"No quotes found{about}{by}."))
+        return MessageParts(content=with_note(no_quotes_found(topic, speaker, show)))
     shown = list(quotes)[:EMBEDS_PER_MESSAGE]
     share = EMBED_TOTAL_LIMIT // len(shown)
     drafts = []
@@ -561,10 +568,10 @@ def render_quotes(
         tail = f"\n— {who}\n{_cite_passage(q)}"
         body = _escaped(_quote_body(q.text), min(EMBED_DESCRIPTION_LIMIT, share) - len(tail))
         drafts.append(_Draft(description=body + tail))
-    content = f"{_plural(len(quotes), 'quote')}{about}{by}"
+    content = f"{_plural(len(quotes), 'quote')}{quotes_about(topic, speaker, show)}"
     if len(quotes) > len(shown):
         content += f"; showing the first {len(shown)}."
-    return MessageParts(content=_content(content), embeds=_build_all(drafts))
+    return MessageParts(content=with_note(content), embeds=_build_all(drafts))
 
 
 # ------------------------------------------------------------------------- help and errors
@@ -589,6 +596,12 @@ def render_help() -> MessageParts:
         footer="Answers come only from the indexed documents.",
     )
     return MessageParts(embeds=[draft.build()], ephemeral=True)
+
+
+def render_text(text: str, *, markdown: bool = False, ephemeral: bool = False) -> MessageParts:
+    """One message of plain ``text`` (escaped here) or of ``markdown`` (rendered already),
+    cut to Discord's 2,000 characters."""
+    return MessageParts(content=_content(text if markdown else escape(text)), ephemeral=ephemeral)
 
 
 def render_error(message: str) -> MessageParts:

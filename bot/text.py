@@ -7,12 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.models import Passage
+from retrieval import Passage
 
 ELLIPSIS = "…"
-NOT_FOUND = "I couldn't find that in the documents."
-UNEXPECTED = "Something went wrong while answering; the error has been logged."
-SPEAKER_NOT_NAMED = "speaker not named in the source"
 # The raw context shown around a best sentence in /ask: enough to read it in place, short
 # enough that three results stay skimmable.
 SNIPPET_CHARS = 700

@@ -493,8 +493,7 @@ class Citebot:
         if speaker:
             match = lookup_person(self._people_of(searcher), speaker)
             if match.person is None:
-                hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
-                return QuoteResult((), f"No one called {speaker!r} in the documents.{hint}")
+                return QuoteResult((), match.not_found(speaker))
             quotes = [q for q in quotes if q.speaker == match.person.name]
         if not topic or not topic.strip() or not quotes:
             return QuoteResult(tuple(quotes), None if quotes else self._reported_note(topic, searcher))
@@ -544,6 +543,12 @@ def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
 class PersonLookup:
     person: Person | None
     suggestions: list[str] = field(default_factory=list)
+
+    def not_found(self, name: str) -> str:
+        """The one wording for a name that matched no one (``citebot who``, the chat, /who,
+        /quote's speaker). ``name`` as the caller shows it: edges pass it made safe to print."""
+        hint = f" Closest: {', '.join(self.suggestions)}." if self.suggestions else ""
+        return f"No one called {name!r} in the documents.{hint}"
 
 
 @dataclass(frozen=True)

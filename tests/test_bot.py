@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import pytest
 import pytest_asyncio
 
-from bot.app import CitebotBot, RateLimiter
+from bot.app import RateLimiter, open_bot
+from bot.settings import BotSettings
 from retrieval.errors import IndexUnavailable
 from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
@@ -18,11 +18,8 @@ MANAGE_GUILD = 0x20
 @pytest_asyncio.fixture(scope="module")
 async def world(seed_citebot, tmp_path_factory):
     """One fake Discord and one running bot for the module; tests reset what they change."""
-    settings = dataclasses.replace(
-        seed_citebot.settings, cooldown_per_minute=0, index_dir=seed_citebot.settings.index_dir
-    )
     async with FakeDiscord() as fake:
-        bot = CitebotBot(seed_citebot, settings)
+        bot = open_bot(seed_citebot, BotSettings(cooldown_per_minute=0))
         async with running_bot(bot, fake):
             yield fake, bot
 
@@ -267,6 +264,8 @@ async def test_who_renders_a_person_card_with_citations(world):
     it = await fake.slash("who", {"name": "Angela Merkel"})
     response = await fake.wait_for_response(it)
     assert response.ephemeral and "No one called" in response.content
+    # The same sentence as `citebot who` and the chat give (tests/test_cli.py).
+    assert response.content.startswith("No one called 'Angela Merkel' in the documents.")
 
 
 async def test_quote_shows_speakers_and_unattributed(world):
@@ -295,7 +294,7 @@ async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebo
     monkeypatch.setattr(service, "write_generation", disk_full)
     restarted = Citebot(built.settings, embedder=embedder)  # a new process: nothing loaded yet
     async with FakeDiscord() as fake:
-        bot = CitebotBot(restarted, dataclasses.replace(built.settings, cooldown_per_minute=0))
+        bot = open_bot(restarted, BotSettings(cooldown_per_minute=0))
         async with running_bot(bot, fake):
             it = await fake.slash("ask", {"question": "How much does the bridge cost?"})
             reply = await fake.wait_for_followup(it)
@@ -304,8 +303,7 @@ async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebo
 
 async def test_guild_id_setting_syncs_commands_to_that_server_only(seed_citebot, tmp_path):
     async with FakeDiscord() as fake:
-        settings = dataclasses.replace(seed_citebot.settings, guild_id=fake.guild_id, data_dir=tmp_path)
-        bot = CitebotBot(seed_citebot, settings)
+        bot = open_bot(seed_citebot, BotSettings(guild_id=fake.guild_id), state_dir=tmp_path)
         async with running_bot(bot, fake):
             assert {c["name"] for c in fake.guild_commands()} >= {"ask", "who", "reindex"}
             assert fake.global_commands == []

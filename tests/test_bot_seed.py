@@ -13,8 +13,9 @@ import discord
 import pytest
 import pytest_asyncio
 
-from bot.app import CitebotBot
+from bot.app import open_bot
 from bot.cogs.seed import attachment_problem
+from bot.settings import BotSettings
 from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
 from retrieval.documents.seeds import add_document
 from retrieval.api import Citebot, ReindexRunning
@@ -41,11 +42,8 @@ async def world(tmp_path_factory, embedder):
     citebot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
     async with FakeDiscord() as fake:
         audit_channel = fake.add_channel("mod-log")
-        settings = Settings(
-            seeds_dir=seeds, index_dir=base / "index", cooldown_per_minute=0,
-            audit_channel_id=audit_channel, max_upload_bytes=64 * 1024,
-        )
-        bot = CitebotBot(citebot, settings)
+        settings = BotSettings(cooldown_per_minute=0, audit_channel_id=audit_channel, max_upload_bytes=64 * 1024)
+        bot = open_bot(citebot, settings)
         async with running_bot(bot, fake, timeout=REINDEX_TIMEOUT):
             yield fake, bot, seeds, audit_channel
 
@@ -213,7 +211,7 @@ async def test_seed_add_refusal_of_a_blank_or_surrogate_name_spells_it_out(world
 
 async def test_seed_add_respects_a_document_limit_lower_than_the_upload_limit(world, downloads, monkeypatch):
     fake, bot, seeds, _ = world
-    monkeypatch.setattr(bot, "settings", replace(bot.settings, max_document_bytes=1000))
+    monkeypatch.setattr(bot.citebot, "settings", replace(bot.citebot.settings, max_document_bytes=1000))
     assert bot.settings.max_upload_bytes > 1000
     data = HARBOUR + b"The ferry ran late. " * 60
     _, reply = await seed(fake, "add", {"file": fake.add_attachment("ferry.txt", data, "text/plain")})
@@ -381,8 +379,8 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
         return await asyncio.to_thread(func, *args, **kwargs)
 
     bot = SimpleNamespace(
-        settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index", watch=True),
-        citebot=SimpleNamespace(reindex=reindex),
+        settings=BotSettings(watch=True),
+        citebot=SimpleNamespace(reindex=reindex, settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index")),
         run_heavy=run_heavy,
     )
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
@@ -401,7 +399,7 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
 async def test_no_watcher_without_the_setting(tmp_path):
     from bot.cogs import seed as seed_cog
 
-    bot = SimpleNamespace(settings=Settings(seeds_dir=tmp_path, index_dir=tmp_path / "index"))
+    bot = SimpleNamespace(settings=BotSettings(), citebot=SimpleNamespace(settings=Settings(seeds_dir=tmp_path, index_dir=tmp_path / "index")))
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
     assert cog._watch_task is None

@@ -168,6 +168,15 @@ def test_who_unknown_person_offers_closest_names(cli):
     assert "No one called" in out and "Closest:" in out
 
 
+def test_a_name_that_matches_no_one_reads_the_same_in_who_chat_and_quote(cli):
+    _, who = cli("who", "Angela Merkel")
+    _, chat = cli("chat", stdin="/who Angela Merkel\n\n")
+    _, quote = cli("quote", "--speaker", "Angela Merkel")
+    line = who.strip()
+    assert line.startswith("No one called 'Angela Merkel' in the documents.")
+    assert line in chat.splitlines() and line in quote.splitlines()
+
+
 def test_quote_json_contract_speaker_filter_and_unattributed(cli):
     code, out = cli("quote", "--json")
     assert code == 0

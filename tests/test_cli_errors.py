@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.settings import BotSettings, read_settings
 from conftest import SEEDS
 from retrieval.errors import SettingsError, StorageError
 from retrieval.api import Citebot
@@ -75,10 +76,11 @@ def test_the_example_env_file_is_valid_settings():
 
     values = {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
     assert Settings.from_env(values) == Settings()  # it spells out the defaults
+    assert read_settings(values) == (Settings(), BotSettings())
 
 
 def test_settings_accept_what_they_say_and_name_every_bad_one():
-    settings = Settings.from_env(
+    core, settings = read_settings(
         {
             "CITEBOT_MAX_QUESTION_CHARS": " 200 ",
             "CITEBOT_COOLDOWN_PER_MINUTE": "0",  # no limit
@@ -87,16 +89,27 @@ def test_settings_accept_what_they_say_and_name_every_bad_one():
             "CITEBOT_LOG_LEVEL": "debug",
         }
     )
-    assert (settings.max_question_chars, settings.cooldown_per_minute, settings.watch) == (200, 0, False)
+    assert (core.max_question_chars, settings.cooldown_per_minute, settings.watch) == (200, 0, False)
     assert (settings.guild_id, settings.log_level, settings.audit_channel_id) == (1234567890123456789, "DEBUG", None)
-    assert Settings.from_env({"CITEBOT_WATCH": "YES", "CITEBOT_MAX_QUESTION_CHARS": ""}).watch is True
+    assert read_settings({"CITEBOT_WATCH": "YES", "CITEBOT_MAX_QUESTION_CHARS": ""})[1].watch is True
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env({"CITEBOT_WATCH": "2", "CITEBOT_MAX_UPLOAD_BYTES": "0", "CITEBOT_GUILD_ID": "x" * 500})
+        read_settings({"CITEBOT_WATCH": "2", "CITEBOT_MAX_UPLOAD_BYTES": "0", "CITEBOT_GUILD_ID": "x" * 500})
     message = str(caught.value)
     assert "\n" not in message and len(message) < 400  # a pasted token is not echoed whole
     assert [part.split(" ")[0] for part in message.split("; ")] == [
         "CITEBOT_GUILD_ID", "CITEBOT_WATCH", "CITEBOT_MAX_UPLOAD_BYTES"
     ]
+
+
+def test_the_core_and_the_bot_settings_are_checked_in_one_pass():
+    # Two objects now, one message still: fixing a .env takes one run, core variables first.
+    env = {"CITEBOT_GUILD_ID": "my-server", "CITEBOT_MAX_QUESTION_CHARS": "0", "CITEBOT_MODEL": "m"}
+    with pytest.raises(SettingsError) as caught:
+        read_settings(env)
+    assert [part.split(" ")[0] for part in str(caught.value).split("; ")] == ["CITEBOT_MAX_QUESTION_CHARS", "CITEBOT_GUILD_ID"]
+    assert Settings.from_env({"CITEBOT_GUILD_ID": "my-server"}) == Settings()  # the core ignores the bot's
+    with pytest.raises(SettingsError, match="^CITEBOT_GUILD_ID must be a Discord id"):
+        BotSettings.from_env({"CITEBOT_GUILD_ID": "my-server", "CITEBOT_MAX_QUESTION_CHARS": "0"})
 
 
 # ---- in-process CLI runs, with stderr (log lines included) captured ---------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import io
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,10 @@ import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.app import CitebotBot, GatewayUnreachable, api_base_url
+from bot.app import GatewayUnreachable, api_base_url, open_bot
+from bot.cli import main
+from bot.guild_settings import GuildSettingsStore
+from bot.settings import BotSettings
 from fake_discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +54,17 @@ def test_a_data_folder_that_is_a_file_is_one_line_and_non_zero(seed_citebot, tmp
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith(f"citebot: cannot use the data folder {tmp_path / 'state'}")
+
+
+def test_no_documents_to_serve_is_the_same_line_as_for_every_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "never-used")
+    folders = ["--seeds", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "index")]
+    lines = []
+    for command in ("run", "sources"):
+        assert main([*folders, command], out=io.StringIO()) == 2
+        lines.append(capsys.readouterr().err.strip())
+    assert lines[0] == lines[1] == f"citebot: seeds folder not found: {tmp_path / 'missing'} (use --seeds DIR or set CITEBOT_SEEDS_DIR)"
 
 
 async def test_rejected_token_is_one_line_and_never_logged(seed_citebot, tmp_path):
@@ -149,9 +164,8 @@ async def test_unreachable_gateway_is_retried_then_one_line_and_non_zero(seed_ci
     ids=["dns-failure", "websocket-refused"],
 )
 async def test_a_first_connection_that_fails_is_one_line_per_attempt(seed_citebot, tmp_path, caplog, gateway, reason, delays):
-    settings = dataclasses.replace(seed_citebot.settings, data_dir=tmp_path)
     async with FakeDiscord() as fake:
-        bot = CitebotBot(seed_citebot, settings, connect_delays=delays)
+        bot = open_bot(seed_citebot, BotSettings(), state_dir=tmp_path, connect_delays=delays)
         with fake.point_discord_py_here():
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway.format(port=fake.port))  # restored on exit
             await bot.login("fake-token")
@@ -161,6 +175,18 @@ async def test_a_first_connection_that_fails_is_one_line_per_attempt(seed_citebo
     retries = [r.getMessage() for r in caplog.records if r.name == "citebot.bot" and "attempt" in r.getMessage()]
     assert len(retries) == len(delays) and all(reason in r for r in retries)
     assert not [r for r in caplog.records if r.exc_info], "no traceback is logged"
+
+
+async def test_closing_the_bot_closes_the_state_stores_it_was_handed(seed_citebot, tmp_path):
+    bot = open_bot(seed_citebot, BotSettings(), state_dir=tmp_path)
+    bot.guild_settings.update(1, private=True)
+    await bot.close()  # what `citebot run` does on the way out, however the bot stopped
+    for use in (lambda: bot.guild_settings.update(1, private=False), bot.answers.prune):
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            use()
+    again = GuildSettingsStore(tmp_path / "guilds.sqlite")
+    assert again.get(1).private  # saved before it closed
+    again.close()
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "/api", "/api/v10/"])

@@ -1,7 +1,7 @@
 """/seed add and /seed remove: moderators keep the documents current, then the index follows.
 
 Also, with ``CITEBOT_WATCH=1``, watches the seeds folder so files dropped in by hand are
-indexed without a command (the watcher is ``retrieval.documents.watch.watch_seeds``; this is the glue).
+indexed without a command (the watcher is ``retrieval.watch_seeds``; this is the glue).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.documents.loading import DOCUMENT_SUFFIXES
-from retrieval.errors import CitebotError
-from retrieval.documents.seeds import (
+from retrieval import (
+    DOCUMENT_SUFFIXES,
+    CitebotError,
     SeedRejected,
     add_document,
     document_key,
@@ -26,13 +26,13 @@ from retrieval.documents.seeds import (
     list_documents,
     remove_document,
     safe_document_name,
+    shown,  # names are echoed in replies, the audit line and labels
 )
-from retrieval.api import ReindexRunning
-from retrieval.text.show import shown  # names are echoed in replies, the audit line and labels
 
 from ..audit import audit
-from ..checks import is_moderator
-from ..render import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_LIMIT, MESSAGE_CONTENT_LIMIT, MessageParts, escape, truncate
+from ..checks import MODERATOR_PERMISSIONS, is_moderator, may_moderate
+from ..render import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_LIMIT, render_text
+from .admin import reindex_and_report
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -122,7 +122,7 @@ class Seed(commands.Cog):
     seed = app_commands.Group(
         name="seed",
         description="Moderators: add or remove documents",
-        default_permissions=discord.Permissions(manage_guild=True),
+        default_permissions=MODERATOR_PERMISSIONS,
         guild_only=True,
     )
 
@@ -132,13 +132,12 @@ class Seed(commands.Cog):
 
     @property
     def seeds_dir(self) -> Path:
-        return Path(self.bot.settings.seeds_dir)
+        return Path(self.bot.citebot.settings.seeds_dir)
 
     @property
     def max_document_bytes(self) -> int:
         """The largest upload accepted: a file the index would skip as too big is refused now."""
-        settings = self.bot.settings
-        return min(settings.max_upload_bytes, settings.max_document_bytes)
+        return min(self.bot.settings.max_upload_bytes, self.bot.citebot.settings.max_document_bytes)
 
     # ---- commands ---------------------------------------------------------------------
 
@@ -146,7 +145,7 @@ class Seed(commands.Cog):
     @app_commands.describe(file="A UTF-8 .txt or .md file", replace="Overwrite a document with the same name")
     @is_moderator()
     async def add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
-        self.bot.check_rate(interaction.user.id)
+        self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         action = f"seed add {shown(file.filename)}" + (" (replace)" if replace else "")
         limit = self.max_document_bytes
@@ -168,12 +167,11 @@ class Seed(commands.Cog):
         except CitebotError as exc:  # SeedRejected, or the folder could not be written
             await self._refuse(interaction, action, f"Not added: {exc}.")
             return
-        await self._reindex_and_report(interaction, action, f"Saved {path.name}.")
+        await reindex_and_report(self.bot, interaction, action, f"Saved {path.name}.")
 
     async def name_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         # Checks do not run for autocomplete: don't list the folder to members who can't remove.
-        perms = getattr(interaction.user, "guild_permissions", None)
-        if interaction.guild is None or perms is None or not perms.manage_guild:
+        if not may_moderate(interaction):
             return []
         try:
             names = await asyncio.to_thread(list_documents, self.seeds_dir)
@@ -186,7 +184,7 @@ class Seed(commands.Cog):
     @app_commands.autocomplete(name=name_autocomplete)
     @is_moderator()
     async def remove(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
-        self.bot.check_rate(interaction.user.id)
+        self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         action = f"seed remove {shown(name)}"
         try:
@@ -198,38 +196,18 @@ class Seed(commands.Cog):
         except CitebotError as exc:
             await self._refuse(interaction, action, f"Not removed: {shown(str(exc))}.")
             return
-        await self._reindex_and_report(
-            interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted)."
+        await reindex_and_report(
+            self.bot, interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted)."
         )
 
     # ---- shared steps -----------------------------------------------------------------
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
-        parts = MessageParts(content=truncate(escape(text), MESSAGE_CONTENT_LIMIT, markdown=True))
-        await interaction.followup.send(**parts.send_kwargs(), ephemeral=True)
+        await interaction.followup.send(**render_text(text).send_kwargs(), ephemeral=True)
 
     async def _refuse(self, interaction: discord.Interaction, action: str, text: str) -> None:
         await audit(self.bot, interaction, action, "refused: " + text)
         await self._reply(interaction, text)
-
-    async def _reindex_and_report(self, interaction: discord.Interaction, action: str, done: str) -> None:
-        """Reindex after a change to the folder; the change itself stands whatever happens here."""
-        try:
-            report = await self.bot.run_heavy(self.bot.citebot.reindex)
-        except ReindexRunning:
-            outcome = f"{done} A reindex is already running; try again when it finishes (/reindex)."
-        except CitebotError as exc:
-            outcome = f"{done} The reindex failed: {exc}."  # the service says whether an index still answers
-        except Exception:
-            log.exception("reindex after %s failed", action)
-            outcome = f"{done} The reindex failed (the error has been logged). The previous index keeps answering."
-        else:
-            outcome = f"{done}\nReindexed.\n{report.summary()}"
-        # The summary names files as they are (one dropped in by hand may hold a direction
-        # override): spell such characters out, keeping the summary's own line breaks.
-        outcome = "\n".join(shown(line) for line in outcome.split("\n"))
-        await audit(self.bot, interaction, action, outcome)
-        await self._reply(interaction, outcome)
 
     # ---- CITEBOT_WATCH ----------------------------------------------------------------
 
@@ -238,7 +216,7 @@ class Seed(commands.Cog):
         # unloads every cog).
         if not self.bot.settings.watch:
             return
-        from retrieval.documents.watch import watch_seeds  # only needed when watching
+        from retrieval import watch_seeds  # only needed when watching
 
         self._watch_task = asyncio.create_task(
             watch_seeds(self.seeds_dir, self._seeds_changed, interval=WATCH_INTERVAL, debounce=WATCH_DEBOUNCE),

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..audit import audit
-from ..checks import is_moderator
+from ..checks import moderator_command
 from ..guild_settings import GuildSettings
 from ..render import MessageParts
 
@@ -46,9 +46,7 @@ class ServerSettings(commands.Cog):
         remove_channel="Remove a channel from the mention allowlist",
         all_channels="Clear the allowlist: answer mentions in every channel",
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @is_moderator()
+    @moderator_command()
     async def settings(
         self,
         interaction: discord.Interaction,
