@@ -1227,9 +1227,6 @@ class AliasMatcher:
         for m in self._rx.finditer(text):
             yield m.start(), m.end(), self._by_norm.get(normalize_name(m.group()), set())
 
-    def lookup(self, alias: str) -> set[str]:
-        return set(self._by_norm.get(normalize_name(alias), set()))
-
 
 # ----------------------------------------------------------------------------- lookup
 
@@ -1240,7 +1237,6 @@ class PersonMatch:
 
     person: Person | None
     suggestions: list[str] = field(default_factory=list)
-    matched_alias: str | None = None  # the alias that matched, when one did
     ambiguous: bool = False  # the name fits several people: see ``suggestions``
 
 
@@ -1264,34 +1260,28 @@ def find_person(people: Sequence[Person], name: str) -> PersonMatch:
     for q in dict.fromkeys((query, bare)):
         hits = [p for p in people if any(normalize_name(a) == q for a in all_names(p))]
         if len(hits) == 1:
-            alias = next(a for a in all_names(hits[0]) if normalize_name(a) == q)
-            return PersonMatch(hits[0], [], alias)
+            return PersonMatch(hits[0])
         if len(hits) > 1:
             exact = [p for p in hits if normalize_name(p.name) == q]
             if len(exact) == 1:
-                return PersonMatch(exact[0], [], exact[0].name)
-            return PersonMatch(None, [p.name for p in hits], None, ambiguous=True)
+                return PersonMatch(exact[0])
+            return PersonMatch(None, [p.name for p in hits], ambiguous=True)
     # 2. part of exactly one name ("Hafiz", "Naeem Rehman")
     q_core = _core_tokens(bare)
     if q_core:
         hits = [p for p in people if any(_is_subsequence(q_core, _core_tokens(a)) for a in all_names(p))]
         if len(hits) == 1:
-            return PersonMatch(hits[0], [], hits[0].name)
+            return PersonMatch(hits[0])
         if len(hits) > 1:
-            return PersonMatch(None, [p.name for p in hits], None, ambiguous=True)
+            return PersonMatch(None, [p.name for p in hits], ambiguous=True)
     # 3. a typo: the closest alias, if it is close and clearly closer than anyone else's
     scored = []
     for p in people:
-        best_alias, best = p.name, -1.0
-        for a in all_names(p):
-            na = normalize_name(a)
-            s = max(fuzz.ratio(bare, na), fuzz.ratio(query, na))
-            if s > best:
-                best_alias, best = a, s
-        scored.append((best, p, best_alias))
+        best = max(max(fuzz.ratio(bare, normalize_name(a)), fuzz.ratio(query, normalize_name(a))) for a in all_names(p))
+        scored.append((best, p))
     scored.sort(key=lambda t: -t[0])
-    top, person, alias = scored[0]
+    top, person = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
     if top >= FUZZY_THRESHOLD and top - runner_up >= 5:
-        return PersonMatch(person, [], alias)
-    return PersonMatch(None, [p.name for s, p, _ in scored[:3]])
+        return PersonMatch(person)
+    return PersonMatch(None, [p.name for _, p in scored[:3]])

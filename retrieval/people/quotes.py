@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Sequence
 
 from ..models import Document, Person, Quote, citation_for
 from .extract import (
@@ -33,19 +33,13 @@ from .extract import (
     SPEECH_VERBS,
     STOP_WORDS,
     AliasMatcher,
-    find_person,
-    normalize_name,
 )
 
 __all__ = [
     "ReportedSpeech",
     "attach_quotes",
     "extract_quotes",
-    "filter_quotes",
-    "lexical_score",
     "quote_spans",
-    "rank_lexically",
-    "rank_quotes_lexically",
     "reported_speech",
 ]
 
@@ -206,21 +200,6 @@ def attach_quotes(people: Sequence[Person], quotes: Sequence[Quote]) -> list[Per
     return [replace(p, quotes=tuple(by_speaker.get(p.name, ()))) for p in people]
 
 
-def filter_quotes(quotes: Sequence[Quote], people: Sequence[Person], speaker: str | None) -> list[Quote]:
-    """The quotations by ``speaker`` (any alias, case-insensitive, a typo tolerated).
-
-    No speaker: every quotation. A name that fits several people or nobody gives none, except
-    a speaker the people index does not hold (an organisation) matched as written.
-    """
-    if not speaker or not speaker.strip():
-        return list(quotes)
-    match = find_person(people, speaker)
-    if match.person is not None:
-        return [q for q in quotes if q.speaker == match.person.name]
-    wanted = normalize_name(speaker)
-    return [q for q in quotes if q.speaker and normalize_name(q.speaker) == wanted]
-
-
 # ----------------------------------------------------------------------------- reported speech
 
 REPORTING_VERBS = tuple(
@@ -297,17 +276,9 @@ def _introduces_quote(rest: str) -> bool:
     return len(head.split()) <= 4 and len(rest.replace(_MASK, "").split()) <= 6
 
 
-def reported_speech(
-    documents: Sequence[Document], people: Sequence[Person], speaker: str | None = None
-) -> list[ReportedSpeech]:
+def reported_speech(documents: Sequence[Document], people: Sequence[Person]) -> list[ReportedSpeech]:
     """Sentences where a person (or "he"/"she") says, announces, directs ... something, outside
-    quotation marks; one item per sentence, in reading order. ``speaker`` filters by alias."""
-    wanted: str | None = None
-    if speaker and speaker.strip():
-        match = find_person(people, speaker)
-        if match.person is None:
-            return []
-        wanted = match.person.name
+    quotation marks; one item per sentence, in reading order."""
     items: list[ReportedSpeech] = []
     for doc in documents:
         matcher = AliasMatcher.for_document(people, doc.doc)
@@ -343,69 +314,5 @@ def reported_speech(
                         named_before.append(next(iter(names)))
                     else:
                         named_before.extend(names)
-    if wanted is not None:
-        items = [r for r in items if r.speaker == wanted]
     return items
 
-
-# ----------------------------------------------------------------------------- lexical ranking
-
-T = TypeVar("T")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-_STOP = frozenset(
-    "a an and are as at be been but by did do does for from had has have he her his i in is it its "
-    "of on or our she so that the their them they this to was we were what when where which who "
-    "will with would you your about say said says saying quote quotes".split()
-)
-
-
-def _stem(word: str) -> str:
-    """A light English stemmer: plural, -ing, -ed and a final -e go ("homes" ~ "home")."""
-    word = word.casefold().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif re.search(r"(?:ss|x|z|ch|sh)es$", word):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        word = word[:-1]
-    if word.endswith("ing") and len(word) >= 6:
-        word = word[:-3]
-    elif word.endswith("ed") and len(word) >= 5:
-        word = word[:-2]
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
-
-
-def _terms(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text) if w.casefold() not in _STOP and len(w) > 1]
-
-
-def lexical_score(text: str, topic: str) -> float:
-    """Share of the topic's words (stemmed, stop words out) found in ``text``; 0 when none."""
-    wanted = set(_terms(topic))
-    if not wanted:
-        return 0.0
-    have = set(_terms(text))
-    hits = 0.0
-    for w in wanted:
-        if w in have:
-            hits += 1
-        elif len(w) >= 5 and any(h.startswith(w[:5]) or w.startswith(h) and len(h) >= 5 for h in have):
-            hits += 0.5
-    return hits / len(wanted)
-
-
-def rank_lexically(items: Iterable[T], topic: str, text: Callable[[T], str] = lambda x: x.text) -> list[T]:
-    """The items sharing words with ``topic``, best first (ties keep reading order)."""
-    scored = [(lexical_score(text(item), topic), i, item) for i, item in enumerate(items)]
-    return [item for score, _, item in sorted(scored, key=lambda t: (-t[0], t[1])) if score > 0]
-
-
-def rank_quotes_lexically(quotes: Sequence[Quote], topic: str | None) -> list[Quote]:
-    """Fallback ranking without embeddings; no topic keeps every quote in reading order."""
-    if not topic or not topic.strip():
-        return list(quotes)
-    return rank_lexically(quotes, topic)
