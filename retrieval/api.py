@@ -49,7 +49,7 @@ from .index.store import (
 )
 
 if TYPE_CHECKING:
-    from .people.extract import AnnotationCache
+    from .people import AnnotationCache
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,7 @@ def build_extras(
     documents: tuple[Document, ...], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
 ) -> dict[str, object]:
     """People, quotes and reported speech, found once at index time and stored with the index."""
-    from .people.extract import extract_people
-    from .people.quotes import extract_quotes, reported_speech
+    from .people import extract_people, extract_quotes, reported_speech
 
     people = extract_people(documents, cache, progress)
     quotes = extract_quotes(documents, people)
@@ -380,7 +379,7 @@ class Citebot:
             return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
-        from .people.extract import AnnotationCache
+        from .people import AnnotationCache
 
         with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:
             return build_extras(docs, cache, progress)
@@ -563,7 +562,7 @@ def _clean_name(name: str) -> str:
 
 
 def lookup_person(people: list[Person], name: str) -> PersonLookup:
-    from .people.extract import find_person
+    from .people import find_person
 
     match = find_person(people, name)
     return PersonLookup(match.person, list(match.suggestions))

@@ -7,13 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.documents.loading import load_documents
-from retrieval.people.extract import extract_people
-from retrieval.people.quotes import (
-    ReportedSpeech,
-    extract_quotes,
-    quote_spans,
-    reported_speech,
-)
+from retrieval.people import ReportedSpeech, extract_people, extract_quotes, quote_spans, reported_speech
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_DOC = "000_456f3f2e67ceee91.txt"
