@@ -91,7 +91,6 @@ def peak_rss_mb() -> float:
 
 
 def child(size_mb: float, fake: bool) -> None:
-    import retrieval.people as people_api
     import retrieval.people.extract as people
     import retrieval.api as service
     from retrieval.settings import Settings
@@ -111,8 +110,8 @@ def child(size_mb: float, fake: bool) -> None:
     timers.wrap(service.Citebot, "_embed", "embed")
     timers.wrap(service.LexicalIndex, "build", "BM25")
     timers.wrap(people, "find_people", "people")
-    timers.wrap(people_api, "extract_quotes", "quotes")
-    timers.wrap(people_api, "reported_speech", "reported")
+    timers.wrap(people, "extract_quotes", "quotes")
+    timers.wrap(people, "reported_speech", "reported")
     timers.wrap(service.Vocabulary, "for_corpus", "vocabulary")
     timers.wrap(service, "write_generation", "write")
     timers.wrap(service, "Searcher", "load back")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from retrieval.documents.loading import load_documents
-from retrieval.people import ReportedSpeech, extract_people, extract_quotes, quote_spans, reported_speech
+from retrieval.people import PeopleIndex, ReportedSpeech, extract_all, extract_people, extract_quotes, quote_spans, reported_speech
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_DOC = "000_456f3f2e67ceee91.txt"
@@ -160,6 +161,18 @@ def test_bridge_reported_speech(bridge):
     # "Omar bin Said said: “…”" introduces a quotation: not reported speech
     assert (3, 1) not in found
 
+
+
+def test_the_index_reads_back_what_extraction_found(bridge):
+    docs, people, quotes = bridge
+    found = extract_all(docs)
+    assert found.people == tuple(people) and found.quotes == tuple(quotes)
+    assert found.reported == tuple(reported_speech(docs, people))
+    # What /who and /quote serve is read back from the index's JSON: the same people, each
+    # with their quotes, the same quotes (unattributed ones too) and the same reported speech.
+    stored = json.loads(json.dumps(found.to_extras()))
+    assert PeopleIndex.from_extras(stored) == found
+    assert [len(p.quotes) for p in PeopleIndex.from_extras(stored).people if p.name == "Omar bin Said"] == [3]
 
 def test_pronoun_with_two_people_named_before_stays_unresolved(tmp_path):
     (tmp_path / "two.txt").write_text(

@@ -18,18 +18,35 @@ from ..models import Document, Person
 from ..progress import ProgressFactory
 from .candidates import ParagraphContext
 from .evidence import Evidence, Occurrence, collect
+from .extras import PeopleIndex
 from .merge import merge
 from .nlp import Annotation, AnnotationCache, annotations, get_nlp
-from .quotes import attach_quotes, extract_quotes
+from .quotes import extract_quotes
+from .reported import reported_speech
 from .tokens import tokenize
+
+
+def build_extras(
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+) -> dict[str, object]:
+    """People, quotes and reported speech, found once at index time and stored with the index
+    (``PeopleIndex.from_extras`` reads them back)."""
+    return extract_all(documents, cache, progress).to_extras()
+
+
+def extract_all(
+    documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
+) -> PeopleIndex:
+    """Everyone the documents name, every quotation and every piece of reported speech."""
+    people = find_people(documents, cache, progress)
+    return PeopleIndex.of(people, extract_quotes(documents, people), reported_speech(documents, people))
 
 
 def extract_people(
     documents: Sequence[Document], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
 ) -> list[Person]:
     """Everyone the documents name, each with the quotations attributed to them."""
-    people = find_people(documents, cache, progress)
-    return attach_quotes(people, extract_quotes(documents, people))
+    return list(extract_all(documents, cache, progress).people)
 
 
 def find_people(

@@ -1,16 +1,24 @@
-"""Looking people up: "who is NAME?" by any alias, in part, or with a typo."""
+"""Looking people and quotes up: "who is NAME?" by any alias or with a typo, and "what did
+NAME say about TOPIC?" ranked by meaning, pointing at reported speech when no quote fits."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
-from ..models import Person
+import numpy as np
+
+from ..errors import QuestionError
+from ..models import Person, Quote
+from .extras import PeopleIndex
 from .names import core_tokens, is_subsequence, normalize_name
 from .words import HONORIFICS, TITLE_ROLES
 
+MAX_NAME_CHARS = 200
 FUZZY_THRESHOLD = 85.0
+# A topic must be at least this close to a quote (cosine) for the quote to count as about it.
+QUOTE_MIN_SIMILARITY = 0.2
 
 _LEADING_TITLE = re.compile(r"^(?:(?:" + "|".join(re.escape(h) for h in sorted(HONORIFICS | TITLE_ROLES, key=len, reverse=True)) + r")\s+)+", re.IGNORECASE)
 
@@ -22,6 +30,19 @@ class PersonMatch:
     person: Person | None
     suggestions: list[str] = field(default_factory=list)
     ambiguous: bool = False  # the name fits several people: see ``suggestions``
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    quotes: tuple[Quote, ...]
+    note: str | None = None  # e.g. no quote matched: the closest reported speech
+
+
+def check_name(name: str) -> str:
+    """A name as the user gave it (already cleaned like any user text), or ``QuestionError``."""
+    if len(name) > MAX_NAME_CHARS:
+        raise QuestionError(f"the name is too long ({len(name):,} characters; the limit is {MAX_NAME_CHARS})")
+    return name
 
 
 def find_person(people: Sequence[Person], name: str) -> PersonMatch:
@@ -65,3 +86,38 @@ def find_person(people: Sequence[Person], name: str) -> PersonMatch:
     if top >= FUZZY_THRESHOLD and top - runner_up >= 5:
         return PersonMatch(person)
     return PersonMatch(None, [p.name for _, p in scored[:3]])
+
+
+def find_quotes(
+    index: PeopleIndex, topic: str | None, speaker: str | None, encode: Callable[[list[str]], np.ndarray]
+) -> QuoteResult:
+    """Quotes ranked by meaning against ``topic`` (all, in reading order, when no topic), by
+    ``speaker`` (any alias). ``encode`` gives unit vectors, so a dot product is a cosine."""
+    quotes = list(index.quotes)
+    if speaker:
+        match = find_person(index.people, speaker)
+        if match.person is None:
+            hint = f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
+            return QuoteResult((), f"No one called {speaker!r} in the documents.{hint}")
+        quotes = [q for q in quotes if q.speaker == match.person.name]
+    if not topic or not topic.strip() or not quotes:
+        return QuoteResult(tuple(quotes), None if quotes else _reported_note(index, topic, encode))
+    vectors = encode([topic] + [q.text for q in quotes])
+    scores = vectors[1:] @ vectors[0]
+    order = np.argsort(-scores)
+    ranked = tuple(quotes[i] for i in order if scores[i] >= QUOTE_MIN_SIMILARITY)
+    return QuoteResult(ranked, None if ranked else _reported_note(index, topic, encode))
+
+
+def _reported_note(index: PeopleIndex, topic: str | None, encode: Callable[[list[str]], np.ndarray]) -> str:
+    """No quote matched: point at the closest reported speech, which is not a quote."""
+    about = f" about {topic!r}" if topic else ""
+    if not index.reported:
+        return f"No direct quote{about} in the documents."
+    if topic:
+        vectors = encode([topic] + [r.text for r in index.reported])
+        best = int((vectors[1:] @ vectors[0]).argmax())
+    else:
+        best = 0
+    r = index.reported[best]
+    return f"No direct quote{about}. Closest reported speech (not a quote): “{r.text}” ({r.citation})"

@@ -8,7 +8,7 @@ one person before it, and the result says it was inferred.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from ..models import Document, Person, citation_for
@@ -58,17 +58,13 @@ class ReportedSpeech:
     def citation(self) -> str:
         return citation_for(self.title, self.date, self.paragraph)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "speaker": self.speaker,
-            "speaker_inferred": self.speaker_inferred,
-            "doc": self.doc,
-            "paragraph": self.paragraph,
-            "sentence": self.sentence,
-            "verb": self.verb,
-            "citation": self.citation,
-        }
+    def to_record(self) -> dict[str, Any]:
+        """What the index stores (``from_record`` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ReportedSpeech:
+        return cls(**record)
 
 
 def _masked(text: str) -> str:
