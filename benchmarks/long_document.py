@@ -92,7 +92,6 @@ def peak_rss_mb() -> float:
 
 def child(size_mb: float, fake: bool) -> None:
     import retrieval.people.extract as people
-    import retrieval.people.quotes as quotes
     import retrieval.api as service
     from retrieval.settings import Settings
 
@@ -110,9 +109,9 @@ def child(size_mb: float, fake: bool) -> None:
     timers.wrap(service.Citebot, "_load_documents", "load + split")
     timers.wrap(service.Citebot, "_embed", "embed")
     timers.wrap(service.LexicalIndex, "build", "BM25")
-    timers.wrap(people, "_extract_people", "people")
-    timers.wrap(quotes, "extract_quotes", "quotes")
-    timers.wrap(quotes, "reported_speech", "reported")
+    timers.wrap(people, "find_people", "people")
+    timers.wrap(people, "extract_quotes", "quotes")
+    timers.wrap(people, "reported_speech", "reported")
     timers.wrap(service.Vocabulary, "for_corpus", "vocabulary")
     timers.wrap(service, "write_generation", "write")
     timers.wrap(service, "Searcher", "load back")

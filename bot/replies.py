@@ -2,7 +2,7 @@
 it everywhere. Plain text, free of discord.py (the console uses it too); callers escape.
 
 A wording about the documents themselves belongs to the core instead: a name that matched
-no one is ``retrieval.PersonLookup.not_found``, which the CLI, the chat and /who all use.
+no one is ``retrieval.PersonMatch.not_found``, which the CLI, the chat and /who all use.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ _EXPORTS: dict[str, str] = {
     # the facade and what it returns
     "Citebot": "api",
     "ReindexRunning": "api",
-    "PersonLookup": "api",
-    "QuoteResult": "api",
+    "PersonMatch": "people",
+    "QuoteResult": "people",
     # settings, and the parsers the edges' own settings share
     "Settings": "settings",
     "EnvReader": "settings",
@@ -89,7 +89,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from .api import Citebot, PersonLookup, QuoteResult, ReindexRunning
+    from .api import Citebot, ReindexRunning
+    from .people import PersonMatch, QuoteResult
     from .documents.loading import DOCUMENT_SUFFIXES
     from .documents.seeds import (
         DocumentNotFound,

@@ -11,9 +11,9 @@ import logging
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .documents.loading import LoadResult, load_documents, seed_fingerprint
 from .index.embedder import Embedder, load_embedder
@@ -29,7 +29,8 @@ from .errors import (
 )
 from .query.feedback import FeedbackStore
 from .index.lexical import LexicalIndex
-from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
+from .models import Answer, Document, Passage, Person, SkippedFile, SourceInfo
+from .people import AnnotationCache, PersonMatch, QuoteResult, build_extras, check_name, find_person, find_quotes
 from .query.abstain import Vocabulary
 from .progress import ProgressFactory
 from .query.search import Searcher, clean_text, document_headers
@@ -47,9 +48,6 @@ from .index.store import (
     read_manifest,
     write_generation,
 )
-
-if TYPE_CHECKING:
-    from .people.extract import AnnotationCache
 
 log = logging.getLogger(__name__)
 
@@ -120,29 +118,6 @@ class IndexState:
 # How much a document dated in the time a question names is preferred (same scale as scores).
 TIME_BOOST = 0.05
 
-# A topic must be at least this close to a quote (cosine) for the quote to count as about it.
-QUOTE_MIN_SIMILARITY = 0.2
-
-
-
-def build_extras(
-    documents: tuple[Document, ...], cache: AnnotationCache | None = None, progress: ProgressFactory | None = None
-) -> dict[str, object]:
-    """People, quotes and reported speech, found once at index time and stored with the index."""
-    from .people.extract import extract_people
-    from .people.quotes import extract_quotes, reported_speech
-
-    people = extract_people(documents, cache, progress)
-    quotes = extract_quotes(documents, people)
-    return {
-        "people": [
-            p.to_json() | {"roles_detail": [r.__dict__ for r in p.roles], "mentions": [m.__dict__ for m in p.mentions]}
-            for p in people
-        ],
-        "quotes": [q.to_json() | {"title": q.title, "date": q.date} for q in quotes],
-        "reported": [r.to_json() for r in reported_speech(documents, people)],
-    }
-
 
 class Citebot:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
@@ -153,7 +128,6 @@ class Citebot:
         self._reindex_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._feedback: FeedbackStore | None = None
-        self._people_cache: tuple[Searcher, list[Person]] | None = None
 
     # ---- index lifecycle ---------------------------------------------------------------
 
@@ -380,8 +354,6 @@ class Citebot:
             return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
-        from .people.extract import AnnotationCache
-
         with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:
             return build_extras(docs, cache, progress)
 
@@ -468,60 +440,20 @@ class Citebot:
         return self.searcher.context(passage)
 
     def people(self) -> list[Person]:
-        return self._people_of(self.searcher)
+        return list(self.searcher.people_index.people)
 
-    def _people_of(self, searcher: Searcher) -> list[Person]:
-        # Parsed once per index generation: autocomplete asks on every keystroke.
-        cached = self._people_cache
-        if cached is None or cached[0] is not searcher:
-            cached = (searcher, people_from_extras(searcher.extras))
-            self._people_cache = cached
-        return cached[1]
-
-    def who(self, name: str) -> PersonLookup:
-        return lookup_person(self.people(), _clean_name(name))
+    def who(self, name: str) -> PersonMatch:
+        return find_person(self.people(), check_name(clean_text(name)))
 
     def quotes(self, topic: str | None = None, speaker: str | None = None) -> QuoteResult:
         """Quotes ranked by meaning against ``topic`` (all when no topic), by ``speaker``."""
         # One searcher for the whole call: a reindex may swap in another mid-way.
-        searcher = self.searcher
-        quotes = quotes_from_extras(searcher.extras)
-        speaker = _clean_name(speaker) if speaker else None
+        index = self.searcher.people_index
+        speaker = check_name(clean_text(speaker)) if speaker else None
         topic = clean_text(topic) if topic else None
         if topic and len(topic) > self.settings.max_question_chars:
             raise QuestionError(f"the topic is too long ({len(topic):,} characters; the limit is {self.settings.max_question_chars:,})")
-        if speaker:
-            match = lookup_person(self._people_of(searcher), speaker)
-            if match.person is None:
-                return QuoteResult((), match.not_found(speaker))
-            quotes = [q for q in quotes if q.speaker == match.person.name]
-        if not topic or not topic.strip() or not quotes:
-            return QuoteResult(tuple(quotes), None if quotes else self._reported_note(topic, searcher))
-        import numpy as np
-
-        vectors = self.embedder.encode([topic] + [q.text for q in quotes])
-        scores = vectors[1:] @ vectors[0]
-        order = np.argsort(-scores)
-        ranked = tuple(quotes[i] for i in order if scores[i] >= QUOTE_MIN_SIMILARITY)
-        return QuoteResult(ranked, None if ranked else self._reported_note(topic, searcher))
-
-    def _reported_note(self, topic: str | None, searcher: Searcher) -> str:
-        """No quote matched: point at the closest reported speech, which is not a quote."""
-        about = f" about {topic!r}" if topic else ""
-        reported = searcher.extras.get("reported", [])
-        if not reported:
-            return f"No direct quote{about} in the documents."
-        texts = [r["text"] for r in reported]
-        if topic:
-            vectors = self.embedder.encode([topic] + texts)
-            best = int((vectors[1:] @ vectors[0]).argmax())
-        else:
-            best = 0
-        r = reported[best]
-        return (
-            f"No direct quote{about}. Closest reported speech (not a quote): “{r['text']}” "
-            f"({r.get('citation') or r['doc'] + ', ¶' + str(r['paragraph'])})"
-        )
+        return find_quotes(index, topic, speaker, self.embedder.encode)
 
 
 def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
@@ -537,61 +469,3 @@ def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
                 out.append(" ".join(filter(None, [s.text, s.text, previous, meta])))
                 previous = s.text
     return out
-
-
-@dataclass(frozen=True)
-class PersonLookup:
-    person: Person | None
-    suggestions: list[str] = field(default_factory=list)
-
-    def not_found(self, name: str) -> str:
-        """The one wording for a name that matched no one (``citebot who``, the chat, /who,
-        /quote's speaker). ``name`` as the caller shows it: edges pass it made safe to print."""
-        hint = f" Closest: {', '.join(self.suggestions)}." if self.suggestions else ""
-        return f"No one called {name!r} in the documents.{hint}"
-
-
-@dataclass(frozen=True)
-class QuoteResult:
-    quotes: tuple[Quote, ...]
-    note: str | None = None  # e.g. no quote matched: the closest reported speech
-
-
-MAX_NAME_CHARS = 200
-
-
-def _clean_name(name: str) -> str:
-    cleaned = clean_text(name)
-    if len(cleaned) > MAX_NAME_CHARS:
-        raise QuestionError(f"the name is too long ({len(cleaned):,} characters; the limit is {MAX_NAME_CHARS})")
-    return cleaned
-
-
-def lookup_person(people: list[Person], name: str) -> PersonLookup:
-    from .people.extract import find_person
-
-    match = find_person(people, name)
-    return PersonLookup(match.person, list(match.suggestions))
-
-
-def people_from_extras(extras: dict[str, Any]) -> list[Person]:
-    quotes = quotes_from_extras(extras)
-    people = []
-    for p in extras.get("people", []):
-        people.append(
-            Person(
-                name=p["name"],
-                aliases=tuple(p.get("aliases", ())),
-                roles=tuple(Role(**r) for r in p.get("roles_detail", ())),
-                mentions=tuple(Mention(**m) for m in p.get("mentions", ())),
-                quotes=tuple(q for q in quotes if q.speaker == p["name"]),
-            )
-        )
-    return people
-
-
-def quotes_from_extras(extras: dict[str, Any]) -> list[Quote]:
-    return [
-        Quote(q["text"], q.get("speaker"), q["doc"], q.get("title", q["doc"]), q.get("date"), q["paragraph"])
-        for q in extras.get("quotes", [])
-    ]

@@ -123,10 +123,22 @@ class SourceInfo:
     sentences: int
 
 
+# People and quotes have two JSON forms: ``to_json`` is what ``--json`` prints (a person's
+# roles as text, a count of their quotes), and ``to_record``/``from_record`` is what the index
+# stores, read back to the same object.
+
+
 @dataclass(frozen=True)
 class Mention:
     doc: str
     paragraph: int
+
+    def to_record(self) -> dict[str, Any]:
+        return {"doc": self.doc, "paragraph": self.paragraph}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Mention:
+        return cls(record["doc"], record["paragraph"])
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,13 @@ class Quote:
             "citation": self.citation,
         }
 
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Quote:
+        return cls(**record)
+
 
 @dataclass(frozen=True)
 class Role:
@@ -159,6 +178,13 @@ class Role:
 
     def __str__(self) -> str:
         return f"{self.title}, {self.organisation}" if self.organisation else self.title
+
+    def to_record(self) -> dict[str, Any]:
+        return {"title": self.title, "organisation": self.organisation}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Role:
+        return cls(record["title"], record["organisation"])
 
 
 @dataclass(frozen=True)
@@ -174,6 +200,25 @@ class Person:
             "name": self.name,
             "aliases": list(self.aliases),
             "roles": [str(r) for r in self.roles],
-            "mentions": [asdict(m) for m in self.mentions],
+            "mentions": [m.to_record() for m in self.mentions],
             "quotes": len(self.quotes),
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """Without the quotes: the index stores each quotation once, in its list of every
+        quotation, and ``people.attach_quotes`` gives each person theirs back."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "roles": [r.to_record() for r in self.roles],
+            "mentions": [m.to_record() for m in self.mentions],
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Person:
+        return cls(
+            name=record["name"],
+            aliases=tuple(record["aliases"]),
+            roles=tuple(Role.from_record(r) for r in record["roles"]),
+            mentions=tuple(Mention.from_record(m) for m in record["mentions"]),
+        )

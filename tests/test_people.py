@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.people import extract as people_module
 from retrieval.documents.loading import load_documents, parse_document
 from retrieval.models import Role
-from retrieval.people.extract import PersonMatch, extract_people, find_person
+from retrieval.people import AliasMatcher, PersonMatch, extract_people, find_person
+from retrieval.people import extract as people_module
+from retrieval.people import nlp as nlp_module
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_DOC = "000_456f3f2e67ceee91.txt"
@@ -303,16 +304,16 @@ def test_without_spacy_patterns_still_find_the_titled_people(seed_docs, monkeypa
 
 
 def test_no_spacy_model_logs_a_warning_and_does_not_crash(monkeypatch, caplog):
-    monkeypatch.setattr(people_module, "SPACY_MODELS", ("citebot_no_such_model",))
-    with caplog.at_level(logging.WARNING, logger="retrieval.people.extract"):
-        assert people_module._load_spacy() is None
+    monkeypatch.setattr(nlp_module, "SPACY_MODELS", ("citebot_no_such_model",))
+    with caplog.at_level(logging.WARNING, logger="retrieval.people.nlp"):
+        assert nlp_module._load_spacy() is None
     assert "patterns alone" in caplog.text
 
 
 def test_spacy_is_loaded_once():
-    first = people_module.get_nlp()
+    first = nlp_module.get_nlp()
     assert first is not None  # the test environment has the model installed
-    assert people_module.get_nlp() is first
+    assert nlp_module.get_nlp() is first
     assert "parser" not in first.pipe_names
 
 
@@ -320,7 +321,7 @@ def test_spacy_is_loaded_once():
 
 
 def test_fifty_documents_in_reasonable_time(tmp_path):
-    people_module.get_nlp()  # loading the model is not what we measure
+    nlp_module.get_nlp()  # loading the model is not what we measure
     for i in range(50):
         (tmp_path / f"{i:03}.txt").write_text(BRIDGE, encoding="utf-8")
     docs = load_documents(tmp_path).documents
@@ -332,8 +333,6 @@ def test_fifty_documents_in_reasonable_time(tmp_path):
 
 
 def test_alias_matching_takes_the_longest_whole_alias():
-    from retrieval.people.extract import AliasMatcher
-
     matcher = AliasMatcher(
         {"Hafiz Naeem": {"rehman"}, "Hafiz Naeem ur Rehman": {"rehman"}, "Rehman": {"rehman"}, "van der Berg": {"berg"}, "Hamas": {"hamas"}}
     )
@@ -348,3 +347,33 @@ def test_alias_matching_takes_the_longest_whole_alias():
         ("Hamas", {"hamas"}),
         ("Rehman", {"rehman"}),
     ]
+
+
+# ------------------------------------------------------------------------------ package shape
+
+
+def test_the_people_modules_import_each_other_without_a_cycle():
+    """Every import inside ``retrieval/people`` counts, those inside functions too (that is
+    how extraction and quotes used to import each other): the graph must have an order."""
+    import ast
+    import graphlib
+
+    folder = Path(people_module.__file__).parent
+    modules = {path.stem for path in folder.glob("*.py")} - {"__init__"}
+    graph: dict[str, set[str]] = {}
+    for name in modules:
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("retrieval.people."):
+                found.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                found.update(a.name.split(".")[2] for a in node.names if a.name.startswith("retrieval.people."))
+        graph[name] = found & modules
+    assert len(graph) >= 10 and graph["quotes"]  # the walk found the package and its imports
+    try:
+        list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        pytest.fail(f"import cycle in retrieval/people: {' -> '.join(exc.args[1])}")

@@ -44,7 +44,7 @@ from ..progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: people and quotes stored as their records (models.to_record)
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = "LOCK"

@@ -1,4 +1,4 @@
-"""Who said what: direct quotations with their speakers, and reported speech.
+"""Who said what: direct quotations with their speakers.
 
 A quotation is text between double quotation marks (curly “…” or straight "…"), possibly
 several sentences long, inside one paragraph. Its speaker is whoever the text attributes it
@@ -13,61 +13,36 @@ The name is resolved to a full name through the people's aliases in that documen
 text does not name anyone ("said the .", "said a city official", "he said") the speaker is
 ``None``: pronouns are never resolved for quotations. An organisation named as the speaker
 ("Hamas said: …") is kept as written.
-
-Reported speech ("Rehman directed ...", "He announced plans ...") is not a quotation; it is
-offered where no quotation matches. A pronoun subject there is resolved only when the
-paragraph has named exactly one person before it, and the result says it was inferred.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Sequence
 
-from ..models import Document, Person, Quote, citation_for
-from .extract import (
-    GROUP_NOUNS,
-    HONORIFICS,
-    ROLE_WORDS,
-    SPEECH_VERBS,
-    STOP_WORDS,
-    AliasMatcher,
-    find_person,
-    normalize_name,
-)
-
-__all__ = [
-    "ReportedSpeech",
-    "attach_quotes",
-    "extract_quotes",
-    "filter_quotes",
-    "lexical_score",
-    "quote_spans",
-    "rank_lexically",
-    "rank_quotes_lexically",
-    "reported_speech",
-]
+from ..models import Document, Person, Quote
+from .aliases import AliasMatcher
+from .words import GROUP_NOUNS, HONORIFICS, ROLE_WORDS, SPEECH_VERB_RE, STOP_WORDS
 
 # A quotation shorter than this with no attribution is a scare quote or a title, not speech.
 MIN_UNATTRIBUTED_WORDS = 4
 
-_VERBS = "(?:" + "|".join(SPEECH_VERBS) + ")"
 # Words naming a speaker: no clause punctuation, but "Dr." and initials are fine.
 _WHO_CHAR = r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|Rev|Gen|Lt|Col|Capt|Sgt|Sen|Rep|Gov|St|Hon|Jr|Sr|[A-Z])\.|[^.,;:!?“”\"()])"
 _WHO = r"(?P<who>" + _WHO_CHAR + r"{1,80}?)"
 _WHO_AFTER_VERB = r"(?P<who>" + _WHO_CHAR + r"{0,80})"
 
 # After the closing mark.
-_AFTER_VERB_WHO = re.compile(r"^\s*[,.!?]?\s*(?P<verb>" + _VERBS + r")\s+" + _WHO_AFTER_VERB)
-_AFTER_WHO_VERB = re.compile(r"^\s*(?P<comma>,)?\s*" + _WHO + r"\s+(?P<verb>" + _VERBS + r")\b")
+_AFTER_VERB_WHO = re.compile(r"^\s*[,.!?]?\s*(?P<verb>" + SPEECH_VERB_RE + r")\s+" + _WHO_AFTER_VERB)
+_AFTER_WHO_VERB = re.compile(r"^\s*(?P<comma>,)?\s*" + _WHO + r"\s+(?P<verb>" + SPEECH_VERB_RE + r")\b")
 _AFTER_ACCORDING = re.compile(r"^\s*,?\s*according to\s+(?P<who>[^.,;:!?“”\"()]{1,80})")
 # Before the opening mark.
 _BEFORE_VERB_WHO = re.compile(
-    r"(?:^|,)\s*(?P<verb>" + _VERBS + r")\s+" + _WHO + r"\s*[,:]\s*$", re.IGNORECASE
+    r"(?:^|,)\s*(?P<verb>" + SPEECH_VERB_RE + r")\s+" + _WHO + r"\s*[,:]\s*$", re.IGNORECASE
 )  # ", said Qazi, “…”" (an interrupted quotation) or "Said Qazi: “…”"
 _BEFORE_ACCORDING = re.compile(r"according to\s+(?P<who>[^,“”\"]{1,80}),\s*$", re.IGNORECASE)
-_VERB_WORD = re.compile(r"\b(?P<verb>" + _VERBS + r")\b")
+_VERB_WORD = re.compile(r"\b(?P<verb>" + SPEECH_VERB_RE + r")\b")
 # What may stand between the verb and the opening mark: nothing, or a few words ending in
 # ":", "," or "that" ("said in a statement:", "told reporters that").
 _VERB_TAIL = re.compile(r"\s*|(?:\s+[^:“”\".!?]{1,60}?)?(?:\s+that|\s*[:,])\s*")
@@ -167,7 +142,7 @@ def _before_attribution(before: str, matcher: AliasMatcher) -> _Attribution:
 
 
 _CONTINUES = re.compile(
-    r"\s*[,.!?]?\s*(?:" + _VERBS + r"\s+[^.“”\"]{1,80}|[^.“”\"]{1,80}\s+" + _VERBS + r"(?:\s+[^.“”\"]{1,40})?)[.,]\s*"
+    r"\s*[,.!?]?\s*(?:" + SPEECH_VERB_RE + r"\s+[^.“”\"]{1,80}|[^.“”\"]{1,80}\s+" + SPEECH_VERB_RE + r"(?:\s+[^.“”\"]{1,40})?)[.,]\s*"
 )
 
 
@@ -204,208 +179,3 @@ def attach_quotes(people: Sequence[Person], quotes: Sequence[Quote]) -> list[Per
         if q.speaker:
             by_speaker.setdefault(q.speaker, []).append(q)
     return [replace(p, quotes=tuple(by_speaker.get(p.name, ()))) for p in people]
-
-
-def filter_quotes(quotes: Sequence[Quote], people: Sequence[Person], speaker: str | None) -> list[Quote]:
-    """The quotations by ``speaker`` (any alias, case-insensitive, a typo tolerated).
-
-    No speaker: every quotation. A name that fits several people or nobody gives none, except
-    a speaker the people index does not hold (an organisation) matched as written.
-    """
-    if not speaker or not speaker.strip():
-        return list(quotes)
-    match = find_person(people, speaker)
-    if match.person is not None:
-        return [q for q in quotes if q.speaker == match.person.name]
-    wanted = normalize_name(speaker)
-    return [q for q in quotes if q.speaker and normalize_name(q.speaker) == wanted]
-
-
-# ----------------------------------------------------------------------------- reported speech
-
-REPORTING_VERBS = tuple(
-    dict.fromkeys(
-        [
-            *SPEECH_VERBS,
-            *(
-                "directed expressed shared paid thanked praised condemned demanded welcomed described "
-                "suggested proposed appealed invited called criticised criticized rejected accused denied "
-                "reiterated hoped believes believed pointed announced offered reaffirmed informed briefed "
-                "requested ordered instructed proposed"
-            ).split(),
-        ]
-    )
-)
-_REPORTING = re.compile(
-    r"^\s+(?:(?:also|then|later|further|again|had|has|have|would|will|repeatedly)\s+){0,2}"
-    r"(?P<verb>" + "|".join(REPORTING_VERBS) + r")\b"
-)
-_PRONOUN_SUBJECT = re.compile(
-    r"(?<![\w’'])(?P<pronoun>[Hh]e|[Ss]he)\s+(?:(?:also|then|later|further|again|had|has|have|would|will)\s+){0,2}"
-    r"(?P<verb>" + "|".join(REPORTING_VERBS) + r")\b"
-)
-_MASK = "\x00"
-
-
-@dataclass(frozen=True)
-class ReportedSpeech:
-    """A sentence reporting what someone said or did, without quoting them."""
-
-    text: str  # the sentence
-    speaker: str | None  # full name, or None when the subject is a pronoun we cannot resolve
-    doc: str
-    title: str
-    date: str | None
-    paragraph: int
-    sentence: int
-    verb: str
-    speaker_inferred: bool = False  # "He announced ..." resolved to the one person named before it
-
-    @property
-    def citation(self) -> str:
-        return citation_for(self.title, self.date, self.paragraph)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "speaker": self.speaker,
-            "speaker_inferred": self.speaker_inferred,
-            "doc": self.doc,
-            "paragraph": self.paragraph,
-            "sentence": self.sentence,
-            "verb": self.verb,
-            "citation": self.citation,
-        }
-
-
-def _masked(text: str) -> str:
-    """The text with its quotations (not scare quotes such as “a monument”) blanked out."""
-    out = list(text)
-    for start, end in quote_spans(text):
-        if len(text[start:end].split()) < MIN_UNATTRIBUTED_WORDS:
-            continue
-        for i in range(max(0, start - 1), min(len(text), end + 1)):
-            out[i] = _MASK
-    return "".join(out)
-
-
-def _introduces_quote(rest: str) -> bool:
-    """The words after a reporting verb are (mostly) a quotation: "said: “…”", "told reporters that “…”"."""
-    if _MASK not in rest:
-        return False
-    head = rest[: rest.index(_MASK)]
-    return len(head.split()) <= 4 and len(rest.replace(_MASK, "").split()) <= 6
-
-
-def reported_speech(
-    documents: Sequence[Document], people: Sequence[Person], speaker: str | None = None
-) -> list[ReportedSpeech]:
-    """Sentences where a person (or "he"/"she") says, announces, directs ... something, outside
-    quotation marks; one item per sentence, in reading order. ``speaker`` filters by alias."""
-    wanted: str | None = None
-    if speaker and speaker.strip():
-        match = find_person(people, speaker)
-        if match.person is None:
-            return []
-        wanted = match.person.name
-    items: list[ReportedSpeech] = []
-    for doc in documents:
-        matcher = AliasMatcher.for_document(people, doc.doc)
-        for para in doc.paragraphs:
-            masked = _masked(para.text)
-            named_before: list[str] = []  # people named so far in this paragraph (outside quotes)
-            for sent in para.sentences:
-                seg = masked[sent.start : sent.end]
-                hits = [(a, b, names) for a, b, names in matcher.finditer(seg)]
-                found: tuple[str | None, str, bool] | None = None
-                for a, b, names in hits:
-                    m = _REPORTING.match(seg[b:])
-                    if not m or len(names) != 1:
-                        continue
-                    if seg[:a].rstrip(" ,").endswith(_MASK) or _introduces_quote(seg[b + m.end() :]):
-                        continue  # "“…,” Okafor told reporters" / "X said: “…”": a quotation's attribution
-                    found = (next(iter(names)), m.group("verb"), False)
-                    break
-                if found is None and (m := _PRONOUN_SUBJECT.search(seg)):
-                    if not seg[: m.start()].rstrip(" ,").endswith(_MASK) and not _introduces_quote(seg[m.end() :]):
-                        earlier = set(named_before)
-                        if len(earlier) == 1:
-                            found = (next(iter(earlier)), m.group("verb"), True)
-                        else:
-                            found = (None, m.group("verb"), False)
-                if found is not None:
-                    who, verb, inferred = found
-                    items.append(
-                        ReportedSpeech(sent.text, who, doc.doc, doc.title, doc.date, para.number, sent.number, verb, inferred)
-                    )
-                for a, b, names in hits:
-                    if len(names) == 1:
-                        named_before.append(next(iter(names)))
-                    else:
-                        named_before.extend(names)
-    if wanted is not None:
-        items = [r for r in items if r.speaker == wanted]
-    return items
-
-
-# ----------------------------------------------------------------------------- lexical ranking
-
-T = TypeVar("T")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-_STOP = frozenset(
-    "a an and are as at be been but by did do does for from had has have he her his i in is it its "
-    "of on or our she so that the their them they this to was we were what when where which who "
-    "will with would you your about say said says saying quote quotes".split()
-)
-
-
-def _stem(word: str) -> str:
-    """A light English stemmer: plural, -ing, -ed and a final -e go ("homes" ~ "home")."""
-    word = word.casefold().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif re.search(r"(?:ss|x|z|ch|sh)es$", word):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        word = word[:-1]
-    if word.endswith("ing") and len(word) >= 6:
-        word = word[:-3]
-    elif word.endswith("ed") and len(word) >= 5:
-        word = word[:-2]
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
-
-
-def _terms(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text) if w.casefold() not in _STOP and len(w) > 1]
-
-
-def lexical_score(text: str, topic: str) -> float:
-    """Share of the topic's words (stemmed, stop words out) found in ``text``; 0 when none."""
-    wanted = set(_terms(topic))
-    if not wanted:
-        return 0.0
-    have = set(_terms(text))
-    hits = 0.0
-    for w in wanted:
-        if w in have:
-            hits += 1
-        elif len(w) >= 5 and any(h.startswith(w[:5]) or w.startswith(h) and len(h) >= 5 for h in have):
-            hits += 0.5
-    return hits / len(wanted)
-
-
-def rank_lexically(items: Iterable[T], topic: str, text: Callable[[T], str] = lambda x: x.text) -> list[T]:
-    """The items sharing words with ``topic``, best first (ties keep reading order)."""
-    scored = [(lexical_score(text(item), topic), i, item) for i, item in enumerate(items)]
-    return [item for score, _, item in sorted(scored, key=lambda t: (-t[0], t[1])) if score > 0]
-
-
-def rank_quotes_lexically(quotes: Sequence[Quote], topic: str | None) -> list[Quote]:
-    """Fallback ranking without embeddings; no topic keeps every quote in reading order."""
-    if not topic or not topic.strip():
-        return list(quotes)
-    return rank_lexically(quotes, topic)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..index.lexical import tokenize
-from ..models import Passage
+from ..models import Passage, Person
 
 _NAME_WORD = r"(?:Dr\.\s|Mr\.\s|Ms\.\s|Mrs\.\s)?[A-Z][\w’'.]*(?:-[A-Za-z][\w’']*)*"
 _PARTICLE = r"(?:ur|bin|ibn|al|el|de|da|van|von|der|le|la|du)"
@@ -78,7 +78,7 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0).strip(" ,.")) for m in pattern.finditer(text)]
 
 
-def _names(text: str, people: Sequence[dict[str, Any]] | None) -> list[tuple[int, int, str]]:
+def _names(text: str, people: Sequence[Person] | None) -> list[tuple[int, int, str]]:
     spans = []
     for start, end, value in _spans(_NAME, text):
         words = value.split()
@@ -92,9 +92,9 @@ def _names(text: str, people: Sequence[dict[str, Any]] | None) -> list[tuple[int
         resolved = []
         for start, end, value in spans:
             for person in people:
-                aliases = {a.lower() for a in [person.get("name", "")] + list(person.get("aliases", []))}
+                aliases = {a.lower() for a in _names_of(person)}
                 if value.lower() in aliases or any(value.lower().endswith(" " + a) for a in aliases if " " in a):
-                    value = person["name"] if value.lower() not in aliases else value
+                    value = person.name if value.lower() not in aliases else value
                     break
             resolved.append((start, end, value))
         spans = resolved
@@ -114,7 +114,7 @@ def _when_spans(question: str, text: str) -> list[tuple[int, int, str]]:
     ]
 
 
-def _before_person(span: tuple[int, int, str], people: Sequence[dict[str, Any]] | None) -> tuple[int, int, str]:
+def _before_person(span: tuple[int, int, str], people: Sequence[Person] | None) -> tuple[int, int, str]:
     """An organisation's name run together with a title and a person ("Jamaat-e-Islami Emir
     Hafiz Naeem ur Rehman"): cut before the person's title or name, from the people index."""
     start, end, value = span
@@ -123,11 +123,15 @@ def _before_person(span: tuple[int, int, str], people: Sequence[dict[str, Any]] 
     return (start, start + m.start(), value[: m.start()].strip()) if m else span
 
 
-def _person_words(people: Sequence[dict[str, Any]]) -> list[str]:
+def _names_of(person: Person) -> list[str]:
+    return [person.name, *person.aliases]
+
+
+def _person_words(people: Sequence[Person]) -> list[str]:
     words: set[str] = set()
     for person in people:
-        words.update([person.get("name", ""), *person.get("aliases", [])])
-        words.update(r.get("title", "") for r in person.get("roles_detail", []))
+        words.update(_names_of(person))
+        words.update(r.title for r in person.roles)
     return sorted(filter(None, words))
 
 
@@ -163,7 +167,7 @@ def short_answer(
     *,
     date: str | None = None,
     place: str | None = None,
-    people: Sequence[dict[str, Any]] | None = None,
+    people: Sequence[Person] | None = None,
 ) -> str | None:
     text = passage.text
     role = role_answer(question, text, people)
@@ -198,9 +202,9 @@ def short_answer(
         spans = [s for s in spans if _ORG_WORDS.search(s[2]) or re.fullmatch(r"[A-Z]{2,6}", s[2])]
         return _closest(spans, question, text)
     names = _names(text, people)
-    people_names = {p.get("name", "").lower() for p in people or []}
+    people_names = {p.name.lower() for p in people or []}
     if people:
-        alias_set = {a.lower() for p in people for a in [p.get("name", "")] + list(p.get("aliases", []))}
+        alias_set = {a.lower() for p in people for a in _names_of(p)}
         names = [s for s in names if s[2].lower() in alias_set or s[2].lower() in people_names]
     else:
         names = [s for s in names if not _ORG_WORDS.search(s[2]) and len(s[2].split()) >= 2]
@@ -235,7 +239,7 @@ _PERSON_ROLE = re.compile(
 )
 
 
-def role_answer(question: str, text: str, people: Sequence[dict[str, Any]] | None) -> str | None:
+def role_answer(question: str, text: str, people: Sequence[Person] | None) -> str | None:
     """"Who is <person>?" / "what is <person>'s position [in <org>]?": the person's role
     from the people index, when ``text`` states it ("JI’s Director of Foreign Affairs");
     ``""`` when the question is about a known person and ``text`` gives no role of theirs,
@@ -248,11 +252,11 @@ def role_answer(question: str, text: str, people: Sequence[dict[str, Any]] | Non
     asked = m.group("person").strip().lower()
     org = (m.groupdict().get("org") or "").strip().lower()
     for person in people:
-        names = {n.lower() for n in [person.get("name", ""), *person.get("aliases", [])] if n}
+        names = {n.lower() for n in _names_of(person) if n}
         if asked not in names:
             continue
-        for role in person.get("roles_detail", []):
-            title, owner = role.get("title", ""), role.get("organisation", "")
+        for role in person.roles:
+            title, owner = role.title, role.organisation
             if not title or (org and owner and org not in owner.lower() and owner.lower() not in org):
                 continue
             # With its owner when the text says so: "JI’s Director...", "Hamas leader".

@@ -27,6 +27,7 @@ from ..errors import QuestionError
 from ..index.vectors import load_index
 from ..index.lexical import LexicalIndex, tokenize
 from ..models import Answer, Document, Passage, SourceInfo
+from ..people import PeopleIndex
 from ..index.store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,12 @@ class Searcher:
     def close(self) -> None:
         self._db.close()
 
+    @functools.cached_property
+    def people_index(self) -> PeopleIndex:
+        """People, quotes and reported speech of this generation, read once (autocomplete asks
+        on every keystroke)."""
+        return PeopleIndex.from_extras(self.extras)
+
     # ---- public API -------------------------------------------------------------------
 
     def sources(self) -> list[SourceInfo]:
@@ -195,7 +202,7 @@ class Searcher:
 
     def _short(self, question: str, sentence_id: int, passage: Passage) -> str | None:
         doc = self.documents[self._para_doc[self._sent_para[sentence_id]]]
-        return short_answer(question, passage, date=doc.date, place=doc.place, people=self.extras.get("people"))
+        return short_answer(question, passage, date=doc.date, place=doc.place, people=self.people_index.people)
 
     def _checks_pass(self, question: str, best: Passage, short: str | None) -> bool:
         """Near misses score as high as real answers, so similarity can't reject them. These
@@ -210,7 +217,7 @@ class Searcher:
             return False
         if kind == "where" and short is None and re.search(r"\b(countr(y|ies)|cit(y|ies)|nations?|town|villages?)\b", question.lower()):
             return False
-        if role_answer(question, best.text, self.extras.get("people")) is not None:
+        if role_answer(question, best.text, self.people_index.people) is not None:
             return True  # "who is <a person the documents name>?" ("who is khaled mashal")
         checked, _ = identity_answer(question, best.text)
         return not checked or _ is not None
