@@ -25,8 +25,8 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.errors import CitebotError, QuestionError, StorageError
-from retrieval.api import Citebot, ReindexRunning
+from retrieval.errors import CitebotError, QuestionError, ReindexRunning, StorageError
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 from .answer_store import AnswerStore

@@ -116,7 +116,7 @@ def _open(settings: Settings):
 
     if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
         raise UsageError(f"seeds folder not found: {settings.seeds_dir} (use --seeds DIR or set CITEBOT_SEEDS_DIR)")
-    from retrieval.api import ReindexRunning
+    from retrieval.errors import ReindexRunning
 
     citebot = Citebot(settings)
     problem = citebot.ensure_serving(progress=_progress_factory())

@@ -24,6 +24,8 @@ from .errors import (
     IndexUnavailable,
     NoDocumentsError,
     QuestionError,
+    ReindexFailed,
+    ReindexRunning,
     first_line,
     storage_reason,
 )
@@ -52,15 +54,6 @@ if TYPE_CHECKING:
     from .people.extract import AnnotationCache
 
 log = logging.getLogger(__name__)
-
-
-class ReindexRunning(CitebotError):
-    """A reindex is already in progress (in this process or another one on the same index)."""
-
-
-class ReindexFailed(CitebotError):
-    """A rebuild failed part way (disk full, a library error); the previous index keeps
-    serving and ``CURRENT`` is untouched. The original exception is the ``__cause__``."""
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ import pytest
 
 import retrieval.api as service
 import retrieval.index.store as store
-from retrieval.errors import CitebotError, NoDocumentsError, SeedsFolderError
-from retrieval.api import Citebot, ReindexFailed, ReindexRunning
+from retrieval.errors import CitebotError, NoDocumentsError, ReindexFailed, ReindexRunning, SeedsFolderError
+from retrieval.api import Citebot
 from retrieval.index.store import CURRENT, current_generation
 
 ROOT = Path(__file__).resolve().parents[1]

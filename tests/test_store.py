@@ -3,6 +3,7 @@
 import json
 
 from retrieval.api import Citebot
+from retrieval.errors import ReindexFailed
 from retrieval.index.store import EmbeddingCache, current_generation
 
 ARTICLE = "date 2024-03-01\nOslo - The council approved a new bridge. It will cost 40 million kroner.\n\nThe mayor, Kari Nordmann, said work starts in May."
@@ -77,7 +78,7 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
     monkeypatch.setattr(service, "write_generation", explode)
     try:
         citebot.reindex()
-    except service.ReindexFailed as exc:
+    except ReindexFailed as exc:
         # Wrapped so every edge shows it as a CitebotError; the cause stays attached.
         assert "No space left on device" in str(exc) and isinstance(exc.__cause__, OSError)
     else:

@@ -9,8 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.errors import CitebotError
-from retrieval.api import ReindexRunning
+from retrieval.errors import CitebotError, ReindexRunning
 
 from ..audit import audit
 from ..checks import is_moderator

@@ -17,9 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval.documents.loading import DOCUMENT_SUFFIXES
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, ReindexRunning, SeedRejected
 from retrieval.documents.seeds import (
-    SeedRejected,
     add_document,
     document_key,
     find_document,
@@ -27,7 +26,6 @@ from retrieval.documents.seeds import (
     remove_document,
     safe_document_name,
 )
-from retrieval.api import ReindexRunning
 from retrieval.text.show import shown  # names are echoed in replies, the audit line and labels
 
 from ..audit import audit

@@ -30,7 +30,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from ..errors import CitebotError
+from ..errors import ModelError
 from ..settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,6 @@ def _single_thread_blas():
         return lambda: nullcontext()
     controller = ThreadpoolController()
     return lambda: controller.limit(limits=1, user_api="blas")
-
-
-class ModelError(CitebotError):
-    """The configured model cannot be found or loaded."""
 
 
 class Embedder(Protocol):
