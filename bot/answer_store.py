@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from retrieval.models import Answer, Passage
-from retrieval.index.store import open_state_db
+from retrieval.state import open_state_db
 
 # Buttons older than this answer "ask again": their passages may be long reindexed away.
 KEEP_SECONDS = 30 * 24 * 3600

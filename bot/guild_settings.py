@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from retrieval.index.store import open_state_db
+from retrieval.state import open_state_db
 
 ANSWER_MODES = ("channel", "thread")
 
