@@ -209,10 +209,10 @@ def build_replicated(target: Path) -> None:
         raise SystemExit("build the 100k (or 10k) index first (--sizes 100k)")
     manifest = read_manifest(generation, verify=False)
     copies = -(-1_000_000 // manifest.sentences)
-    sent = load_index(generation / "sentences.faiss", manifest.index_kind)._index
-    para = load_index(generation / "paragraphs.faiss", "flat")._index
-    sent_vectors = sent.reconstruct_n(0, sent.ntotal)
-    para_vectors = para.reconstruct_n(0, para.ntotal)
+    sent = load_index(generation / "sentences.faiss", manifest.index_kind)
+    para = load_index(generation / "paragraphs.faiss", manifest.paragraph_index_kind)
+    sent_vectors = sent.reconstruct(np.arange(len(sent)))
+    para_vectors = para.reconstruct(np.arange(len(para)))
     db = sqlite3.connect(generation / "chunks.sqlite")
     extras = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM extras")}
     db.close()
@@ -330,13 +330,8 @@ class BruteForce:
         from retrieval.index.lexical import tokenize
         from retrieval.api import lexical_texts  # noqa: F401
 
-        index = searcher._sentences._index
-        self.sentences = index.reconstruct_n(0, index.ntotal)
-        paragraphs = getattr(searcher, "_paragraph_vectors", None)
-        if paragraphs is None:  # paragraphs behind their own index (no in-memory matrix)
-            p_index = searcher._paragraphs._index
-            paragraphs = p_index.reconstruct_n(0, p_index.ntotal)
-        self.paragraphs = paragraphs
+        self.sentences = searcher._sentences.reconstruct(np.arange(len(searcher._sentences)))
+        self.paragraphs = searcher._paragraphs.reconstruct(np.arange(len(searcher._paragraphs)))
         self.sent_para = searcher._sent_para
         vocab: dict[str, int] = {}
         ids, lengths = [], []

@@ -255,13 +255,13 @@ class Searcher:
         if mode != "lexical":
             missing = [c for c in cand if c not in dense_s]
             if missing:
-                vectors = self._sentences._index.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+                vectors = self._sentences.reconstruct(np.asarray(missing, dtype=np.int64))
                 for c, v in zip(missing, vectors @ query):
                     dense_s[int(c)] = float(v)
             s = np.array([dense_s[int(c)] for c in cand], dtype=np.float32)
             # Only the candidates' paragraphs are scored: a full scan costs ~30 ms at 1M sentences.
             paras, where = np.unique(self._sent_para[cand], return_inverse=True)
-            p = (self._paragraphs._index.reconstruct_batch(paras.astype(np.int64)) @ query)[where].astype(np.float32)
+            p = (self._paragraphs.reconstruct(paras) @ query)[where].astype(np.float32)
             dense = SENTENCE_WEIGHT * s + (1 - SENTENCE_WEIGHT) * p
         else:
             s = p = dense = np.zeros(len(cand), dtype=np.float32)
