@@ -71,6 +71,9 @@ class FakeEmbedder:
             out[row] = np.random.default_rng(seed).standard_normal(self.dim)
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
+    def known_words(self) -> frozenset[str]:
+        return frozenset()  # no word list: typo repair is off, as for any model without one
+
 
 class Timers(dict):
     def wrap(self, owner, name: str, label: str) -> None:

@@ -82,6 +82,9 @@ class GatedEmbedder:
             assert self.release.wait(30), "test never released the rebuild"
         return self.inner.encode(texts, **kwargs)
 
+    def known_words(self) -> frozenset[str]:
+        return self.inner.known_words()
+
 
 # ---- the report ---------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ the unit that is shown in bold and cited.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -90,22 +89,6 @@ def document_headers(documents: Sequence[SourceInfo | Document]) -> list[str]:
     return [" ".join(filter(None, (d.title, d.place))) for d in documents]
 
 
-def _dictionary(embedder: Embedder) -> frozenset[str]:
-    """Whole words the embedding model knows: real words, which typo repair must not touch."""
-    try:
-        from ..index.embedder import resolve_model
-
-        _, path = resolve_model(getattr(embedder, "spec"))
-        return _read_dictionary(str(Path(path) / "vocab.txt"))
-    except Exception:  # a stand-in embedder or a model without a WordPiece vocabulary
-        return frozenset()
-
-
-@functools.lru_cache(maxsize=4)
-def _read_dictionary(path: str) -> frozenset[str]:
-    return frozenset(w for w in Path(path).read_text(encoding="utf-8").split() if w.isalpha())
-
-
 class Searcher:
     """Answers questions from one loaded index generation. Thread-safe for reading."""
 
@@ -137,12 +120,12 @@ class Searcher:
         self._para_number = np.fromiter((r[0] for r in self._db.execute("SELECT number FROM paragraphs ORDER BY id")), dtype=np.int32)
         saved = self.extras.get("vocabulary")
         if saved is not None:
-            self.vocab = Vocabulary.from_json(saved, _dictionary(embedder))
+            self.vocab = Vocabulary.from_json(saved, embedder.known_words())
         else:  # a generation written before the vocabulary was stored with it
             self.vocab = Vocabulary.for_corpus(
                 (r[0] for r in self._db.execute("SELECT text FROM paragraphs")),
                 document_headers(self.documents),
-                _dictionary(embedder),
+                embedder.known_words(),
             )
 
     def close(self) -> None:
