@@ -116,7 +116,7 @@ def child(size_mb: float, fake: bool) -> None:
     timers.wrap(people, "_extract_people", "people")
     timers.wrap(quotes, "extract_quotes", "quotes")
     timers.wrap(quotes, "reported_speech", "reported")
-    timers.wrap(service.Vocabulary, "for_corpus", "vocabulary")
+    timers.wrap(service.Vocabulary, "from_texts", "vocabulary")
     timers.wrap(service, "write_generation", "write")
     timers.wrap(service, "Searcher", "load back")
     with tempfile.TemporaryDirectory() as tmp:

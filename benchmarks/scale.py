@@ -126,6 +126,7 @@ def build_child(size: str) -> None:
     import numpy as np
 
     import retrieval.api as service
+    from retrieval.index.chunks import paragraph_texts, sentence_texts
     from retrieval.index.embedder import load_embedder
     from retrieval.settings import Settings
 
@@ -161,8 +162,7 @@ def build_child(size: str) -> None:
     log(f"{size}: built in {total:.1f}s; model alone on a sample")
     # The model alone on the same kind of text: a sample of what the pipeline embedded.
     docs = service.load_documents(folder).documents
-    texts = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
-    texts += [service.paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
+    texts = sentence_texts(docs) + paragraph_texts(docs)
     sample = random.Random(0).sample(texts, min(MODEL_SAMPLE, len(texts)))
     model = embedder._reference._load()
     model.encode(sample[:64], batch_size=64)
@@ -197,10 +197,9 @@ def build_replicated(target: Path) -> None:
 
     from retrieval.documents.loading import load_documents
     from retrieval.index.vectors import load_index
-    from retrieval.api import build_extras, lexical_texts  # noqa: F401
+    from retrieval.index.chunks import CHUNKS_FILE, ChunkStore, lexical_texts
     from retrieval.index.lexical import LexicalIndex
     from retrieval.index.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
-    import sqlite3
 
     source = replica_source()
     source_folder, source_index = seeds_dir(source), index_dir(source)
@@ -213,9 +212,9 @@ def build_replicated(target: Path) -> None:
     para = load_index(generation / "paragraphs.faiss", manifest.paragraph_index_kind)
     sent_vectors = sent.reconstruct(np.arange(len(sent)))
     para_vectors = para.reconstruct(np.arange(len(para)))
-    db = sqlite3.connect(generation / "chunks.sqlite")
-    extras = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM extras")}
-    db.close()
+    chunks = ChunkStore(generation / CHUNKS_FILE)
+    extras = chunks.extras
+    chunks.close()
     del sent, para
     started = time.perf_counter()
     loaded = load_documents(source_folder)
@@ -327,15 +326,16 @@ class BruteForce:
     def __init__(self, searcher) -> None:
         import numpy as np
 
+        from retrieval.index.chunks import lexical_texts
         from retrieval.index.lexical import tokenize
-        from retrieval.api import lexical_texts  # noqa: F401
 
         self.sentences = searcher._sentences.reconstruct(np.arange(len(searcher._sentences)))
         self.paragraphs = searcher._paragraphs.reconstruct(np.arange(len(searcher._paragraphs)))
         self.sent_para = searcher._sent_para
         vocab: dict[str, int] = {}
         ids, lengths = [], []
-        for text in self._lexical_texts(searcher):
+        # The same texts the shipped BM25 indexed, from the documents the index holds.
+        for text in lexical_texts(searcher.chunks.read_documents()):
             tokens = tokenize(text)
             lengths.append(len(tokens))
             ids.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
@@ -344,18 +344,6 @@ class BruteForce:
         self.lengths = np.asarray(lengths, dtype=np.float32)
         self.owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
         self.avg = float(self.lengths.mean()) if len(lengths) else 1.0
-
-    @staticmethod
-    def _lexical_texts(searcher) -> list[str]:
-        # The same text BM25 sees (sentence twice + previous sentence), rebuilt from SQLite.
-        rows = searcher._db.execute("SELECT paragraph_id, text FROM sentences ORDER BY id").fetchall()
-        out, previous, last = [], "", None
-        for para, text in rows:
-            if para != last:
-                previous, last = "", para
-            out.append(" ".join(filter(None, [text, text, previous])))
-            previous = text
-        return out
 
     def bm25(self, query: str):
         import numpy as np

@@ -30,11 +30,12 @@ from .errors import (
     storage_reason,
 )
 from .query.feedback import FeedbackStore
+from .index.chunks import lexical_texts, paragraph_texts, sentence_texts, vocabulary_texts
 from .index.lexical import LexicalIndex
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
 from .query.abstain import Vocabulary
 from .progress import ProgressFactory
-from .query.search import Searcher, clean_text, document_headers
+from .query.search import Searcher, clean_text
 from .documents.sentences import SplitCache
 from .settings import Settings
 from .text.show import shown
@@ -43,7 +44,6 @@ from .index.store import (
     IndexLock,
     current_generation,
     new_generation_folder,
-    paragraph_context,
     publish,
     read_current,
     read_manifest,
@@ -322,14 +322,12 @@ class Citebot:
             )
         previous = self._previous_documents()
         docs = loaded.documents
-        sentences = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
-        contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
+        sentences = sentence_texts(docs)
+        contexts = paragraph_texts(docs)
         vectors, embedded = self._embed(sentences + contexts, progress)
         lexical = LexicalIndex.build(lexical_texts(docs))
         extras = self._extras(docs, progress)
-        extras["vocabulary"] = Vocabulary.for_corpus(
-            (p.text for d in docs for p in d.paragraphs), document_headers(docs)
-        ).to_json()
+        extras["vocabulary"] = Vocabulary.from_texts(vocabulary_texts(docs)).to_json()
         folder = new_generation_folder(self.index_dir)
         try:
             write_generation(
@@ -516,21 +514,6 @@ class Citebot:
             f"No direct quote{about}. Closest reported speech (not a quote): “{r['text']}” "
             f"({r.get('citation') or r['doc'] + ', ¶' + str(r['paragraph'])})"
         )
-
-
-def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
-    """What BM25 sees per sentence: the sentence, plus the sentence before it so a pronoun
-    sentence ("He announced...") still matches the name it refers to, plus the document's
-    place and date on the dateline paragraph."""
-    out = []
-    for d in documents:
-        for p in d.paragraphs:
-            meta = " ".join(filter(None, [d.place, d.date])) if p.number == 1 else ""
-            previous = ""
-            for s in p.sentences:
-                out.append(" ".join(filter(None, [s.text, s.text, previous, meta])))
-                previous = s.text
-    return out
 
 
 @dataclass(frozen=True)

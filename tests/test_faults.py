@@ -184,7 +184,7 @@ def _fail_sqlite_write(monkeypatch):
             raise sqlite3.OperationalError("database or disk is full")
         return real(database, *args, **kwargs)
 
-    monkeypatch.setattr(store.sqlite3, "connect", connect)
+    monkeypatch.setattr(sqlite3, "connect", connect)
 
 
 def _fail_named_write(name: str):

@@ -12,6 +12,7 @@ import functools
 import re
 from typing import Any, Sequence
 
+from ..index.chunks import is_dateline
 from ..index.lexical import tokenize
 from ..models import Passage
 
@@ -186,11 +187,11 @@ def short_answer(
             return found
         # The dateline paragraph is dated by the document itself: that date answers questions
         # about what the dateline reports, not about anything its sentences mention.
-        return date if passage.paragraph == 1 and date and _about_dateline(question, passage.paragraph_text) else None
+        return date if is_dateline(passage.paragraph) and date and _about_dateline(question, passage.paragraph_text) else None
     if kind == "where":
         spans = [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(rf"\b(?:in|to|at|from)\s+({_NAME.pattern})", text)]
         found = _closest(spans, question, text)
-        if found is None and place and passage.paragraph == 1 and _about_dateline(question, passage.paragraph_text):
+        if found is None and place and is_dateline(passage.paragraph) and _about_dateline(question, passage.paragraph_text):
             return place
         return found
     if kind == "org":

@@ -7,15 +7,12 @@ the unit that is shown in bold and cited.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sqlite3
-import threading
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -25,7 +22,8 @@ from ..index.embedder import Embedder
 from ..errors import QuestionError
 from ..index.vectors import load_index
 from ..index.lexical import LexicalIndex, tokenize
-from ..models import Answer, Document, Passage, SourceInfo
+from ..models import Answer, Passage, SourceInfo
+from ..index.chunks import CHUNKS_FILE, ChunkStore, is_dateline, vocabulary_texts
 from ..index.store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
@@ -48,11 +46,6 @@ CANDIDATES = 64
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
-# A passage carries its paragraph up to this many characters each side of the sentence: a
-# one-line file is one paragraph of megabytes, which every result, stored answer and
-# coverage check would otherwise copy whole. Real paragraphs fit well inside it.
-PASSAGE_CONTEXT_CHARS = 5000
-ELLIPSIS = "…"
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -84,11 +77,6 @@ def check_question(question: str, max_chars: int = 1000) -> str:
     return cleaned
 
 
-def document_headers(documents: Sequence[SourceInfo | Document]) -> list[str]:
-    """Title and place of each document: words the vocabulary must know besides the text."""
-    return [" ".join(filter(None, (d.title, d.place))) for d in documents]
-
-
 class Searcher:
     """Answers questions from one loaded index generation. Thread-safe for reading."""
 
@@ -100,36 +88,23 @@ class Searcher:
         self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
         self._paragraphs = load_index(folder / "paragraphs.faiss", self.manifest.paragraph_index_kind)
         self._lexical = LexicalIndex.load(folder / "bm25")
-        self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
-        self.documents: list[SourceInfo] = [
-            SourceInfo(*row)
-            for row in self._db.execute(
-                "SELECT doc, title, date, place, paragraphs, sentences FROM documents ORDER BY id"
-            )
-        ]
-        para_doc = np.fromiter((r[0] for r in self._db.execute("SELECT doc_id FROM paragraphs ORDER BY id")), dtype=np.int32)
-        self._para_doc = para_doc - 1
-        self._sent_para = np.fromiter((r[0] for r in self._db.execute("SELECT paragraph_id FROM sentences ORDER BY id")), dtype=np.int32) - 1
+        self.chunks = ChunkStore(folder / CHUNKS_FILE)
+        self.documents: list[SourceInfo] = self.chunks.documents
+        self.extras = self.chunks.extras
+        self._para_doc = self.chunks.paragraph_doc
+        self._para_number = self.chunks.paragraph_number
+        self._sent_para = self.chunks.sentence_paragraph
         # First sentence row of each paragraph, to pull a paragraph's sentences as candidates.
         self._para_first = np.searchsorted(self._sent_para, np.arange(len(self._para_doc)), side="left")
         self._para_end = np.searchsorted(self._sent_para, np.arange(len(self._para_doc)), side="right")
-        self.skipped = dict(self._db.execute("SELECT name, reason FROM skipped").fetchall())
-        self.extras = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM extras")}
-        self._doc_tokens: dict[int, set[str]] = {}
-        self._para_number = np.fromiter((r[0] for r in self._db.execute("SELECT number FROM paragraphs ORDER BY id")), dtype=np.int32)
         saved = self.extras.get("vocabulary")
         if saved is not None:
             self.vocab = Vocabulary.from_json(saved, embedder.known_words())
         else:  # a generation written before the vocabulary was stored with it
-            self.vocab = Vocabulary.for_corpus(
-                (r[0] for r in self._db.execute("SELECT text FROM paragraphs")),
-                document_headers(self.documents),
-                embedder.known_words(),
-            )
+            self.vocab = Vocabulary.from_texts(vocabulary_texts(self.chunks.read_documents()), embedder.known_words())
 
     def close(self) -> None:
-        self._db.close()
+        self.chunks.close()
 
     # ---- public API -------------------------------------------------------------------
 
@@ -154,7 +129,7 @@ class Searcher:
         if not ranked:
             return Answer(question, False, None, ())
         pooled = ranked[: max(k, pool)]
-        passages = [self._passage(sid, score) for sid, score in pooled]
+        passages = [self.chunks.passage(sid, score) for sid, score in pooled]
         if adjust is not None:
             # Bounded nudges from outside the text (votes, a time the question names);
             # whether the question is answerable at all still rests on the text alone.
@@ -167,7 +142,7 @@ class Searcher:
         best_doc = self.documents[self._para_doc[self._sent_para[pooled[0][0]]]]
         # A question about the article itself ("what date is this from?") resembles no sentence,
         # but the dateline's metadata answers it.
-        from_metadata = short is not None and passages[0].paragraph == 1 and short in (best_doc.date, best_doc.place)
+        from_metadata = short is not None and is_dateline(passages[0].paragraph) and short in (best_doc.date, best_doc.place)
         answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(fixed, passages[0], short)
         if not answered:
             return Answer(question, False, None, tuple(passages[:k]), tuple(passages[k:]))
@@ -253,7 +228,7 @@ class Searcher:
             combined = dense + LEXICAL_WEIGHT * lex
             kind = question_kind(question)
             if kind and TYPE_BOOST:
-                texts = self._sentence_texts(cand)
+                texts = self.chunks.sentence_texts(cand)
                 combined = combined + TYPE_BOOST * np.array(
                     [self._has_type(kind, question, int(c), texts[int(c)]) for c in cand], dtype=np.float32
                 )
@@ -292,19 +267,10 @@ class Searcher:
         }
         return ranked, evidence
 
-    def _sentence_texts(self, ids: np.ndarray) -> dict[int, str]:
-        """Texts of candidate sentences (not kept in memory: a million would cost ~150 MB)."""
-        wanted = [int(i) + 1 for i in ids]
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT id, text FROM sentences WHERE id IN ({','.join('?' * len(wanted))})", wanted
-            ).fetchall()
-        return {row_id - 1: text for row_id, text in rows}
-
     def _has_type(self, kind: str, question: str, sentence: int, text: str) -> bool:
         para = int(self._sent_para[sentence])
         doc = self.documents[self._para_doc[para]]
-        dateline = self._para_number[para] == 1
+        dateline = is_dateline(int(self._para_number[para]))
         return has_answer_type(
             kind,
             question,
@@ -339,56 +305,18 @@ class Searcher:
         terms = set(tokenize(question))
         if not terms:
             return 0.0
-        text = self._passage(sentence_id, 0.0).paragraph_text
+        text = self.chunks.passage(sentence_id, 0.0).paragraph_text
         return len(terms & set(tokenize(text))) / len(terms)
 
     def context(self, passage: Passage, radius: int = 1) -> list[Passage]:
         """The sentence with up to ``radius`` neighbours each side, within its document
         (crossing paragraph boundaries: the sentence before a paragraph's first is context too)."""
-        with self._lock:
-            row = self._db.execute(
-                """SELECT s.id, d.id FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id
-                   JOIN documents d ON d.id = p.doc_id WHERE d.doc = ? AND p.number = ? AND s.number = ?""",
-                (passage.doc, passage.paragraph, passage.sentence),
-            ).fetchone()
-        if row is None:  # the index changed since the passage was shown
+        sid = self.chunks.find_sentence(passage.doc, passage.paragraph, passage.sentence)
+        if sid is None:  # the index changed since the passage was shown
             return [passage]
-        sid, doc_id = row[0] - 1, row[1] - 1
+        doc_id = self._para_doc[self._sent_para[sid]]
         out = []
         for neighbour in range(max(0, sid - radius), min(len(self._sent_para), sid + radius + 1)):
             if self._para_doc[self._sent_para[neighbour]] == doc_id:
-                out.append(passage if neighbour == sid else self._passage(neighbour, 0.0))
+                out.append(passage if neighbour == sid else self.chunks.passage(neighbour, 0.0))
         return out
-
-    def _passage(self, sentence_id: int, score: float) -> Passage:
-        reach = PASSAGE_CONTEXT_CHARS
-        with self._lock:
-            # SQLite cuts the window, so a megabyte paragraph is never copied out whole.
-            row = self._db.execute(
-                """SELECT s.number, s.text, s.start, s.end, p.number, d.doc, d.title, d.date,
-                          substr(p.text, max(s.start - ?, 0) + 1, s.end - max(s.start - ?, 0) + ?),
-                          s.start > ?, length(p.text) > s.end + ?
-                   FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id JOIN documents d ON d.id = p.doc_id
-                   WHERE s.id = ?""",
-                (reach, reach, reach, reach, reach, sentence_id + 1),
-            ).fetchone()
-        number, text, start, end, para_no, doc, title, date, window, cut_before, cut_after = row
-        offset = max(start - reach, 0)
-        window, offset = _excerpt(window, offset, start, end, bool(cut_before), bool(cut_after))
-        return Passage(doc, title, date, para_no, number, text, window, score, start - offset, end - offset)
-
-
-def _excerpt(window: str, offset: int, start: int, end: int, cut_before: bool, cut_after: bool) -> tuple[str, int]:
-    """``window`` (the paragraph from ``offset``) with the words cut at its edges dropped and
-    "…" where the paragraph goes on; returns it and the paragraph offset its first character
-    stands for (so the sentence's offsets stay right)."""
-    if cut_after:
-        space = window.rfind(" ", end - offset)
-        window = (window[:space] if space > 0 else window) + " " + ELLIPSIS
-    if cut_before:
-        space = window.find(" ", 0, start - offset)
-        drop = space + 1 if space >= 0 else 0
-        prefix = ELLIPSIS + " "
-        window = prefix + window[drop:]
-        offset += drop - len(prefix)
-    return window, offset
