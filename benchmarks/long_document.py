@@ -97,6 +97,7 @@ def child(size_mb: float, fake: bool) -> None:
     import retrieval.people.extract as people
     import retrieval.people.quotes as quotes
     import retrieval.api as service
+    import retrieval.index.build as build
     from retrieval.settings import Settings
 
     text = one_line_text(int(size_mb * 1_000_000))
@@ -112,12 +113,12 @@ def child(size_mb: float, fake: bool) -> None:
     timers = Timers()
     timers.wrap(service.Citebot, "_load_documents", "load + split")
     timers.wrap(service.Citebot, "_embed", "embed")
-    timers.wrap(service.LexicalIndex, "build", "BM25")
+    timers.wrap(build.LexicalIndex, "build", "BM25")
     timers.wrap(people, "_extract_people", "people")
     timers.wrap(quotes, "extract_quotes", "quotes")
     timers.wrap(quotes, "reported_speech", "reported")
-    timers.wrap(service.Vocabulary, "from_texts", "vocabulary")
-    timers.wrap(service, "write_generation", "write")
+    timers.wrap(build.Vocabulary, "from_texts", "vocabulary")
+    timers.wrap(build, "write_generation", "write")
     timers.wrap(service, "Searcher", "load back")
     with tempfile.TemporaryDirectory() as tmp:
         seeds = Path(tmp) / "seeds"

@@ -126,6 +126,7 @@ def build_child(size: str) -> None:
     import numpy as np
 
     import retrieval.api as service
+    import retrieval.index.build as build
     from retrieval.index.chunks import paragraph_texts, sentence_texts
     from retrieval.index.embedder import load_embedder
     from retrieval.settings import Settings
@@ -141,9 +142,9 @@ def build_child(size: str) -> None:
     timers = Timers()
     timers.wrap(service, "load_documents", "load documents + split sentences")
     timers.wrap(service.EmbeddingCache, "embed", "embedding (cache + model)")
-    timers.wrap(service.LexicalIndex, "build", "BM25 build")
+    timers.wrap(build.LexicalIndex, "build", "BM25 build")
     timers.wrap(service, "build_extras", "people/quotes extraction")
-    timers.wrap(service, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
+    timers.wrap(build, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
     timers.wrap(service, "Searcher", "load it back")
     encoded = []
     original_encode = embedder.encode
@@ -195,11 +196,12 @@ def build_replicated(target: Path) -> None:
 
     import numpy as np
 
-    from retrieval.documents.loading import load_documents
+    import retrieval.index.build as build
+    from retrieval.documents.loading import LoadResult, load_documents
+    from retrieval.index import vectors as index_module
+    from retrieval.index.chunks import CHUNKS_FILE, ChunkStore
+    from retrieval.index.store import IndexLock, current_generation, read_manifest
     from retrieval.index.vectors import load_index
-    from retrieval.index.chunks import CHUNKS_FILE, ChunkStore, lexical_texts
-    from retrieval.index.lexical import LexicalIndex
-    from retrieval.index.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
 
     source = replica_source()
     source_folder, source_index = seeds_dir(source), index_dir(source)
@@ -213,7 +215,7 @@ def build_replicated(target: Path) -> None:
     sent_vectors = sent.reconstruct(np.arange(len(sent)))
     para_vectors = para.reconstruct(np.arange(len(para)))
     chunks = ChunkStore(generation / CHUNKS_FILE)
-    extras = chunks.extras
+    source_extras = chunks.extras
     chunks.close()
     del sent, para
     started = time.perf_counter()
@@ -238,8 +240,7 @@ def build_replicated(target: Path) -> None:
     # cut the HNSW graph into islands (recall@10 0.51) and say nothing about real corpora.
     perms = [np.arange(sent_vectors.shape[1])] + [rng.permutation(sent_vectors.shape[1]) for _ in range(copies - 1)]
 
-    def replicate(vectors: np.ndarray) -> np.ndarray:
-        out = np.empty((len(vectors) * copies, vectors.shape[1]), dtype=np.float32)
+    def replicate(vectors: np.ndarray, out: np.ndarray) -> None:
         noise = np.random.default_rng(1)
         for copy in range(copies):
             block = np.array(vectors[:, perms[copy]], dtype=np.float32)
@@ -247,50 +248,51 @@ def build_replicated(target: Path) -> None:
                 block += noise.normal(0, PERTURB_SIGMA, vectors.shape).astype(np.float32)
             block /= np.linalg.norm(block, axis=1, keepdims=True)
             out[copy * len(vectors) : (copy + 1) * len(vectors)] = block
-        return out
 
-    sentences = replicate(sent_vectors)
-    paragraphs = replicate(para_vectors)
-    del sent_vectors, para_vectors
-    gc.collect()
-    log(f"1m: {len(sentences):,} sentence vectors, {len(paragraphs):,} paragraph vectors; BM25")
-    timers: dict[str, float] = {f"load documents ({source}, then renamed x{copies})": load_s}
-    t = time.perf_counter()
-    lexical = LexicalIndex.build(lexical_texts(tuple(documents)))
-    timers["BM25 build"] = time.perf_counter() - t
-    log("1m: write generation (HNSW build)")
+    sentence_count, paragraph_count = len(sent_vectors) * copies, len(para_vectors) * copies
+
+    def replicated_vectors(texts: list[str]) -> tuple[np.ndarray, int]:
+        # In the order the build asks for them (every sentence, then every paragraph), one
+        # matrix filled in place: no second copy of a million vectors. Nothing is embedded.
+        assert len(texts) == sentence_count + paragraph_count
+        matrix = np.empty((len(texts), sent_vectors.shape[1]), dtype=np.float32)
+        replicate(sent_vectors, matrix[:sentence_count])
+        replicate(para_vectors, matrix[sentence_count:])
+        log(f"1m: {sentence_count:,} sentence vectors, {paragraph_count:,} paragraph vectors; BM25, then the generation")
+        return matrix, 0
+
+    timers = Timers({f"load documents ({source}, then renamed x{copies})": load_s})
+    timers.wrap(build.LexicalIndex, "build", "BM25 build")
+    timers.wrap(build.Vocabulary, "from_texts", "vocabulary")
+    timers.wrap(build, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
+    timers.wrap(index_module, "build_index", "of which the vector indexes (HNSW) build")
     target.mkdir(parents=True, exist_ok=True)
-    out = new_generation_folder(target)
-    t = time.perf_counter()
-    from retrieval.index import vectors as index_module
-
-    t_index = {}
-    original_build = index_module.build_index
-
-    def timed_build(vectors, kind=None):
-        s = time.perf_counter()
-        try:
-            return original_build(vectors, kind)
-        finally:
-            t_index[kind or "auto"] = time.perf_counter() - s
-
-    index_module.build_index = timed_build
-    write_generation(out, documents, loaded.skipped, sentences, paragraphs, "sentence-transformers/all-MiniLM-L6-v2",
-                     extras, lexical.save, hashes)
-    timers["write generation (FAISS, SQLite, BM25 save, hashes)"] = time.perf_counter() - t
-    timers["of which the sentence index (HNSW) build"] = t_index.get("auto", 0.0)
-    publish(target, out)
+    lock = IndexLock(target)
+    assert lock.acquire(), f"another build holds {target}"
+    try:
+        build.build_generation(
+            target,
+            LoadResult(tuple(documents), loaded.skipped, hashes),
+            model_id="sentence-transformers/all-MiniLM-L6-v2",
+            vectors=replicated_vectors,
+            # People and quotes as the source found them (spaCy over 1M sentences would take
+            # hours and say nothing new); the vocabulary the build makes itself.
+            extras=lambda docs: {k: v for k, v in source_extras.items() if k != "vocabulary"},
+            reason="1m replica",
+        )
+    finally:
+        lock.release()
     stats = {
         "size": "1m",
         "source": source,
         "measured": time.strftime("%Y-%m-%d %H:%M"),
         "documents": len(documents),
-        "sentences": len(sentences),
-        "paragraphs": len(paragraphs),
+        "sentences": sentence_count,
+        "paragraphs": paragraph_count,
         "texts embedded": 0,
         "replicated": f"NOT embedded: the {source} real corpus x{copies}, its real vectors copied with dimensions shuffled per copy and perturbed (sigma {PERTURB_SIGMA}); copy 0 is the real index",
         "total s": sum(v for k, v in timers.items() if not k.startswith("of which")),
-        "stages s": timers,
+        "stages s": dict(timers),
         "build peak RSS MB": peak_rss_mb(),
     }
     stats_path("1m").write_text(json.dumps(stats, indent=2))

@@ -8,7 +8,6 @@ and a failed reindex leaves the old index serving.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,74 +29,24 @@ from .errors import (
     storage_reason,
 )
 from .query.feedback import FeedbackStore
-from .index.chunks import lexical_texts, paragraph_texts, sentence_texts, vocabulary_texts
-from .index.lexical import LexicalIndex
-from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SkippedFile, SourceInfo
-from .query.abstain import Vocabulary
+from .index.build import ReindexReport, build_generation
+from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SourceInfo
 from .progress import ProgressFactory
 from .query.search import Searcher, clean_text
 from .documents.sentences import SplitCache
 from .settings import Settings
-from .text.show import shown
 from .index.store import (
     EmbeddingCache,
     IndexLock,
     current_generation,
-    new_generation_folder,
-    publish,
     read_current,
     read_manifest,
-    write_generation,
 )
 
 if TYPE_CHECKING:
     from .people.extract import AnnotationCache
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ReindexReport:
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    removed: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    skipped: tuple[SkippedFile, ...]
-    documents: int
-    paragraphs: int
-    sentences: int
-    embedded: int  # texts that had to go through the model (the rest came from the cache)
-    seconds: float
-    reason: str = "requested"
-    generation: str = ""  # the folder now named in CURRENT
-
-    def summary(self) -> str:
-        parts = [f"{self.documents} documents, {self.paragraphs} paragraphs, {self.sentences} sentences in {self.seconds:.1f}s"]
-        # File names are whatever the folder holds: shown, so none can split the summary
-        # into forged lines or act on the terminal that prints it.
-        for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
-            if names:
-                parts.append(f"{label}: {', '.join(map(shown, names))}")
-        if self.skipped:
-            parts.append("skipped: " + "; ".join(f"{shown(s.name)} ({shown(s.reason)})" for s in self.skipped))
-        parts.append(f"{len(self.unchanged)} unchanged; {self.embedded} texts embedded, the rest from cache")
-        return "\n".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "generation": self.generation,
-            "added": list(self.added),
-            "changed": list(self.changed),
-            "removed": list(self.removed),
-            "unchanged": list(self.unchanged),
-            "skipped": [{"name": s.name, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents,
-            "paragraphs": self.paragraphs,
-            "sentences": self.sentences,
-            "embedded": self.embedded,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
@@ -320,50 +269,19 @@ class Citebot:
             raise NoDocumentsError(
                 f"no readable documents in {self.settings.seeds_dir}" + (f" (skipped {detail})" if detail else "")
             )
-        previous = self._previous_documents()
-        docs = loaded.documents
-        sentences = sentence_texts(docs)
-        contexts = paragraph_texts(docs)
-        vectors, embedded = self._embed(sentences + contexts, progress)
-        lexical = LexicalIndex.build(lexical_texts(docs))
-        extras = self._extras(docs, progress)
-        extras["vocabulary"] = Vocabulary.from_texts(vocabulary_texts(docs)).to_json()
-        folder = new_generation_folder(self.index_dir)
-        try:
-            write_generation(
-                folder,
-                docs,
-                loaded.skipped,
-                vectors[: len(sentences)],
-                vectors[len(sentences) :],
-                self.embedder.model_id,
-                extras,
-                lexical.save,
-                loaded.hashes,
-            )
-            searcher = Searcher(folder, self.embedder)  # load it back: what we serve is what is on disk
-            publish(self.index_dir, folder)
-        except BaseException:
-            if current_generation(self.index_dir) != folder:
-                shutil.rmtree(folder, ignore_errors=True)  # never leave a half-built generation
-            raise
-        self._swap(searcher)
-        now = {d.doc: d.sha256 for d in docs}
-        report = ReindexReport(
-            added=tuple(sorted(set(now) - set(previous))),
-            changed=tuple(sorted(d for d in now if d in previous and previous[d] != now[d])),
-            removed=tuple(sorted(set(previous) - set(now))),
-            unchanged=tuple(sorted(d for d in now if previous.get(d) == now[d])),
-            skipped=loaded.skipped,
-            documents=len(docs),
-            paragraphs=len(contexts),
-            sentences=len(sentences),
-            embedded=embedded,
-            seconds=time.perf_counter() - started,
+        loaded_back: list[Searcher] = []
+        report = build_generation(
+            self.index_dir,
+            loaded,
+            model_id=self.embedder.model_id,
+            vectors=lambda texts: self._embed(texts, progress),
+            extras=lambda docs: self._extras(docs, progress),
+            # Load it back before publishing: what we serve is what is on disk.
+            before_publish=lambda folder: loaded_back.append(Searcher(folder, self.embedder)),
             reason=reason,
-            generation=folder.name,
+            started=started,
         )
-        log.info("index rebuilt (%s): %s", reason, report.summary().replace("\n", "; "))
+        self._swap(loaded_back[0])
         return report
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
@@ -384,15 +302,6 @@ class Citebot:
 
         with EmbeddingCache(self.index_dir / "embeddings.sqlite") as cache:
             return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim, progress)
-
-    def _previous_documents(self) -> dict[str, str]:
-        folder = current_generation(self.index_dir)
-        if folder is None:
-            return {}
-        try:
-            return read_manifest(folder, verify=False).documents
-        except IndexUnavailable:
-            return {}
 
     def _swap(self, searcher: Searcher) -> None:
         with self._swap_lock:
