@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from .documents.loading import LoadResult, load_documents, seed_fingerprint
 from .index.embedder import Embedder, load_embedder
-from .text.dates import parse_day, time_in_question
 from .errors import (
     CitebotError,
     IndexFolderError,
@@ -32,7 +31,9 @@ from .query.feedback import FeedbackStore
 from .index.build import ReindexReport, build_generation
 from .models import Answer, Document, Mention, Passage, Person, Quote, Role, SourceInfo
 from .progress import ProgressFactory
-from .query.search import Searcher, clean_text
+from .query.question import AskOptions, Mode, Question, parse_question
+from .query.search import Searcher
+from .text.clean import clean_text
 from .documents.sentences import SplitCache
 from .settings import Settings
 from .index.store import (
@@ -311,28 +312,36 @@ class Citebot:
 
     # ---- questions ---------------------------------------------------------------------
 
+    def parse_question(self, text: str | None, *, since: str | None = None, until: str | None = None) -> Question:
+        """``text`` as a ``Question`` under this citebot's limits, or ``QuestionError`` (one
+        line, for the user): front ends call it as a question arrives, to fail fast."""
+        return parse_question(text, since=since, until=until, max_chars=self.settings.max_question_chars)
+
     def ask(
         self,
-        question: str,
+        question: Question | str,
         k: int = 3,
         *,
         scope: int | None = None,
         since: str | None = None,
         until: str | None = None,
-        **options: Any,
+        mode: Mode = "hybrid",
+        pool: int = AskOptions.pool,
     ) -> Answer:
         """The answer to ``question``. ``scope`` (a Discord server id) applies that
-        community's votes; ``since``/``until`` (YYYY-MM-DD) keep only documents dated so;
-        a time named in the question ("in January 2025") prefers documents from then."""
-        options.setdefault("max_chars", self.settings.max_question_chars)
-        since, until = parse_day(since, "since"), parse_day(until, "until")
-        if since and until and since > until:
-            raise QuestionError("since must not be after until")
-        adjust = self._adjuster(question, scope)
-        return self.searcher.ask(question, k, since=since, until=until, adjust=adjust, **options)
+        community's votes; a time named in the question ("in January 2025") prefers
+        documents from then. A ``Question`` from ``parse_question`` is taken as it is (its
+        date filters with it); text is parsed here, with ``since``/``until`` (YYYY-MM-DD)
+        keeping only documents dated so."""
+        if not isinstance(question, Question):
+            question = self.parse_question(question, since=since, until=until)
+        elif since is not None or until is not None:
+            raise TypeError("a parsed Question carries its own since/until")
+        options = AskOptions(k=k, mode=mode, pool=pool, scope=scope)
+        return self.searcher.ask(question, options, adjust=self._adjuster(question, options.scope))
 
-    def _adjuster(self, question: str, scope: int | None):
-        named = time_in_question(question)
+    def _adjuster(self, question: Question, scope: int | None):
+        named = question.named_time
         votes = self.feedback if scope is not None else None
         if named is None and votes is None:
             return None
@@ -343,7 +352,7 @@ class Citebot:
                 start, end = named
                 boosts = [b + (TIME_BOOST if p.date and start <= p.date <= end else 0.0) for b, p in zip(boosts, passages)]
             if votes is not None:
-                vector = self.embedder.encode([question])[0]
+                vector = self.embedder.encode([question.text])[0]
                 boosts = [b + v for b, v in zip(boosts, votes.boosts(scope, vector, passages))]
             return boosts
 

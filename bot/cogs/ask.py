@@ -11,9 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.text.dates import parse_day
 from retrieval.errors import CitebotError, QuestionError
-from retrieval.query.search import check_question
 from retrieval.models import Answer
 
 from ..answer_store import AnswerState, new_key
@@ -177,17 +175,15 @@ class Ask(commands.Cog):
         since: app_commands.Range[str, 1, 10] | None = None,
         until: app_commands.Range[str, 1, 10] | None = None,
     ) -> None:
-        parse_day(since, "since"), parse_day(until, "until")  # a typo in a date fails fast, privately
         question = strip_mentions(question)  # the client turns a picked @name into <@id>
-        check_question(question, self.bot.settings.max_question_chars)  # a typo costs no question
+        # Parsed first: a typo in a date or an empty question fails fast, privately, and costs no question.
+        parsed = self.bot.citebot.parse_question(question, since=since, until=until)
         self.bot.check_rate(interaction.user.id)
         guild_settings = self.bot.guild_settings.get(interaction.guild_id)
         ephemeral = guild_settings.private if private is None else private
         # Embedding and search take a moment; Discord wants an answer within 3 seconds.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-        answer = await self.bot.run_heavy(
-            self.bot.citebot.ask, question, scope=interaction.guild_id, since=since, until=until
-        )
+        answer = await self.bot.run_heavy(self.bot.citebot.ask, parsed, scope=interaction.guild_id)
         parts, view = await self._view(answer, interaction.user.id, interaction.guild_id, deletable=not ephemeral)
         kwargs = parts.send_kwargs() | ({"view": view} if view else {})
         channel = interaction.channel
@@ -237,7 +233,7 @@ class Ask(commands.Cog):
             return
         try:
             # Before the rate limit: a question that cannot be asked costs nothing.
-            question = check_question(question, self.bot.settings.max_question_chars)
+            parsed = self.bot.citebot.parse_question(question)
         except QuestionError as exc:
             await message.reply(**render_error(str(exc)).send_kwargs(), mention_author=False)
             return
@@ -250,7 +246,7 @@ class Ask(commands.Cog):
         scope = message.guild.id if message.guild else None
         try:
             async with message.channel.typing():  # shows the asker that an answer is coming
-                answer = await self.bot.run_heavy(self.bot.citebot.ask, question, scope=scope)
+                answer = await self.bot.run_heavy(self.bot.citebot.ask, parsed, scope=scope)
         except CitebotError as exc:
             await message.reply(**render_error(str(exc)).send_kwargs(), mention_author=False)
             return
@@ -263,7 +259,7 @@ class Ask(commands.Cog):
         kwargs = parts.send_kwargs() | ({"view": view} if view else {})
         if guild_settings.answer_mode == "thread" and isinstance(message.channel, discord.TextChannel):
             try:
-                thread = await message.create_thread(name=truncate(question, 100) or "Answer")
+                thread = await message.create_thread(name=truncate(parsed.text, 100) or "Answer")
                 await thread.send(**kwargs)
                 return
             except discord.Forbidden:

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.query.search import clean_text
+from retrieval.text.clean import clean_text
 
 from ..render import autocomplete_choices, escape, render_people, render_person, render_quotes, MessageParts, truncate
 

@@ -162,6 +162,7 @@ def short_answer(
     question: str,
     passage: Passage,
     *,
+    kind: str | None,
     date: str | None = None,
     place: str | None = None,
     people: Sequence[dict[str, Any]] | None = None,
@@ -173,7 +174,6 @@ def short_answer(
     checked, holder = identity_answer(question, text)
     if checked:
         return holder
-    kind = question_kind(question)
     if kind is None:
         return None
     if kind == "number":

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable
 
 import numpy as np
 
 from .abstain import Vocabulary
-from .answers import has_answer_type, identity_answer, question_kind, role_answer, short_answer
+from .answers import has_answer_type, identity_answer, role_answer, short_answer
+from .question import AskOptions, Mode, Question
 from ..index.embedder import Embedder
-from ..errors import QuestionError
 from ..index.vectors import load_index
 from ..index.lexical import LexicalIndex, tokenize
 from ..models import Answer, Passage, SourceInfo
@@ -27,8 +26,6 @@ from ..index.chunks import CHUNKS_FILE, ChunkStore, is_dateline, vocabulary_text
 from ..index.store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
-
-Mode = Literal["hybrid", "dense", "lexical"]
 
 # Fusion weights, tuned on benchmarks/eval_seed.jsonl (see README, "Quality").
 SENTENCE_WEIGHT = 0.5  # the rest goes to the paragraph's vector
@@ -46,35 +43,6 @@ CANDIDATES = 64
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """User text as the search sees it: NFC, whitespace folded, no invisible characters."""
-    # Lone surrogates are bytes that were not UTF-8 (Python hands them over from argv and
-    # stdin that way); the tokenizer cannot take them, and they are not text the user meant.
-    cleaned = unicodedata.normalize("NFC", _SURROGATE.sub(" ", text))
-    # Control characters separate words ("who\0met"); zero-width ones join them ("Ga\u200bza").
-    cleaned = "".join(
-        " " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch for ch in cleaned
-    )
-    return " ".join(cleaned.split())
-
-
-def check_question(question: str, max_chars: int = 1000) -> str:
-    """Normalise a question or raise ``QuestionError`` with a message for the user."""
-    if question is None:
-        raise QuestionError("the question is empty")
-    cleaned = clean_text(question)
-    if not cleaned:
-        raise QuestionError("the question is empty")
-    if len(cleaned) > max_chars:
-        raise QuestionError(f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})")
-    if not any(ch.isalnum() for ch in cleaned):
-        raise QuestionError("the question has no words to search for")
-    return cleaned
 
 
 class Searcher:
@@ -113,22 +81,17 @@ class Searcher:
 
     def ask(
         self,
-        question: str,
-        k: int = 3,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        mode: Mode = "hybrid",
-        max_chars: int = 1000,
-        pool: int = 10,
+        question: Question,
+        options: AskOptions = AskOptions(),
         adjust: Callable[[list[Passage]], list[float]] | None = None,
     ) -> Answer:
-        question = check_question(question, max_chars)
-        k = max(1, int(k))
-        ranked, evidence = self._rank(question, mode, since, until)
+        """The answer to ``question``, taken as ``parse_question`` made it (not checked again)."""
+        question = question.with_repair(self.vocab.correct)  # "Wher was..." asks where
+        k, mode = options.k, options.mode
+        ranked, evidence = self._rank(question, mode)
         if not ranked:
-            return Answer(question, False, None, ())
-        pooled = ranked[: max(k, pool)]
+            return Answer(question.text, False, None, ())
+        pooled = ranked[: max(k, options.pool)]
         passages = [self.chunks.passage(sid, score) for sid, score in pooled]
         if adjust is not None:
             # Bounded nudges from outside the text (votes, a time the question names);
@@ -137,33 +100,34 @@ class Searcher:
             order = sorted(range(len(passages)), key=lambda i: -(passages[i].score + boosts[i]))
             passages = [replace(passages[i], score=passages[i].score + boosts[i]) for i in order]
             pooled = [pooled[i] for i in order]
-        fixed = self.vocab.correct(question)  # "Wher was..." asks where
-        short = self._short(fixed, pooled[0][0], passages[0])
+        short = self._short(question, pooled[0][0], passages[0])
         best_doc = self.documents[self._para_doc[self._sent_para[pooled[0][0]]]]
         # A question about the article itself ("what date is this from?") resembles no sentence,
         # but the dateline's metadata answers it.
         from_metadata = short is not None and is_dateline(passages[0].paragraph) and short in (best_doc.date, best_doc.place)
-        answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(fixed, passages[0], short)
+        answered = (from_metadata or self._answerable(question.text, evidence, mode)) and self._checks_pass(question, passages[0], short)
         if not answered:
-            return Answer(question, False, None, tuple(passages[:k]), tuple(passages[k:]))
+            return Answer(question.text, False, None, tuple(passages[:k]), tuple(passages[k:]))
         # Passages far weaker than the best one are noise next to a clear answer.
         floor = passages[0].score * RELATIVE_FLOOR
         passages = [p for p in passages if p.score >= floor]
-        return Answer(question, True, short, tuple(passages[:k]), tuple(passages[k:]))
+        return Answer(question.text, True, short, tuple(passages[:k]), tuple(passages[k:]))
 
-    def _short(self, question: str, sentence_id: int, passage: Passage) -> str | None:
+    def _short(self, question: Question, sentence_id: int, passage: Passage) -> str | None:
         doc = self.documents[self._para_doc[self._sent_para[sentence_id]]]
-        return short_answer(question, passage, date=doc.date, place=doc.place, people=self.extras.get("people"))
+        return short_answer(
+            question.repaired, passage, kind=question.kind, date=doc.date, place=doc.place, people=self.extras.get("people")
+        )
 
-    def _checks_pass(self, question: str, best: Passage, short: str | None) -> bool:
+    def _checks_pass(self, parsed: Question, best: Passage, short: str | None) -> bool:
         """Near misses score as high as real answers, so similarity can't reject them. These
         checks can: the question names something the documents never mention ("Qatar"); it
         asks when / how many / how long and the best sentence has no such expression; or it
         asks who holds a role and the text names the role without a holder, or someone
         else's ("JI's Director" for "Hamas's director")."""
+        question, kind = parsed.repaired, parsed.kind
         if self.vocab.unknown_names(question):
             return False
-        kind = question_kind(question)
         if kind in ("when", "number", "duration") and short is None:
             return False
         if kind == "where" and short is None and re.search(r"\b(countr(y|ies)|cit(y|ies)|nations?|town|villages?)\b", question.lower()):
@@ -175,11 +139,12 @@ class Searcher:
 
     # ---- ranking ----------------------------------------------------------------------
 
-    def _rank(self, question: str, mode: Mode, since: str | None, until: str | None):
+    def _rank(self, parsed: Question, mode: Mode):
+        question = parsed.text
         total = len(self._sent_para)
         if total == 0:
             return [], {}
-        allowed = self._allowed_paragraphs(since, until)
+        allowed = self._allowed_paragraphs(parsed.since, parsed.until)
         candidates: set[int] = set()
         dense_s: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
@@ -199,7 +164,7 @@ class Searcher:
         lexical = np.zeros(0, dtype=np.float32)
         lex_max = 0.0
         if mode in ("hybrid", "lexical"):
-            fixed = self.vocab.correct(question)
+            fixed = parsed.repaired
             lexical = self._lexical.scores(" ".join([fixed, *self.vocab.expansions(fixed)]))
             lex_max = float(lexical.max()) if lexical.size else 0.0
             if lex_max > 0:
@@ -226,7 +191,7 @@ class Searcher:
         lex = lexical[cand] / lex_max if lex_max > 0 else np.zeros(len(cand), dtype=np.float32)
         if mode == "hybrid":
             combined = dense + LEXICAL_WEIGHT * lex
-            kind = question_kind(question)
+            kind = parsed.kind
             if kind and TYPE_BOOST:
                 texts = self.chunks.sentence_texts(cand)
                 combined = combined + TYPE_BOOST * np.array(
