@@ -71,6 +71,9 @@ class FakeEmbedder:
             out[row] = np.random.default_rng(seed).standard_normal(self.dim)
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
+    def known_words(self) -> frozenset[str]:
+        return frozenset()  # no word list: typo repair is off, as for any model without one
+
 
 class Timers(dict):
     def wrap(self, owner, name: str, label: str) -> None:
@@ -93,6 +96,7 @@ def peak_rss_mb() -> float:
 def child(size_mb: float, fake: bool) -> None:
     import retrieval.people.extract as people
     import retrieval.api as service
+    import retrieval.index.build as build
     from retrieval.settings import Settings
 
     text = one_line_text(int(size_mb * 1_000_000))
@@ -108,12 +112,12 @@ def child(size_mb: float, fake: bool) -> None:
     timers = Timers()
     timers.wrap(service.Citebot, "_load_documents", "load + split")
     timers.wrap(service.Citebot, "_embed", "embed")
-    timers.wrap(service.LexicalIndex, "build", "BM25")
+    timers.wrap(build.LexicalIndex, "build", "BM25")
     timers.wrap(people, "find_people", "people")
     timers.wrap(people, "extract_quotes", "quotes")
     timers.wrap(people, "reported_speech", "reported")
-    timers.wrap(service.Vocabulary, "for_corpus", "vocabulary")
-    timers.wrap(service, "write_generation", "write")
+    timers.wrap(build.Vocabulary, "from_texts", "vocabulary")
+    timers.wrap(build, "write_generation", "write")
     timers.wrap(service, "Searcher", "load back")
     with tempfile.TemporaryDirectory() as tmp:
         seeds = Path(tmp) / "seeds"

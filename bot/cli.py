@@ -155,21 +155,21 @@ def _stdin_lines():
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import answer_to_text, echo
-    from retrieval import check_question, parse_day
+    from retrieval import parse_dates, parse_question
 
     settings = _settings(args)
     words = args.question
     if args.k < 1 or args.k > 25:
         raise UsageError("-k must be between 1 and 25")
     batch = words == ["-"]
-    # Validate before loading anything or reading stdin: a usage error should be instant,
+    # Parse before loading anything or reading stdin: a usage error should be instant,
     # and a bad date would otherwise fail every line of a batch.
+    def parse(text: str):
+        return parse_question(text, since=since, until=until, max_chars=settings.max_question_chars)
+
     try:
-        since, until = parse_day(args.since, "since"), parse_day(args.until, "until")
-        if since and until and since > until:
-            raise QuestionError("since must not be after until")
-        if not batch:
-            check_question(" ".join(words), settings.max_question_chars)
+        since, until = parse_dates(args.since, args.until)
+        first = None if batch else parse(" ".join(words))
     except QuestionError as exc:
         raise UsageError(str(exc)) from None
     citebot = _open(settings)
@@ -179,7 +179,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     # (--json) belongs to input line n; plain-text errors go to stderr, naming the line.
     for number, question in enumerate(questions, start=1):
         try:
-            answer = citebot.ask(question, args.k, since=args.since, until=args.until)
+            answer = citebot.ask(parse(question) if batch else first, args.k)
         except QuestionError as exc:
             if not batch:
                 raise UsageError(str(exc)) from None

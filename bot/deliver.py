@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from retrieval import CitebotError, QuestionError, check_question, parse_day
+from retrieval import CitebotError, Question, QuestionError
 
 from .app import send_ephemeral
 from .buttons import answer_view
@@ -119,11 +119,10 @@ class MessageRoute:
         await self.message.reply(**message, mention_author=False)
 
 
-def parse_question(bot: "CitebotBot", text: str, since: str | None, until: str | None) -> tuple[str, str | None, str | None]:
-    """The question and its date range, checked; ``QuestionError`` says what is wrong.
+def parse_question(bot: "CitebotBot", text: str, since: str | None, until: str | None) -> Question:
+    """The question with its date range, checked; ``QuestionError`` says what is wrong.
     A question asked in a message is what it asks, not whom it pings."""
-    since, until = parse_day(since, "since"), parse_day(until, "until")
-    return check_question(strip_mentions(text), bot.citebot.settings.max_question_chars), since, until
+    return bot.citebot.parse_question(strip_mentions(text), since=since, until=until)
 
 
 async def deliver_answer(
@@ -133,7 +132,7 @@ async def deliver_answer(
     try:
         # Before the rate limit and before any "thinking…": a question that cannot be asked
         # costs nothing and fails at once.
-        question, since, until = parse_question(bot, text, since, until)
+        question = parse_question(bot, text, since, until)
     except QuestionError as exc:
         await route.refuse(str(exc))
         return
@@ -144,19 +143,19 @@ async def deliver_answer(
         return
     try:
         async with route.working():
-            answer = await bot.run_heavy(bot.citebot.ask, question, scope=route.scope, since=since, until=until)
+            answer = await bot.run_heavy(bot.citebot.ask, question, scope=route.scope)
     except CitebotError as exc:
         await route.refuse(str(exc))
         return
     except Exception:
-        log.exception("answering %r failed", question[:80])
+        log.exception("answering %r failed", question.text[:80])
         await route.refuse(UNEXPECTED)
         return
     parts, view = await answer_view(bot, answer, route.asker_id, route.scope, deletable=route.deletable)
     message = parts.send_kwargs() | ({"view": view} if view else {})
     if bot.guild_settings.get(route.scope).answer_mode == "thread" and route.can_thread:
         try:
-            await route.post_in_thread(truncate(question, THREAD_NAME_LIMIT) or "Answer", message)
+            await route.post_in_thread(truncate(question.text, THREAD_NAME_LIMIT) or "Answer", message)
             return
         except discord.Forbidden:
             # Thread mode was chosen, but the bot may not make threads here: the answer

@@ -19,7 +19,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # the facade and what it returns
     "Citebot": "api",
-    "ReindexRunning": "api",
+    "ReindexFailed": "errors",
+    "ReindexRunning": "errors",
     "PersonMatch": "people",
     "QuoteResult": "people",
     # settings, and the parsers the edges' own settings share
@@ -51,13 +52,14 @@ _EXPORTS: dict[str, str] = {
     "SourceInfo": "models",
     "citation_for": "models",
     # questions
-    "check_question": "query.search",
-    "clean_text": "query.search",
-    "parse_day": "text.dates",
+    "Question": "query.question",
+    "clean_text": "text.clean",
+    "parse_dates": "query.question",
+    "parse_question": "query.question",
     # the documents folder
     "DOCUMENT_SUFFIXES": "documents.loading",
-    "DocumentNotFound": "documents.seeds",
-    "SeedRejected": "documents.seeds",
+    "DocumentNotFound": "errors",
+    "SeedRejected": "errors",
     "add_document": "documents.seeds",
     "document_key": "documents.seeds",
     "find_document": "documents.seeds",
@@ -68,7 +70,7 @@ _EXPORTS: dict[str, str] = {
     # text shown to people, state files, progress
     "shown": "text.show",
     "atomic_write_text": "index.store",
-    "open_state_db": "index.store",
+    "open_state_db": "state",
     "ProgressFactory": "progress",
 }
 
@@ -88,13 +90,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from .api import Citebot, ReindexRunning
-    from .people import PersonMatch, QuoteResult
+if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_layers.py keeps the two in step)
+    from .api import Citebot
     from .documents.loading import DOCUMENT_SUFFIXES
     from .documents.seeds import (
-        DocumentNotFound,
-        SeedRejected,
         add_document,
         document_key,
         find_document,
@@ -105,18 +104,23 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .documents.watch import watch_seeds
     from .errors import (
         CitebotError,
+        DocumentNotFound,
         IndexFolderError,
         IndexUnavailable,
         NoDocumentsError,
         QuestionError,
+        ReindexFailed,
+        ReindexRunning,
+        SeedRejected,
         SeedsFolderError,
         SettingsError,
         StorageError,
     )
-    from .index.store import atomic_write_text, open_state_db
+    from .index.store import atomic_write_text
     from .models import Answer, Mention, Passage, Person, Quote, Role, SourceInfo, citation_for
+    from .people import PersonMatch, QuoteResult
     from .progress import ProgressFactory
-    from .query.search import check_question, clean_text
+    from .query.question import Question, parse_dates, parse_question
     from .settings import (
         EnvReader,
         Settings,
@@ -128,5 +132,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         quoted_value,
         raw_value,
     )
-    from .text.dates import parse_day
+    from .state import open_state_db
+    from .text.clean import clean_text
     from .text.show import shown

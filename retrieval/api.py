@@ -8,7 +8,6 @@ and a failed reindex leaves the old index serving.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -17,92 +16,36 @@ from typing import Any
 
 from .documents.loading import LoadResult, load_documents, seed_fingerprint
 from .index.embedder import Embedder, load_embedder
-from .text.dates import parse_day, time_in_question
 from .errors import (
     CitebotError,
     IndexFolderError,
     IndexUnavailable,
     NoDocumentsError,
     QuestionError,
+    ReindexFailed,
+    ReindexRunning,
     first_line,
     storage_reason,
 )
 from .query.feedback import FeedbackStore
-from .index.lexical import LexicalIndex
-from .models import Answer, Document, Passage, Person, SkippedFile, SourceInfo
+from .index.build import ReindexReport, build_generation
+from .models import Answer, Document, Passage, Person, SourceInfo
 from .people import AnnotationCache, PersonMatch, QuoteResult, build_extras, check_name, find_person, find_quotes
-from .query.abstain import Vocabulary
 from .progress import ProgressFactory
-from .query.search import Searcher, clean_text, document_headers
+from .query.question import AskOptions, Mode, Question, parse_question
+from .query.search import Searcher
+from .text.clean import clean_text
 from .documents.sentences import SplitCache
 from .settings import Settings
-from .text.show import shown
 from .index.store import (
     EmbeddingCache,
     IndexLock,
     current_generation,
-    new_generation_folder,
-    paragraph_context,
-    publish,
     read_current,
     read_manifest,
-    write_generation,
 )
 
 log = logging.getLogger(__name__)
-
-
-class ReindexRunning(CitebotError):
-    """A reindex is already in progress (in this process or another one on the same index)."""
-
-
-class ReindexFailed(CitebotError):
-    """A rebuild failed part way (disk full, a library error); the previous index keeps
-    serving and ``CURRENT`` is untouched. The original exception is the ``__cause__``."""
-
-
-@dataclass(frozen=True)
-class ReindexReport:
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    removed: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    skipped: tuple[SkippedFile, ...]
-    documents: int
-    paragraphs: int
-    sentences: int
-    embedded: int  # texts that had to go through the model (the rest came from the cache)
-    seconds: float
-    reason: str = "requested"
-    generation: str = ""  # the folder now named in CURRENT
-
-    def summary(self) -> str:
-        parts = [f"{self.documents} documents, {self.paragraphs} paragraphs, {self.sentences} sentences in {self.seconds:.1f}s"]
-        # File names are whatever the folder holds: shown, so none can split the summary
-        # into forged lines or act on the terminal that prints it.
-        for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
-            if names:
-                parts.append(f"{label}: {', '.join(map(shown, names))}")
-        if self.skipped:
-            parts.append("skipped: " + "; ".join(f"{shown(s.name)} ({shown(s.reason)})" for s in self.skipped))
-        parts.append(f"{len(self.unchanged)} unchanged; {self.embedded} texts embedded, the rest from cache")
-        return "\n".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "generation": self.generation,
-            "added": list(self.added),
-            "changed": list(self.changed),
-            "removed": list(self.removed),
-            "unchanged": list(self.unchanged),
-            "skipped": [{"name": s.name, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents,
-            "paragraphs": self.paragraphs,
-            "sentences": self.sentences,
-            "embedded": self.embedded,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
@@ -301,52 +244,19 @@ class Citebot:
             raise NoDocumentsError(
                 f"no readable documents in {self.settings.seeds_dir}" + (f" (skipped {detail})" if detail else "")
             )
-        previous = self._previous_documents()
-        docs = loaded.documents
-        sentences = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
-        contexts = [paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
-        vectors, embedded = self._embed(sentences + contexts, progress)
-        lexical = LexicalIndex.build(lexical_texts(docs))
-        extras = self._extras(docs, progress)
-        extras["vocabulary"] = Vocabulary.for_corpus(
-            (p.text for d in docs for p in d.paragraphs), document_headers(docs)
-        ).to_json()
-        folder = new_generation_folder(self.index_dir)
-        try:
-            write_generation(
-                folder,
-                docs,
-                loaded.skipped,
-                vectors[: len(sentences)],
-                vectors[len(sentences) :],
-                self.embedder.model_id,
-                extras,
-                lexical.save,
-                loaded.hashes,
-            )
-            searcher = Searcher(folder, self.embedder)  # load it back: what we serve is what is on disk
-            publish(self.index_dir, folder)
-        except BaseException:
-            if current_generation(self.index_dir) != folder:
-                shutil.rmtree(folder, ignore_errors=True)  # never leave a half-built generation
-            raise
-        self._swap(searcher)
-        now = {d.doc: d.sha256 for d in docs}
-        report = ReindexReport(
-            added=tuple(sorted(set(now) - set(previous))),
-            changed=tuple(sorted(d for d in now if d in previous and previous[d] != now[d])),
-            removed=tuple(sorted(set(previous) - set(now))),
-            unchanged=tuple(sorted(d for d in now if previous.get(d) == now[d])),
-            skipped=loaded.skipped,
-            documents=len(docs),
-            paragraphs=len(contexts),
-            sentences=len(sentences),
-            embedded=embedded,
-            seconds=time.perf_counter() - started,
+        loaded_back: list[Searcher] = []
+        report = build_generation(
+            self.index_dir,
+            loaded,
+            model_id=self.embedder.model_id,
+            vectors=lambda texts: self._embed(texts, progress),
+            extras=lambda docs: self._extras(docs, progress),
+            # Load it back before publishing: what we serve is what is on disk.
+            before_publish=lambda folder: loaded_back.append(Searcher(folder, self.embedder)),
             reason=reason,
-            generation=folder.name,
+            started=started,
         )
-        log.info("index rebuilt (%s): %s", reason, report.summary().replace("\n", "; "))
+        self._swap(loaded_back[0])
         return report
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
@@ -366,15 +276,6 @@ class Citebot:
         with EmbeddingCache(self.index_dir / "embeddings.sqlite") as cache:
             return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim, progress)
 
-    def _previous_documents(self) -> dict[str, str]:
-        folder = current_generation(self.index_dir)
-        if folder is None:
-            return {}
-        try:
-            return read_manifest(folder, verify=False).documents
-        except IndexUnavailable:
-            return {}
-
     def _swap(self, searcher: Searcher) -> None:
         with self._swap_lock:
             self._searcher = searcher
@@ -383,28 +284,36 @@ class Citebot:
 
     # ---- questions ---------------------------------------------------------------------
 
+    def parse_question(self, text: str | None, *, since: str | None = None, until: str | None = None) -> Question:
+        """``text`` as a ``Question`` under this citebot's limits, or ``QuestionError`` (one
+        line, for the user): front ends call it as a question arrives, to fail fast."""
+        return parse_question(text, since=since, until=until, max_chars=self.settings.max_question_chars)
+
     def ask(
         self,
-        question: str,
+        question: Question | str,
         k: int = 3,
         *,
         scope: int | None = None,
         since: str | None = None,
         until: str | None = None,
-        **options: Any,
+        mode: Mode = "hybrid",
+        pool: int = AskOptions.pool,
     ) -> Answer:
         """The answer to ``question``. ``scope`` (a Discord server id) applies that
-        community's votes; ``since``/``until`` (YYYY-MM-DD) keep only documents dated so;
-        a time named in the question ("in January 2025") prefers documents from then."""
-        options.setdefault("max_chars", self.settings.max_question_chars)
-        since, until = parse_day(since, "since"), parse_day(until, "until")
-        if since and until and since > until:
-            raise QuestionError("since must not be after until")
-        adjust = self._adjuster(question, scope)
-        return self.searcher.ask(question, k, since=since, until=until, adjust=adjust, **options)
+        community's votes; a time named in the question ("in January 2025") prefers
+        documents from then. A ``Question`` from ``parse_question`` is taken as it is (its
+        date filters with it); text is parsed here, with ``since``/``until`` (YYYY-MM-DD)
+        keeping only documents dated so."""
+        if not isinstance(question, Question):
+            question = self.parse_question(question, since=since, until=until)
+        elif since is not None or until is not None:
+            raise TypeError("a parsed Question carries its own since/until")
+        options = AskOptions(k=k, mode=mode, pool=pool, scope=scope)
+        return self.searcher.ask(question, options, adjust=self._adjuster(question, options.scope))
 
-    def _adjuster(self, question: str, scope: int | None):
-        named = time_in_question(question)
+    def _adjuster(self, question: Question, scope: int | None):
+        named = question.named_time
         votes = self.feedback if scope is not None else None
         if named is None and votes is None:
             return None
@@ -415,7 +324,7 @@ class Citebot:
                 start, end = named
                 boosts = [b + (TIME_BOOST if p.date and start <= p.date <= end else 0.0) for b, p in zip(boosts, passages)]
             if votes is not None:
-                vector = self.embedder.encode([question])[0]
+                vector = self.embedder.encode([question.text])[0]
                 boosts = [b + v for b, v in zip(boosts, votes.boosts(scope, vector, passages))]
             return boosts
 
@@ -456,16 +365,3 @@ class Citebot:
         return find_quotes(index, topic, speaker, self.embedder.encode)
 
 
-def lexical_texts(documents: tuple[Document, ...]) -> list[str]:
-    """What BM25 sees per sentence: the sentence, plus the sentence before it so a pronoun
-    sentence ("He announced...") still matches the name it refers to, plus the document's
-    place and date on the dateline paragraph."""
-    out = []
-    for d in documents:
-        for p in d.paragraphs:
-            meta = " ".join(filter(None, [d.place, d.date])) if p.number == 1 else ""
-            previous = ""
-            for s in p.sentences:
-                out.append(" ".join(filter(None, [s.text, s.text, previous, meta])))
-                previous = s.text
-    return out

@@ -42,6 +42,27 @@ class StorageError(CitebotError):
     """A file of state could not be used because the disk refused, not because it is damaged."""
 
 
+class ModelError(CitebotError):
+    """The configured model cannot be found or loaded."""
+
+
+class ReindexRunning(CitebotError):
+    """A reindex is already in progress (in this process or another one on the same index)."""
+
+
+class ReindexFailed(CitebotError):
+    """A rebuild failed part way (disk full, a library error); the previous index keeps
+    serving and ``CURRENT`` is untouched. The original exception is the ``__cause__``."""
+
+
+class SeedRejected(CitebotError):
+    """A document that cannot be added or removed; the message says why."""
+
+
+class DocumentNotFound(SeedRejected):
+    """``remove_document`` was given a name that is not in the seeds folder."""
+
+
 # SQLite's primary result codes for "the disk or another process said no": the file may be
 # perfectly good, so it must never be moved aside or deleted as damaged.
 _SQLITE_REFUSALS = {3, 5, 6, 7, 8, 10, 13, 14}  # PERM BUSY LOCKED NOMEM READONLY IOERR FULL CANTOPEN

@@ -281,7 +281,7 @@ async def test_quote_shows_speakers_and_unattributed(world):
 
 
 async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebot, embedder, monkeypatch):
-    from retrieval import api as service
+    from retrieval.index import build
     from retrieval.api import Citebot
 
     built = make_citebot({"bridge.txt": "date 2024-03-01\nOslo - The council approved a new bridge costing 40 million kroner."})
@@ -291,7 +291,7 @@ async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebo
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service, "write_generation", disk_full)
+    monkeypatch.setattr(build, "write_generation", disk_full)
     restarted = Citebot(built.settings, embedder=embedder)  # a new process: nothing loaded yet
     async with FakeDiscord() as fake:
         bot = open_bot(restarted, BotSettings(cooldown_per_minute=0))

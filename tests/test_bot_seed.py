@@ -18,7 +18,8 @@ from bot.cogs.seed import attachment_problem
 from bot.settings import BotSettings
 from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
 from retrieval.documents.seeds import add_document
-from retrieval.api import Citebot, ReindexRunning
+from retrieval.api import Citebot
+from retrieval.errors import ReindexRunning
 from retrieval.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,8 @@ from conftest import SEEDS
 from retrieval.errors import SettingsError, StorageError
 from retrieval.api import Citebot
 from retrieval.settings import Settings
-from retrieval.index.store import CURRENT, open_state_db
+from retrieval.index.store import CURRENT
+from retrieval.state import open_state_db
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "How many tents were sent?"

@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 
 import retrieval.api as service
+import retrieval.index.build as build
 import retrieval.index.store as store
-from retrieval.errors import CitebotError, NoDocumentsError, SeedsFolderError
-from retrieval.api import Citebot, ReindexFailed, ReindexRunning
+from retrieval.errors import CitebotError, NoDocumentsError, ReindexFailed, ReindexRunning, SeedsFolderError
+from retrieval.api import Citebot
 from retrieval.index.store import CURRENT, current_generation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,9 @@ class GatedEmbedder:
             self.entered.set()
             assert self.release.wait(30), "test never released the rebuild"
         return self.inner.encode(texts, **kwargs)
+
+    def known_words(self) -> frozenset[str]:
+        return self.inner.known_words()
 
 
 # ---- the report ---------------------------------------------------------------------------
@@ -170,7 +174,7 @@ def _fail_faiss_write(monkeypatch):
 
 
 def _fail_bm25_write(monkeypatch):
-    monkeypatch.setattr(service.LexicalIndex, "save", disk_full)
+    monkeypatch.setattr(build.LexicalIndex, "save", disk_full)
 
 
 def _fail_sqlite_write(monkeypatch):
@@ -181,7 +185,7 @@ def _fail_sqlite_write(monkeypatch):
             raise sqlite3.OperationalError("database or disk is full")
         return real(database, *args, **kwargs)
 
-    monkeypatch.setattr(store.sqlite3, "connect", connect)
+    monkeypatch.setattr(sqlite3, "connect", connect)
 
 
 def _fail_named_write(name: str):
@@ -392,7 +396,7 @@ import sys, time
 from pathlib import Path
 import retrieval.index.embedder as embedder
 import retrieval.index.vectors as index
-import retrieval.api as service
+import retrieval.index.build as build
 import retrieval.index.store as store
 from retrieval.api import Citebot
 from retrieval.settings import Settings
@@ -411,11 +415,11 @@ if point == "after-faiss":  # mid-write: one data file written, the rest not
             pause()
     index._FaissIndex.save = save_then_pause
 elif point == "before-publish":  # the generation is complete but not yet named in CURRENT
-    publish = service.publish
+    publish = build.publish
     def pause_then_publish(*args):
         pause()
         publish(*args)
-    service.publish = pause_then_publish
+    build.publish = pause_then_publish
 elif point == "mid-embedding":  # two batches of vectors back from the model, the rest not
     store.EMBED_BATCH = 16  # a few dozen texts make several batches
     encode, calls = embedder.ModelEmbedder.encode, []

@@ -78,3 +78,12 @@ def test_the_command_line_loads_neither_discord_nor_the_search_code_to_read_sett
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_type_checking_imports_list_exactly_the_public_names():
+    # Editors and type checkers read the TYPE_CHECKING block; the lazy table is what runs.
+    # A name in one and not the other would mislead one of them.
+    tree = ast.parse((ROOT / "retrieval" / "__init__.py").read_text())
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    imported = {(node.module, alias.name) for node in ast.walk(block) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert imported == {(module, name) for name, module in retrieval._EXPORTS.items()}

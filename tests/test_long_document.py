@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 
-from retrieval.query.search import PASSAGE_CONTEXT_CHARS
+from retrieval.index.chunks import PASSAGE_CONTEXT_CHARS
 
 NEEDLE = "The lighthouse on Skerry Island is painted bright green."
 SIZE = 200_000

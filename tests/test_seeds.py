@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, DocumentNotFound, SeedRejected
 from retrieval.documents.seeds import (
-    DocumentNotFound,
-    SeedRejected,
     add_document,
     document_key,
     find_document,

@@ -3,6 +3,7 @@
 import json
 
 from retrieval.api import Citebot
+from retrieval.errors import ReindexFailed
 from retrieval.index.store import EmbeddingCache, current_generation
 
 ARTICLE = "date 2024-03-01\nOslo - The council approved a new bridge. It will cost 40 million kroner.\n\nThe mayor, Kari Nordmann, said work starts in May."
@@ -69,15 +70,15 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
     before = citebot.ask("How much will the bridge cost?")
     (citebot.settings.seeds_dir / "more.txt").write_text("Another document about tunnels.")
 
-    import retrieval.api as service
+    import retrieval.index.build as build
 
     def explode(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service, "write_generation", explode)
+    monkeypatch.setattr(build, "write_generation", explode)
     try:
         citebot.reindex()
-    except service.ReindexFailed as exc:
+    except ReindexFailed as exc:
         # Wrapped so every edge shows it as a CitebotError; the cause stays attached.
         assert "No space left on device" in str(exc) and isinstance(exc.__cause__, OSError)
     else:
@@ -98,6 +99,35 @@ def test_large_corpus_gets_approximate_indexes_for_sentences_and_paragraphs(make
     again = Citebot(citebot.settings, embedder=embedder)
     assert again.ensure_index() is None  # reloads with the recorded kinds
     assert again.ask("How much does a ferry ticket cost?").results[0].doc == "ferry.md"
+
+
+def test_a_generation_built_from_vectors_the_caller_has_is_served_as_it_is(make_citebot, embedder):
+    """The build the benchmarks share with ``reindex``: any source of vectors, same generation."""
+    from retrieval.documents.loading import load_documents
+    from retrieval.index.build import build_generation
+    from retrieval.index.chunks import paragraph_texts, sentence_texts
+    from retrieval.index.store import IndexLock
+
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    loaded = load_documents(citebot.settings.seeds_dir)
+    asked: list[str] = []
+
+    def vectors(texts):
+        asked.extend(texts)
+        return embedder.encode(texts), 0
+
+    citebot.index_dir.mkdir()
+    lock = IndexLock(citebot.index_dir)
+    assert lock.acquire()
+    try:
+        report = build_generation(citebot.index_dir, loaded, model_id=embedder.model_id, vectors=vectors, extras=lambda docs: {})
+    finally:
+        lock.release()
+    assert report.added == ("bridge.txt",) and report.embedded == 0 and report.sentences == 3
+    assert asked == sentence_texts(loaded.documents) + paragraph_texts(loaded.documents)
+    assert citebot.ensure_index() is None  # it matches the seeds and the model: nothing to rebuild
+    assert citebot.generation == report.generation
+    assert citebot.ask("How much will the bridge cost?").results[0].paragraph == 1
 
 
 def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):

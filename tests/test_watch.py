@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import SeedsFolderError
-from retrieval.api import ReindexRunning
+from retrieval.errors import ReindexRunning, SeedsFolderError
 from retrieval.documents.watch import SeedWatcher, snapshot, watch_seeds
 
 

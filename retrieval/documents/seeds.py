@@ -19,7 +19,7 @@ import unicodedata
 from pathlib import Path
 
 from .loading import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
-from ..errors import CitebotError, SeedsFolderError
+from ..errors import CitebotError, DocumentNotFound, SeedRejected, SeedsFolderError
 from ..index.store import fsync_dir
 from ..text.show import is_hidden_character
 
@@ -27,8 +27,6 @@ __all__ = [
     "MAX_NAME_BYTES",
     "MAX_NAME_CHARS",
     "REMOVED_FOLDER",
-    "DocumentNotFound",
-    "SeedRejected",
     "add_document",
     "check_document_bytes",
     "document_key",
@@ -60,14 +58,6 @@ _write_lock = threading.Lock()
 # Bytes, not characters, limit a file name (255 on most filesystems); the rest is room for
 # the temporary-file and timestamp decorations added around it.
 MAX_NAME_BYTES = 200
-
-
-class SeedRejected(CitebotError):
-    """A document that cannot be added or removed; the message says why."""
-
-
-class DocumentNotFound(SeedRejected):
-    """``remove_document`` was given a name that is not in the seeds folder."""
 
 
 def hidden_characters(name: str) -> list[str]:

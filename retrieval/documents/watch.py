@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Awaitable, Callable, Mapping
 
 from .loading import scan_seeds
-from ..errors import CitebotError
+from ..errors import CitebotError, ReindexRunning
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +201,6 @@ async def watch_seeds(
 
 
 def _is_retry(exc: BaseException) -> bool:
-    from ..api import ReindexRunning  # here: service imports much; the watcher needs only this
-
     return isinstance(exc, ReindexRunning)
 
 

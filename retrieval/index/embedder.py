@@ -17,6 +17,7 @@ reference for batches.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -30,7 +31,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from ..errors import CitebotError
+from ..errors import ModelError
 from ..settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,6 @@ def _single_thread_blas():
     return lambda: controller.limit(limits=1, user_api="blas")
 
 
-class ModelError(CitebotError):
-    """The configured model cannot be found or loaded."""
-
-
 class Embedder(Protocol):
     model_id: str
 
@@ -69,6 +66,23 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         ...
+
+    def known_words(self) -> frozenset[str]:
+        """Whole words the model's vocabulary holds: real words, which typo repair must not
+        touch. A model without a word list (or a stand-in) returns an empty set, and typo
+        repair is then off."""
+        ...
+
+
+@functools.lru_cache(maxsize=4)
+def model_words(folder: str) -> frozenset[str]:
+    """The alphabetic entries of a model folder's WordPiece ``vocab.txt``; empty without one
+    (a hub name that is not a folder, or another tokenizer)."""
+    try:
+        text = (Path(folder) / "vocab.txt").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(w for w in text.split() if w.isalpha())
 
 
 def resolve_model(spec: str) -> tuple[str, str]:
@@ -135,6 +149,9 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def known_words(self) -> frozenset[str]:
+        return model_words(self._name_or_path)
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -258,6 +275,9 @@ class NumpyBertEmbedder:
                 out[row] = self._forward(encoding.ids)
         return out
 
+    def known_words(self) -> frozenset[str]:
+        return model_words(str(self.folder))
+
 
 class ModelEmbedder:
     """What the rest of citebot uses: numpy for a few texts when possible, torch for batches."""
@@ -265,6 +285,7 @@ class ModelEmbedder:
     def __init__(self, spec: str = DEFAULT_MODEL) -> None:
         self.spec = spec
         self.model_id, name_or_path = resolve_model(spec)
+        self._name_or_path = name_or_path
         self._reference = SentenceTransformerEmbedder(spec)
         self._fast = NumpyBertEmbedder(name_or_path, self.model_id) if NumpyBertEmbedder.supports(name_or_path) else None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -280,6 +301,9 @@ class ModelEmbedder:
         if self._fast is not None and len(texts) <= _BATCH_THRESHOLD:
             return self._fast.encode(texts)
         return self._reference.encode(texts, batch_size=batch_size, progress=progress)
+
+    def known_words(self) -> frozenset[str]:
+        return model_words(self._name_or_path)
 
     def _encode_query(self, text: str) -> np.ndarray:
         """One text (a question), through a small LRU cache keyed by the exact text."""

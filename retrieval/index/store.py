@@ -28,7 +28,6 @@ import os
 import re
 import secrets
 import shutil
-import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +37,8 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .cache import BlobCache
-from ..errors import IndexUnavailable, StorageError, first_line, sqlite_refused
+from .chunks import CHUNKS_FILE, ChunkStore
+from ..errors import IndexUnavailable
 from ..models import Document, SkippedFile
 from ..progress import ProgressFactory, track
 
@@ -48,21 +48,9 @@ FORMAT_VERSION = 2  # 2: people and quotes stored as their records (models.to_re
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = "LOCK"
-DATA_FILES = ("sentences.faiss", "paragraphs.faiss", "chunks.sqlite")
+DATA_FILES = ("sentences.faiss", "paragraphs.faiss", CHUNKS_FILE)
 # What a generation folder may be called; anything else in CURRENT is garbage, not a path.
 _GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9_.-]+")
-
-_SCHEMA = """
-CREATE TABLE documents (id INTEGER PRIMARY KEY, doc TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
-    date TEXT, place TEXT, sha256 TEXT NOT NULL, paragraphs INTEGER NOT NULL, sentences INTEGER NOT NULL);
-CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, number INTEGER NOT NULL,
-    text TEXT NOT NULL);
-CREATE TABLE sentences (id INTEGER PRIMARY KEY, paragraph_id INTEGER NOT NULL, number INTEGER NOT NULL,
-    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
-CREATE TABLE skipped (name TEXT PRIMARY KEY, reason TEXT NOT NULL);
-CREATE TABLE extras (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -84,61 +72,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
-
-
-def open_state_db(path: Path, schema: str) -> sqlite3.Connection:
-    """Open one of the small SQLite files of state (votes, server settings, posted answers).
-
-    A damaged file must not stop the bot from answering: it is moved aside whole (the bytes
-    stay for whoever wants to recover them) and an empty one takes its place. A file whose
-    tables are not laid out as ``schema`` says (another program's, or another version's) is
-    damage too: every read and write would fail. A disk that refuses (full, an I/O error,
-    locked by another process) is not damage: that raises ``StorageError`` and the file stays.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-
-    def connect() -> sqlite3.Connection:
-        db = sqlite3.connect(path, check_same_thread=False)
-        try:
-            db.executescript(schema)
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check failed")
-            _check_layout(db, schema)
-        except sqlite3.Error:
-            db.close()
-            raise
-        return db
-
-    try:
-        try:
-            return connect()
-        except sqlite3.Error as exc:
-            if sqlite_refused(exc):
-                raise
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            os.replace(path, aside)
-            for suffix in ("-journal", "-wal", "-shm"):  # they belong to the damaged file
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            log.error("%s is damaged (%s): moved to %s, starting an empty one", path, first_line(exc), aside.name)
-            return connect()
-    except sqlite3.Error as exc:  # only a refusal gets here: a new file cannot be damaged
-        raise StorageError(f"cannot use {path}: {first_line(exc)}") from exc
-
-
-def _check_layout(db: sqlite3.Connection, schema: str) -> None:
-    """Raise ``sqlite3.DatabaseError`` unless every table of ``schema`` has its columns, in
-    order (rows are written positionally). The expected layout comes from ``schema`` itself."""
-    expected = sqlite3.connect(":memory:")
-    try:
-        expected.executescript(schema)
-        tables = [row[0] for row in expected.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            want = [row[1] for row in expected.execute(f'PRAGMA table_info("{table}")')]
-            have = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
-            if have != want:
-                raise sqlite3.DatabaseError(f"table {table} has columns ({', '.join(have)}), not ({', '.join(want)})")
-    finally:
-        expected.close()
 
 
 def fsync_dir(folder: Path) -> None:
@@ -187,33 +120,6 @@ class IndexLock:
         if self._fh is not None:
             self._fh.close()  # closing the descriptor releases the flock
             self._fh = None
-
-
-def sentence_texts(documents: Sequence[Document]) -> list[str]:
-    return [s.text for d in documents for p in d.paragraphs for s in p.sentences]
-
-
-def paragraph_context(document: Document, number: int) -> str:
-    """What a paragraph's vector is made from: its text, with the document's metadata on ¶1.
-
-    The dateline paragraph carries the date and place so "when/where was the meeting"
-    lands there even though the text says neither word.
-    """
-    text = document.paragraph(number).text
-    if number == 1 and (document.date or document.place):
-        when = f" on {human_date(document.date)}" if document.date else ""
-        where = f" in {document.place}" if document.place else ""
-        text = f"{text} (Reported{where}{when}.)"
-    return text
-
-
-def human_date(iso: str | None) -> str:
-    if not iso:
-        return ""
-    try:
-        return time.strftime("%d %B %Y", time.strptime(iso, "%Y-%m-%d")).lstrip("0")
-    except ValueError:
-        return iso
 
 
 # Texts per call to the model and per commit to the embedding cache: a commit every couple
@@ -322,7 +228,7 @@ def write_generation(
         paragraph_index = build_index(paragraph_vectors)
         paragraph_index.save(folder / "paragraphs.faiss")
         bm25_writer(folder / "bm25")
-        _write_chunks(folder / "chunks.sqlite", documents, skipped, extras)
+        ChunkStore.write(folder / CHUNKS_FILE, documents, skipped, extras)
 
         files = {name: _file_entry(folder / name) for name in generation_files(folder)}
         manifest = Manifest(
@@ -357,33 +263,6 @@ def _removed_on_failure(folder: Path) -> Iterator[None]:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def _write_chunks(path: Path, documents: Sequence[Document], skipped: Sequence[SkippedFile], extras: dict[str, object]) -> None:
-    db = sqlite3.connect(path)
-    try:
-        with db:
-            db.executescript(_SCHEMA)
-            paragraph_id = sentence_id = 0
-            for doc_id, d in enumerate(documents, start=1):
-                db.execute(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
-                    (doc_id, d.doc, d.title, d.date, d.place, d.sha256, len(d.paragraphs), d.sentence_count),
-                )
-                for p in d.paragraphs:
-                    paragraph_id += 1
-                    db.execute("INSERT INTO paragraphs VALUES (?,?,?,?)", (paragraph_id, doc_id, p.number, p.text))
-                    rows = []
-                    for s in p.sentences:
-                        sentence_id += 1
-                        rows.append((sentence_id, paragraph_id, s.number, s.text, s.start, s.end))
-                    db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?)", rows)
-            db.executemany("INSERT INTO skipped VALUES (?,?)", [(s.name, s.reason) for s in skipped])
-            db.executemany(
-                "INSERT INTO extras VALUES (?,?)", [(k, json.dumps(v)) for k, v in extras.items()]
-            )
-    finally:
-        db.close()
 
 
 def generation_files(folder: Path) -> list[str]:

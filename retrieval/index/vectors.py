@@ -30,6 +30,10 @@ class VectorIndex(Protocol):
         """Scores and ids, shape (len(queries), min(k, len(self))), best first."""
         ...
 
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order, shape (len(ids), dim)."""
+        ...
+
     def save(self, path: Path) -> None: ...
 
 
@@ -61,6 +65,14 @@ class _FaissIndex:
             return empty.astype(np.float32), empty.astype(np.int64)
         scores, ids = self._index.search(queries, k)
         return scores, ids
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        # The searcher scores candidates found by one index against the other (a sentence
+        # BM25 found, the paragraph of every candidate): a lookup, not a search.
+        ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+        if ids.size == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._index.reconstruct_batch(ids)
 
     def save(self, path: Path) -> None:
         import faiss

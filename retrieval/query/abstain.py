@@ -50,6 +50,7 @@ class Vocabulary:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = ()) -> "Vocabulary":
+        """The vocabulary of ``texts`` (an index's: ``chunks.vocabulary_texts``)."""
         vocab = cls(dictionary=frozenset(dictionary))
         for text in texts:
             vocab.stems.update(tokenize(text))
@@ -70,11 +71,6 @@ class Vocabulary:
                     vocab.acronyms.add(lower)
             vocab._add_acronyms(run)
         return vocab
-
-    @classmethod
-    def for_corpus(cls, paragraphs: Iterable[str], headers: Iterable[str], dictionary: Iterable[str] = ()) -> "Vocabulary":
-        """The vocabulary of an index: its paragraphs plus each document's title and place."""
-        return cls.from_texts([*paragraphs, *headers], dictionary)
 
     def to_json(self) -> dict[str, Any]:
         """Stored with the index: rebuilding it from a million sentences took ~50 s a start."""

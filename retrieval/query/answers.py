@@ -12,6 +12,7 @@ import functools
 import re
 from typing import Sequence
 
+from ..index.chunks import is_dateline
 from ..index.lexical import tokenize
 from ..models import Passage, Person
 
@@ -165,6 +166,7 @@ def short_answer(
     question: str,
     passage: Passage,
     *,
+    kind: str | None,
     date: str | None = None,
     place: str | None = None,
     people: Sequence[Person] | None = None,
@@ -176,7 +178,6 @@ def short_answer(
     checked, holder = identity_answer(question, text)
     if checked:
         return holder
-    kind = question_kind(question)
     if kind is None:
         return None
     if kind == "number":
@@ -190,11 +191,11 @@ def short_answer(
             return found
         # The dateline paragraph is dated by the document itself: that date answers questions
         # about what the dateline reports, not about anything its sentences mention.
-        return date if passage.paragraph == 1 and date and _about_dateline(question, passage.paragraph_text) else None
+        return date if is_dateline(passage.paragraph) and date and _about_dateline(question, passage.paragraph_text) else None
     if kind == "where":
         spans = [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(rf"\b(?:in|to|at|from)\s+({_NAME.pattern})", text)]
         found = _closest(spans, question, text)
-        if found is None and place and passage.paragraph == 1 and _about_dateline(question, passage.paragraph_text):
+        if found is None and place and is_dateline(passage.paragraph) and _about_dateline(question, passage.paragraph_text):
             return place
         return found
     if kind == "org":

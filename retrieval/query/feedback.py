@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..models import Passage
-from ..index.store import open_state_db
+from ..state import open_state_db
 
 MAX_BOOST = 0.05
 SIMILAR = 0.6  # question cosine where a vote starts to count; full weight at 1.0

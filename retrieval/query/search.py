@@ -8,31 +8,26 @@ the unit that is shown in bold and cited.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
-import sqlite3
-import threading
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Callable
 
 import numpy as np
 
 from .abstain import Vocabulary
-from .answers import has_answer_type, identity_answer, question_kind, role_answer, short_answer
+from .answers import has_answer_type, identity_answer, role_answer, short_answer
+from .question import AskOptions, Mode, Question
 from ..index.embedder import Embedder
-from ..errors import QuestionError
 from ..index.vectors import load_index
 from ..index.lexical import LexicalIndex, tokenize
-from ..models import Answer, Document, Passage, SourceInfo
+from ..models import Answer, Passage, SourceInfo
 from ..people import PeopleIndex
+from ..index.chunks import CHUNKS_FILE, ChunkStore, is_dateline, vocabulary_texts
 from ..index.store import Manifest, read_manifest
 
 log = logging.getLogger(__name__)
-
-Mode = Literal["hybrid", "dense", "lexical"]
 
 # Fusion weights, tuned on benchmarks/eval_seed.jsonl (see README, "Quality").
 SENTENCE_WEIGHT = 0.5  # the rest goes to the paragraph's vector
@@ -50,61 +45,6 @@ CANDIDATES = 64
 # Abstention: calibrated on the off-topic questions of the evaluation set.
 MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
-# A passage carries its paragraph up to this many characters each side of the sentence: a
-# one-line file is one paragraph of megabytes, which every result, stored answer and
-# coverage check would otherwise copy whole. Real paragraphs fit well inside it.
-PASSAGE_CONTEXT_CHARS = 5000
-ELLIPSIS = "…"
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """User text as the search sees it: NFC, whitespace folded, no invisible characters."""
-    # Lone surrogates are bytes that were not UTF-8 (Python hands them over from argv and
-    # stdin that way); the tokenizer cannot take them, and they are not text the user meant.
-    cleaned = unicodedata.normalize("NFC", _SURROGATE.sub(" ", text))
-    # Control characters separate words ("who\0met"); zero-width ones join them ("Ga\u200bza").
-    cleaned = "".join(
-        " " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch for ch in cleaned
-    )
-    return " ".join(cleaned.split())
-
-
-def check_question(question: str, max_chars: int = 1000) -> str:
-    """Normalise a question or raise ``QuestionError`` with a message for the user."""
-    if question is None:
-        raise QuestionError("the question is empty")
-    cleaned = clean_text(question)
-    if not cleaned:
-        raise QuestionError("the question is empty")
-    if len(cleaned) > max_chars:
-        raise QuestionError(f"the question is too long ({len(cleaned):,} characters; the limit is {max_chars:,})")
-    if not any(ch.isalnum() for ch in cleaned):
-        raise QuestionError("the question has no words to search for")
-    return cleaned
-
-
-def document_headers(documents: Sequence[SourceInfo | Document]) -> list[str]:
-    """Title and place of each document: words the vocabulary must know besides the text."""
-    return [" ".join(filter(None, (d.title, d.place))) for d in documents]
-
-
-def _dictionary(embedder: Embedder) -> frozenset[str]:
-    """Whole words the embedding model knows: real words, which typo repair must not touch."""
-    try:
-        from ..index.embedder import resolve_model
-
-        _, path = resolve_model(getattr(embedder, "spec"))
-        return _read_dictionary(str(Path(path) / "vocab.txt"))
-    except Exception:  # a stand-in embedder or a model without a WordPiece vocabulary
-        return frozenset()
-
-
-@functools.lru_cache(maxsize=4)
-def _read_dictionary(path: str) -> frozenset[str]:
-    return frozenset(w for w in Path(path).read_text(encoding="utf-8").split() if w.isalpha())
 
 
 class Searcher:
@@ -118,36 +58,23 @@ class Searcher:
         self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
         self._paragraphs = load_index(folder / "paragraphs.faiss", self.manifest.paragraph_index_kind)
         self._lexical = LexicalIndex.load(folder / "bm25")
-        self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
-        self.documents: list[SourceInfo] = [
-            SourceInfo(*row)
-            for row in self._db.execute(
-                "SELECT doc, title, date, place, paragraphs, sentences FROM documents ORDER BY id"
-            )
-        ]
-        para_doc = np.fromiter((r[0] for r in self._db.execute("SELECT doc_id FROM paragraphs ORDER BY id")), dtype=np.int32)
-        self._para_doc = para_doc - 1
-        self._sent_para = np.fromiter((r[0] for r in self._db.execute("SELECT paragraph_id FROM sentences ORDER BY id")), dtype=np.int32) - 1
+        self.chunks = ChunkStore(folder / CHUNKS_FILE)
+        self.documents: list[SourceInfo] = self.chunks.documents
+        self.extras = self.chunks.extras
+        self._para_doc = self.chunks.paragraph_doc
+        self._para_number = self.chunks.paragraph_number
+        self._sent_para = self.chunks.sentence_paragraph
         # First sentence row of each paragraph, to pull a paragraph's sentences as candidates.
         self._para_first = np.searchsorted(self._sent_para, np.arange(len(self._para_doc)), side="left")
         self._para_end = np.searchsorted(self._sent_para, np.arange(len(self._para_doc)), side="right")
-        self.skipped = dict(self._db.execute("SELECT name, reason FROM skipped").fetchall())
-        self.extras = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM extras")}
-        self._doc_tokens: dict[int, set[str]] = {}
-        self._para_number = np.fromiter((r[0] for r in self._db.execute("SELECT number FROM paragraphs ORDER BY id")), dtype=np.int32)
         saved = self.extras.get("vocabulary")
         if saved is not None:
-            self.vocab = Vocabulary.from_json(saved, _dictionary(embedder))
+            self.vocab = Vocabulary.from_json(saved, embedder.known_words())
         else:  # a generation written before the vocabulary was stored with it
-            self.vocab = Vocabulary.for_corpus(
-                (r[0] for r in self._db.execute("SELECT text FROM paragraphs")),
-                document_headers(self.documents),
-                _dictionary(embedder),
-            )
+            self.vocab = Vocabulary.from_texts(vocabulary_texts(self.chunks.read_documents()), embedder.known_words())
 
     def close(self) -> None:
-        self._db.close()
+        self.chunks.close()
 
     @functools.cached_property
     def people_index(self) -> PeopleIndex:
@@ -162,23 +89,18 @@ class Searcher:
 
     def ask(
         self,
-        question: str,
-        k: int = 3,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        mode: Mode = "hybrid",
-        max_chars: int = 1000,
-        pool: int = 10,
+        question: Question,
+        options: AskOptions = AskOptions(),
         adjust: Callable[[list[Passage]], list[float]] | None = None,
     ) -> Answer:
-        question = check_question(question, max_chars)
-        k = max(1, int(k))
-        ranked, evidence = self._rank(question, mode, since, until)
+        """The answer to ``question``, taken as ``parse_question`` made it (not checked again)."""
+        question = question.with_repair(self.vocab.correct)  # "Wher was..." asks where
+        k, mode = options.k, options.mode
+        ranked, evidence = self._rank(question, mode)
         if not ranked:
-            return Answer(question, False, None, ())
-        pooled = ranked[: max(k, pool)]
-        passages = [self._passage(sid, score) for sid, score in pooled]
+            return Answer(question.text, False, None, ())
+        pooled = ranked[: max(k, options.pool)]
+        passages = [self.chunks.passage(sid, score) for sid, score in pooled]
         if adjust is not None:
             # Bounded nudges from outside the text (votes, a time the question names);
             # whether the question is answerable at all still rests on the text alone.
@@ -186,33 +108,34 @@ class Searcher:
             order = sorted(range(len(passages)), key=lambda i: -(passages[i].score + boosts[i]))
             passages = [replace(passages[i], score=passages[i].score + boosts[i]) for i in order]
             pooled = [pooled[i] for i in order]
-        fixed = self.vocab.correct(question)  # "Wher was..." asks where
-        short = self._short(fixed, pooled[0][0], passages[0])
+        short = self._short(question, pooled[0][0], passages[0])
         best_doc = self.documents[self._para_doc[self._sent_para[pooled[0][0]]]]
         # A question about the article itself ("what date is this from?") resembles no sentence,
         # but the dateline's metadata answers it.
-        from_metadata = short is not None and passages[0].paragraph == 1 and short in (best_doc.date, best_doc.place)
-        answered = (from_metadata or self._answerable(question, evidence, mode)) and self._checks_pass(fixed, passages[0], short)
+        from_metadata = short is not None and is_dateline(passages[0].paragraph) and short in (best_doc.date, best_doc.place)
+        answered = (from_metadata or self._answerable(question.text, evidence, mode)) and self._checks_pass(question, passages[0], short)
         if not answered:
-            return Answer(question, False, None, tuple(passages[:k]), tuple(passages[k:]))
+            return Answer(question.text, False, None, tuple(passages[:k]), tuple(passages[k:]))
         # Passages far weaker than the best one are noise next to a clear answer.
         floor = passages[0].score * RELATIVE_FLOOR
         passages = [p for p in passages if p.score >= floor]
-        return Answer(question, True, short, tuple(passages[:k]), tuple(passages[k:]))
+        return Answer(question.text, True, short, tuple(passages[:k]), tuple(passages[k:]))
 
-    def _short(self, question: str, sentence_id: int, passage: Passage) -> str | None:
+    def _short(self, question: Question, sentence_id: int, passage: Passage) -> str | None:
         doc = self.documents[self._para_doc[self._sent_para[sentence_id]]]
-        return short_answer(question, passage, date=doc.date, place=doc.place, people=self.people_index.people)
+        return short_answer(
+            question.repaired, passage, kind=question.kind, date=doc.date, place=doc.place, people=self.people_index.people
+        )
 
-    def _checks_pass(self, question: str, best: Passage, short: str | None) -> bool:
+    def _checks_pass(self, parsed: Question, best: Passage, short: str | None) -> bool:
         """Near misses score as high as real answers, so similarity can't reject them. These
         checks can: the question names something the documents never mention ("Qatar"); it
         asks when / how many / how long and the best sentence has no such expression; or it
         asks who holds a role and the text names the role without a holder, or someone
         else's ("JI's Director" for "Hamas's director")."""
+        question, kind = parsed.repaired, parsed.kind
         if self.vocab.unknown_names(question):
             return False
-        kind = question_kind(question)
         if kind in ("when", "number", "duration") and short is None:
             return False
         if kind == "where" and short is None and re.search(r"\b(countr(y|ies)|cit(y|ies)|nations?|town|villages?)\b", question.lower()):
@@ -224,11 +147,12 @@ class Searcher:
 
     # ---- ranking ----------------------------------------------------------------------
 
-    def _rank(self, question: str, mode: Mode, since: str | None, until: str | None):
+    def _rank(self, parsed: Question, mode: Mode):
+        question = parsed.text
         total = len(self._sent_para)
         if total == 0:
             return [], {}
-        allowed = self._allowed_paragraphs(since, until)
+        allowed = self._allowed_paragraphs(parsed.since, parsed.until)
         candidates: set[int] = set()
         dense_s: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
@@ -248,7 +172,7 @@ class Searcher:
         lexical = np.zeros(0, dtype=np.float32)
         lex_max = 0.0
         if mode in ("hybrid", "lexical"):
-            fixed = self.vocab.correct(question)
+            fixed = parsed.repaired
             lexical = self._lexical.scores(" ".join([fixed, *self.vocab.expansions(fixed)]))
             lex_max = float(lexical.max()) if lexical.size else 0.0
             if lex_max > 0:
@@ -262,22 +186,22 @@ class Searcher:
         if mode != "lexical":
             missing = [c for c in cand if c not in dense_s]
             if missing:
-                vectors = self._sentences._index.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+                vectors = self._sentences.reconstruct(np.asarray(missing, dtype=np.int64))
                 for c, v in zip(missing, vectors @ query):
                     dense_s[int(c)] = float(v)
             s = np.array([dense_s[int(c)] for c in cand], dtype=np.float32)
             # Only the candidates' paragraphs are scored: a full scan costs ~30 ms at 1M sentences.
             paras, where = np.unique(self._sent_para[cand], return_inverse=True)
-            p = (self._paragraphs._index.reconstruct_batch(paras.astype(np.int64)) @ query)[where].astype(np.float32)
+            p = (self._paragraphs.reconstruct(paras) @ query)[where].astype(np.float32)
             dense = SENTENCE_WEIGHT * s + (1 - SENTENCE_WEIGHT) * p
         else:
             s = p = dense = np.zeros(len(cand), dtype=np.float32)
         lex = lexical[cand] / lex_max if lex_max > 0 else np.zeros(len(cand), dtype=np.float32)
         if mode == "hybrid":
             combined = dense + LEXICAL_WEIGHT * lex
-            kind = question_kind(question)
+            kind = parsed.kind
             if kind and TYPE_BOOST:
-                texts = self._sentence_texts(cand)
+                texts = self.chunks.sentence_texts(cand)
                 combined = combined + TYPE_BOOST * np.array(
                     [self._has_type(kind, question, int(c), texts[int(c)]) for c in cand], dtype=np.float32
                 )
@@ -316,19 +240,10 @@ class Searcher:
         }
         return ranked, evidence
 
-    def _sentence_texts(self, ids: np.ndarray) -> dict[int, str]:
-        """Texts of candidate sentences (not kept in memory: a million would cost ~150 MB)."""
-        wanted = [int(i) + 1 for i in ids]
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT id, text FROM sentences WHERE id IN ({','.join('?' * len(wanted))})", wanted
-            ).fetchall()
-        return {row_id - 1: text for row_id, text in rows}
-
     def _has_type(self, kind: str, question: str, sentence: int, text: str) -> bool:
         para = int(self._sent_para[sentence])
         doc = self.documents[self._para_doc[para]]
-        dateline = self._para_number[para] == 1
+        dateline = is_dateline(int(self._para_number[para]))
         return has_answer_type(
             kind,
             question,
@@ -363,56 +278,18 @@ class Searcher:
         terms = set(tokenize(question))
         if not terms:
             return 0.0
-        text = self._passage(sentence_id, 0.0).paragraph_text
+        text = self.chunks.passage(sentence_id, 0.0).paragraph_text
         return len(terms & set(tokenize(text))) / len(terms)
 
     def context(self, passage: Passage, radius: int = 1) -> list[Passage]:
         """The sentence with up to ``radius`` neighbours each side, within its document
         (crossing paragraph boundaries: the sentence before a paragraph's first is context too)."""
-        with self._lock:
-            row = self._db.execute(
-                """SELECT s.id, d.id FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id
-                   JOIN documents d ON d.id = p.doc_id WHERE d.doc = ? AND p.number = ? AND s.number = ?""",
-                (passage.doc, passage.paragraph, passage.sentence),
-            ).fetchone()
-        if row is None:  # the index changed since the passage was shown
+        sid = self.chunks.find_sentence(passage.doc, passage.paragraph, passage.sentence)
+        if sid is None:  # the index changed since the passage was shown
             return [passage]
-        sid, doc_id = row[0] - 1, row[1] - 1
+        doc_id = self._para_doc[self._sent_para[sid]]
         out = []
         for neighbour in range(max(0, sid - radius), min(len(self._sent_para), sid + radius + 1)):
             if self._para_doc[self._sent_para[neighbour]] == doc_id:
-                out.append(passage if neighbour == sid else self._passage(neighbour, 0.0))
+                out.append(passage if neighbour == sid else self.chunks.passage(neighbour, 0.0))
         return out
-
-    def _passage(self, sentence_id: int, score: float) -> Passage:
-        reach = PASSAGE_CONTEXT_CHARS
-        with self._lock:
-            # SQLite cuts the window, so a megabyte paragraph is never copied out whole.
-            row = self._db.execute(
-                """SELECT s.number, s.text, s.start, s.end, p.number, d.doc, d.title, d.date,
-                          substr(p.text, max(s.start - ?, 0) + 1, s.end - max(s.start - ?, 0) + ?),
-                          s.start > ?, length(p.text) > s.end + ?
-                   FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id JOIN documents d ON d.id = p.doc_id
-                   WHERE s.id = ?""",
-                (reach, reach, reach, reach, reach, sentence_id + 1),
-            ).fetchone()
-        number, text, start, end, para_no, doc, title, date, window, cut_before, cut_after = row
-        offset = max(start - reach, 0)
-        window, offset = _excerpt(window, offset, start, end, bool(cut_before), bool(cut_after))
-        return Passage(doc, title, date, para_no, number, text, window, score, start - offset, end - offset)
-
-
-def _excerpt(window: str, offset: int, start: int, end: int, cut_before: bool, cut_after: bool) -> tuple[str, int]:
-    """``window`` (the paragraph from ``offset``) with the words cut at its edges dropped and
-    "…" where the paragraph goes on; returns it and the paragraph offset its first character
-    stands for (so the sentence's offsets stay right)."""
-    if cut_after:
-        space = window.rfind(" ", end - offset)
-        window = (window[:space] if space > 0 else window) + " " + ELLIPSIS
-    if cut_before:
-        space = window.find(" ", 0, start - offset)
-        drop = space + 1 if space >= 0 else 0
-        prefix = ELLIPSIS + " "
-        window = prefix + window[drop:]
-        offset += drop - len(prefix)
-    return window, offset
