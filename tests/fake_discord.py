@@ -1083,6 +1083,9 @@ class FakeDiscord:
         self.gateway_closes: list[tuple[int, str]] = []  # (code, reason) the fake closed sessions with
         #: Every dispatch actually delivered to a session: {"t": event, "d": data, "intents": session intents}.
         self.dispatched: list[JSONDict] = []
+        #: message id -> the tasks discord.py started for its MESSAGE_CREATE (one per on_message handler); filled in
+        #: by :func:`running_bot`, read by :meth:`wait_until_handled`.
+        self.message_handlers: dict[int, list[asyncio.Task[Any]]] = {}
         self._message_cursors: dict[Optional[int], int] = {}
 
         self._sessions: list[_GatewaySession] = []
@@ -1584,6 +1587,19 @@ class FakeDiscord:
             lambda: next((t for t in self.threads if predicate is None or predicate(t)), None),
             timeout=timeout, what="a thread",
         )
+
+    async def wait_until_handled(self, message: Union[int, JSONDict, SentMessage], timeout: float = 5.0) -> None:
+        """Wait until the bot has received ``message`` and every one of its ``on_message`` handlers has returned.
+
+        Whatever those handlers sent is recorded by then, so a test can assert that nothing (else) was sent without
+        sleeping. Only for bots started with :func:`running_bot`, which records the handlers.
+        """
+        mid = _message_id(message)
+        tasks = await self.wait_until(lambda: self.message_handlers.get(mid), timeout=timeout,
+                                      what=f"the bot to receive message {mid}")
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        if pending:
+            raise TimeoutError(f"the bot's handlers of message {mid} still running after {timeout}s: {pending}")
 
     async def wait_for_sync(self, count: int = 1, timeout: float = 5.0) -> CommandSync:
         return await self.wait_until(
@@ -2942,6 +2958,7 @@ async def running_bot(
     before ``on_ready``; the default 2 s would dominate test time).
     """
     patch = fake.point_discord_py_here()
+    _record_message_handlers(bot, fake)
     connect_task: Optional[asyncio.Task[None]] = None
     ready_task: Optional[asyncio.Task[None]] = None
     try:
@@ -2970,3 +2987,22 @@ async def running_bot(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(connect_task, timeout)
         patch.restore()
+        vars(bot).pop("_schedule_event", None)
+
+
+def _record_message_handlers(bot: "discord.Client", fake: FakeDiscord) -> None:
+    """Note the task of each ``on_message`` handler by message id (see :meth:`FakeDiscord.wait_until_handled`).
+
+    discord.py starts one task per handler of an event through ``Client._schedule_event``, synchronously while it
+    parses the gateway frame; wrapping it on the instance is the one place where all of them pass.
+    """
+    schedule = type(bot)._schedule_event.__get__(bot)
+
+    def recording(coro: Any, event_name: str, *args: Any, **kwargs: Any) -> "asyncio.Task[Any]":
+        task = schedule(coro, event_name, *args, **kwargs)
+        if event_name == "on_message" and args and isinstance(getattr(args[0], "id", None), int):
+            fake.message_handlers.setdefault(args[0].id, []).append(task)
+            fake._notify()
+        return task
+
+    bot._schedule_event = recording  # type: ignore[method-assign]

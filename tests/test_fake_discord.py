@@ -525,3 +525,13 @@ async def test_channel_rest_send_edit_reply_and_permissions(fake: FakeDiscord, b
     with pytest.raises(discord.Forbidden) as forbidden:
         await channel.send("not allowed")
     assert forbidden.value.code == 50013
+
+
+async def test_wait_until_handled_returns_once_the_bot_is_done_with_a_message(fake: FakeDiscord, bot: ThrowawayBot) -> None:
+    ignored = await fake.send_message("not for the bot")
+    await fake.wait_until_handled(ignored)
+    assert int(ignored["id"]) in bot.seen and fake.bot_messages() == []
+    asked = await fake.send_message("hello", mentions_bot=True)
+    await fake.wait_until_handled(asked)  # no wait_for_reply: the handler's reply and reaction are recorded already
+    assert [m.reply_to for m in fake.bot_messages()] == [int(asked["id"])]
+    assert [r.message_id for r in fake.reactions] == [int(asked["id"])]
