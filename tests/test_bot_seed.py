@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shutil
 from dataclasses import replace
@@ -359,9 +360,11 @@ async def test_reindex_is_audited(world):
 
 
 async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_cog(tmp_path, monkeypatch):
-    pytest.importorskip("retrieval.documents.watch")  # another change brings the watcher itself
     from bot.cogs import seed as seed_cog
+    from retrieval.documents import watch
 
+    looked = asyncio.Event()  # set by the watcher once its first look (the baseline) is taken
+    monkeypatch.setattr(watch, "watch_seeds", functools.partial(watch.watch_seeds, started=looked))
     monkeypatch.setattr(seed_cog, "WATCH_INTERVAL", 0.02)
     monkeypatch.setattr(seed_cog, "WATCH_DEBOUNCE", 0.05)
     seeds = tmp_path / "seeds"
@@ -388,7 +391,7 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
     try:
-        await asyncio.sleep(0.1)  # let it take its first look
+        await asyncio.wait_for(looked.wait(), 10)
         (seeds / "b.txt").write_bytes(HARBOUR)  # dropped in by hand
         await asyncio.wait_for(done.wait(), timeout=10)
         assert calls == ["seeds folder changed", "seeds folder changed"]
