@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from bot.app import CitebotBot, RateLimiter
 from retrieval.errors import IndexUnavailable
-from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
+from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
 MANAGE_GUILD = 0x20
 

@@ -14,7 +14,7 @@ import pytest_asyncio
 from bot.answer_store import KEEP_SECONDS, AnswerStore
 from bot.app import CitebotBot
 from bot.guild_settings import GuildSettingsStore
-from fake_discord import FakeDiscord, Perm, all_text, running_bot
+from fakediscord import FakeDiscord, Perm, all_text, running_bot
 from retrieval.query.feedback import MAX_BOOST
 from retrieval.api import Citebot
 from retrieval.settings import Settings

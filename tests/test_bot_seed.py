@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from bot.app import CitebotBot
 from bot.cogs.seed import attachment_problem
-from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
+from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 from retrieval.documents.seeds import add_document
 from retrieval.api import Citebot, ReindexRunning
 from retrieval.settings import Settings

@@ -1,4 +1,4 @@
-"""Proves tests/fake_discord.py works with the real discord.py client, using a throwaway bot defined here.
+"""Proves tests/fakediscord/ works with the real discord.py client, using a throwaway bot defined here.
 
 The bot below is deliberately not the project's bot: it only exercises the fake's surface (slash commands, defers,
 follow-ups, double responses, autocomplete, buttons, attachments, mentions, threads, typing, reactions).
@@ -16,7 +16,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from fake_discord import (
+from fakediscord import (
     CallbackType,
     CommandUnavailable,
     FakeDiscord,

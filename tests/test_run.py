@@ -17,7 +17,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot.app import CitebotBot, GatewayUnreachable, api_base_url
-from fake_discord import FakeDiscord
+from fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 
