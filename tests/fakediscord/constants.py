@@ -8,8 +8,6 @@ from typing import Any
 
 
 JSONDict = dict[str, Any]
-
-
 DISCORD_EPOCH_MS = 1420070400000
 
 
@@ -129,57 +127,24 @@ ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
 
 # Slash command option types.
 OPT_SUB_COMMAND = 1
-
-
 OPT_SUB_COMMAND_GROUP = 2
-
-
 OPT_STRING = 3
-
-
 OPT_INTEGER = 4
-
-
 OPT_BOOLEAN = 5
-
-
 OPT_USER = 6
-
-
 OPT_CHANNEL = 7
-
-
 OPT_ROLE = 8
-
-
 OPT_MENTIONABLE = 9
-
-
 OPT_NUMBER = 10
-
-
 OPT_ATTACHMENT = 11
 
-
+# Channel types.
 CHANNEL_TEXT = 0
-
-
 CHANNEL_DM = 1
-
-
 CHANNEL_PUBLIC_THREAD = 11
-
-
 CHANNEL_PRIVATE_THREAD = 12
-
-
 THREAD_TYPES = frozenset({10, CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD})
 
-
 MENTION_USER_RE = re.compile(r"<@!?(\d+)>")
-
-
 MENTION_ROLE_RE = re.compile(r"<@&(\d+)>")
-
-
 COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$", re.UNICODE)

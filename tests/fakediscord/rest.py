@@ -16,8 +16,6 @@ from .records import RecordedRequest, UploadedFile
 
 Handler = Callable[..., Awaitable[Any]]
 Route = tuple[str, str, Handler, bool]
-
-
 NO_CONTENT = object()  # handler return value meaning "204 No Content"
 
 
