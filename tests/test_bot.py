@@ -118,9 +118,10 @@ async def test_mentions_are_not_part_of_the_question_or_its_title(world):
 async def test_message_without_mention_is_ignored(world):
     fake, bot = world
     before = len(fake.bot_messages(fake.channel_id))
-    await fake.send_message("where did the meeting take place?")
+    ignored = await fake.send_message("where did the meeting take place?")
     await fake.send_message("ping", mentions_bot=True)  # a later message that is answered
     await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) >= before + 1, what="reply to mention")
+    await fake.wait_until_handled(ignored)  # whatever the bot did with it is recorded by now
     replies = fake.bot_messages(fake.channel_id)[before:]
     assert len(replies) == 1
 
