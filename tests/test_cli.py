@@ -16,7 +16,6 @@ from bot.cli import main
 from conftest import SEEDS
 
 
-
 @pytest.fixture
 def cli(seed_citebot, monkeypatch):
     settings = seed_citebot.settings
