@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 import pytest_asyncio
 
 from bot.app import RateLimiter, open_bot
 from bot.settings import BotSettings
 from retrieval.errors import IndexUnavailable
-from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
+from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
 MANAGE_GUILD = 0x20
 
@@ -116,9 +114,10 @@ async def test_mentions_are_not_part_of_the_question_or_its_title(world):
 async def test_message_without_mention_is_ignored(world):
     fake, bot = world
     before = len(fake.bot_messages(fake.channel_id))
-    await fake.send_message("where did the meeting take place?")
+    ignored = await fake.send_message("where did the meeting take place?")
     await fake.send_message("ping", mentions_bot=True)  # a later message that is answered
     await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) >= before + 1, what="reply to mention")
+    await fake.wait_until_handled(ignored)  # whatever the bot did with it is recorded by now
     replies = fake.bot_messages(fake.channel_id)[before:]
     assert len(replies) == 1
 
@@ -176,10 +175,9 @@ async def test_spam_mentions_get_one_notice_and_a_typo_costs_no_question(world):
         first = await fake.send_message("how many tents were sent?", mentions_bot=True)
         assert "10,000" in all_text(await fake.wait_for_reply(first))
         before = len(fake.bot_messages(fake.channel_id))
-        for _ in range(3):
-            await fake.send_message("and how many tents again?", mentions_bot=True)
-        await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) > before, what="the notice")
-        await asyncio.sleep(0.3)  # give any further (wrong) notices time to arrive
+        spam = [await fake.send_message("and how many tents again?", mentions_bot=True) for _ in range(3)]
+        for message in spam:
+            await fake.wait_until_handled(message)  # the bot is done with it: whatever it sent is recorded
         notices = [all_text(m) for m in fake.bot_messages(fake.channel_id)[before:]]
         assert len(notices) == 1 and "asking quickly" in notices[0]
     finally:

@@ -14,7 +14,7 @@ from bot.answer_store import KEEP_SECONDS, AnswerStore
 from bot.app import open_bot
 from bot.guild_settings import GuildSettingsStore
 from bot.settings import BotSettings
-from fake_discord import FakeDiscord, Perm, all_text, running_bot
+from fakediscord import FakeDiscord, Perm, all_text, running_bot
 from retrieval.query.feedback import MAX_BOOST
 from retrieval.api import Citebot
 from retrieval.settings import Settings
@@ -224,10 +224,11 @@ async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):
     await fake.wait_for_response(it)
     offtopic = other_channel(fake)
     before = len(fake.bot_messages(offtopic))
-    await fake.send_message("how many tents were sent?", mentions_bot=True, channel_id=offtopic)
-    # The allowed channel still answers; by then the other message has long been handled.
+    outside = await fake.send_message("how many tents were sent?", mentions_bot=True, channel_id=offtopic)
+    # The allowed channel still answers.
     message = await fake.send_message("how many tents were sent?", mentions_bot=True)
     await fake.wait_for_reply(message)
+    await fake.wait_until_handled(outside)
     assert len(fake.bot_messages(offtopic)) == before
 
     # In thread mode, a follow-up inside the answer's thread belongs to the allowed channel.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shutil
 from dataclasses import replace
@@ -16,7 +17,7 @@ import pytest_asyncio
 from bot.app import open_bot
 from bot.cogs.seed import attachment_problem
 from bot.settings import BotSettings
-from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
+from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 from retrieval.documents.seeds import add_document
 from retrieval.api import Citebot
 from retrieval.errors import ReindexRunning
@@ -358,9 +359,11 @@ async def test_reindex_is_audited(world):
 
 
 async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_cog(tmp_path, monkeypatch):
-    pytest.importorskip("retrieval.documents.watch")  # another change brings the watcher itself
     from bot.cogs import seed as seed_cog
+    from retrieval.documents import watch
 
+    looked = asyncio.Event()  # set by the watcher once its first look (the baseline) is taken
+    monkeypatch.setattr(watch, "watch_seeds", functools.partial(watch.watch_seeds, started=looked))
     monkeypatch.setattr(seed_cog, "WATCH_INTERVAL", 0.02)
     monkeypatch.setattr(seed_cog, "WATCH_DEBOUNCE", 0.05)
     seeds = tmp_path / "seeds"
@@ -387,7 +390,7 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
     try:
-        await asyncio.sleep(0.1)  # let it take its first look
+        await asyncio.wait_for(looked.wait(), 10)
         (seeds / "b.txt").write_bytes(HARBOUR)  # dropped in by hand
         await asyncio.wait_for(done.wait(), timeout=10)
         assert calls == ["seeds folder changed", "seeds folder changed"]

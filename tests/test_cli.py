@@ -15,8 +15,6 @@ import pytest
 from bot.cli import main
 from conftest import SEEDS
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture
 def cli(seed_citebot, monkeypatch):
@@ -135,7 +133,7 @@ def test_installed_entry_point_answers(seed_citebot, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--seeds", str(settings.seeds_dir), "--index-dir", str(settings.index_dir),
          "ask", "--json", "Who is the current head of Hamas?"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -263,7 +261,7 @@ def test_blank_folders_and_bad_dates_exit_2_before_doing_anything(cli, monkeypat
 def _citebot(settings, *argv, **options) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "--seeds", str(settings.seeds_dir), "--index-dir", str(settings.index_dir), *argv],
-        capture_output="stdout" not in options, cwd=ROOT, timeout=120, **options,
+        capture_output="stdout" not in options, timeout=120, **options,
     )
 
 

@@ -1,4 +1,4 @@
-"""Proves tests/fake_discord.py works with the real discord.py client, using a throwaway bot defined here.
+"""Proves tests/fakediscord/ works with the real discord.py client, using a throwaway bot defined here.
 
 The bot below is deliberately not the project's bot: it only exercises the fake's surface (slash commands, defers,
 follow-ups, double responses, autocomplete, buttons, attachments, mentions, threads, typing, reactions).
@@ -16,7 +16,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from fake_discord import (
+from fakediscord import (
     CallbackType,
     CommandUnavailable,
     FakeDiscord,
@@ -525,3 +525,13 @@ async def test_channel_rest_send_edit_reply_and_permissions(fake: FakeDiscord, b
     with pytest.raises(discord.Forbidden) as forbidden:
         await channel.send("not allowed")
     assert forbidden.value.code == 50013
+
+
+async def test_wait_until_handled_returns_once_the_bot_is_done_with_a_message(fake: FakeDiscord, bot: ThrowawayBot) -> None:
+    ignored = await fake.send_message("not for the bot")
+    await fake.wait_until_handled(ignored)
+    assert int(ignored["id"]) in bot.seen and fake.bot_messages() == []
+    asked = await fake.send_message("hello", mentions_bot=True)
+    await fake.wait_until_handled(asked)  # no wait_for_reply: the handler's reply and reaction are recorded already
+    assert [m.reply_to for m in fake.bot_messages()] == [int(asked["id"])]
+    assert [r.message_id for r in fake.reactions] == [int(asked["id"])]

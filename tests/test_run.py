@@ -21,7 +21,7 @@ from bot.app import GatewayUnreachable, api_base_url, open_bot
 from bot.cli import main
 from bot.guild_settings import GuildSettingsStore
 from bot.settings import BotSettings
-from fake_discord import FakeDiscord
+from fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 

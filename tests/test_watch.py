@@ -219,22 +219,11 @@ def test_thread_watcher_reindexes_a_dropped_file(make_citebot):
     assert citebot.ask("How often does the ferry to Bergen leave?").results[0].doc == "ferry.md"
 
 
-def test_async_watcher_awaits_a_coroutine_callback(seeds, monkeypatch):
-    import retrieval.documents.watch as watch
-
-    looked = threading.Event()
-    real_snapshot = watch.snapshot
-
-    def snapshot_and_tell(folder):
-        result = real_snapshot(folder)
-        looked.set()
-        return result
-
-    monkeypatch.setattr(watch, "snapshot", snapshot_and_tell)
-
+def test_async_watcher_awaits_a_coroutine_callback(seeds):
     async def main() -> int:
         calls = 0
         changed = asyncio.Event()
+        looked = asyncio.Event()
 
         async def on_change() -> None:
             nonlocal calls
@@ -242,8 +231,8 @@ def test_async_watcher_awaits_a_coroutine_callback(seeds, monkeypatch):
             await asyncio.sleep(0)
             changed.set()
 
-        task = asyncio.create_task(watch_seeds(seeds, on_change, interval=0.02, debounce=0.1))
-        assert await asyncio.to_thread(looked.wait, 20)  # its baseline is taken: now change the folder
+        task = asyncio.create_task(watch_seeds(seeds, on_change, interval=0.02, debounce=0.1, started=looked))
+        await asyncio.wait_for(looked.wait(), 20)  # its baseline is taken: now change the folder
         await asyncio.to_thread((seeds / "b.txt").write_text, "Beta")
         await asyncio.wait_for(changed.wait(), 20)
         task.cancel()

@@ -177,17 +177,22 @@ async def watch_seeds(
     on_change: OnChange,
     interval: float = 2.0,
     debounce: float = 3.0,
+    *,
+    started: asyncio.Event | None = None,
 ) -> None:
     """The asyncio variant: run as a task (``asyncio.create_task``); cancel it to stop.
 
     ``on_change`` may return an awaitable (an ``async def``), which is awaited here, so
-    the next poll waits for the reindex it started.
+    the next poll waits for the reindex it started. ``started`` is set once the first look
+    is taken: what changes after that is noticed (what changed before is the baseline).
     """
     seeds_dir = Path(seeds_dir)
     loop = asyncio.get_running_loop()
     state = ChangeDebouncer(debounce)
     # stat() calls can block on a slow mount: keep them off the event loop.
     state.start(await asyncio.to_thread(snapshot, seeds_dir))
+    if started is not None:
+        started.set()
     while True:
         await asyncio.sleep(interval)
         try:
