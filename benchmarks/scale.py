@@ -123,8 +123,6 @@ class Timers(dict):
 def build_child(size: str) -> None:
     import random
 
-    import numpy as np
-
     import retrieval.api as service
     import retrieval.index.build as build
     from retrieval.index.chunks import paragraph_texts, sentence_texts
@@ -378,8 +376,6 @@ class BruteForce:
 
 
 def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
-    import hashlib  # noqa: F401
-
     import numpy as np
 
     from retrieval.documents.loading import seed_fingerprint

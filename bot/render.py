@@ -33,7 +33,7 @@ from retrieval import Answer, Passage, Person, Quote, SourceInfo
 
 # Re-exported: the text helpers and wordings are part of what renderers offer their callers.
 from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, no_quotes_found, quotes_about
-from .text import ELLIPSIS, SNIPPET_CHARS, Snippet, _clean_end, _locate, _tail, snippet, truncate  # noqa: F401
+from .text import ELLIPSIS, SNIPPET_CHARS, Snippet, _locate, snippet, truncate  # noqa: F401
 
 __all__ = [
     "AUTOCOMPLETE_CHOICES_LIMIT",
