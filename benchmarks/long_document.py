@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from timers import Timers  # noqa: E402
 
 QUESTION = "How many tents did Rehman dispatch for the victims in Gaza?"
 EXPECTED = "10,000 tents"
@@ -75,18 +76,6 @@ class FakeEmbedder:
         return frozenset()  # no word list: typo repair is off, as for any model without one
 
 
-class Timers(dict):
-    def wrap(self, owner, name: str, label: str) -> None:
-        original = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self[label] = self.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(owner, name, timed)
 
 
 def peak_rss_mb() -> float:

@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from timers import Timers  # noqa: E402
 
 import corpus  # noqa: E402
 
@@ -106,18 +107,6 @@ def dir_bytes(folder: Path) -> int:
 # ---- build (child process) --------------------------------------------------------------
 
 
-class Timers(dict):
-    def wrap(self, owner, name: str, label: str):
-        original = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self[label] = self.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(owner, name, timed)
 
 
 def build_child(size: str) -> None:
