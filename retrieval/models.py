@@ -28,6 +28,8 @@ class Paragraph:
     number: int
     text: str
     sentences: tuple[Sentence, ...]
+    page: int | None = None  # 1-based page of a PDF where the paragraph starts
+    section: str | None = None  # the heading it stands under, when the document has headings
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Document:
     place: str | None  # from a dateline such as ``Doha - ...``
     paragraphs: tuple[Paragraph, ...]
     sha256: str  # hash of the file's bytes: the manifest compares these
+    url: str | None = None  # where it was fetched from (its ``.source.json``) or the page says it lives
+    author: str | None = None  # a web page's byline
+    site: str | None = None  # a web page's site name
 
     @property
     def sentence_count(self) -> int:

@@ -18,8 +18,9 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .loading import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
-from ..errors import CitebotError, SeedsFolderError
+from .loading import DOCUMENT_SUFFIXES, extract_document, list_document_files, over_limit
+from ..errors import CitebotError, DocumentUnreadable, SeedsFolderError
+from ..models import Document
 from ..index.store import fsync_dir
 from ..text.show import is_hidden_character
 
@@ -122,19 +123,21 @@ def safe_document_name(name: str) -> str:
     return name
 
 
-def check_document_bytes(name: str, data: bytes, max_bytes: int) -> None:
-    """Raise ``SeedRejected`` unless ``data`` is a non-empty, small enough UTF-8 document."""
+def check_document_bytes(name: str, data: bytes, max_bytes: int, url: str | None = None) -> Document:
+    """The document ``data`` holds, read as the loader will (its suffix says the format);
+    ``SeedRejected`` unless it is non-empty, small enough and readable, with some text."""
     if not data:
         raise SeedRejected(f"{name}: the file is empty")
     if len(data) > max_bytes:
         raise SeedRejected(f"{name} is {over_limit(len(data), max_bytes)}")
-    try:
-        text = decode_text(data)
-    except ValueError as exc:
-        raise SeedRejected(f"{name}: {exc}") from None
     # The loader would skip it anyway; refusing now tells the moderator instead of a log line.
-    if not parse_document(name, text).paragraphs:
+    try:
+        document = extract_document(name, data, hashlib.sha256(data).hexdigest(), url=url)
+    except DocumentUnreadable as exc:
+        raise SeedRejected(f"{name}: {exc}") from None
+    if not document.paragraphs:
         raise SeedRejected(f"{name}: no text after the headers")
+    return document
 
 
 def _seeds_folder(seeds_dir: Path | str) -> Path:
