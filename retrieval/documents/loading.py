@@ -34,6 +34,7 @@ from .sentences import SplitCache, split_many, split_sentences
 from .sources import MAX_SOURCE_BYTES, Source, source_name
 from ..settings import DEFAULT_MAX_DOCUMENT_BYTES
 from ..text.show import shown
+from ..text.sizes import over_limit, size_text
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +69,6 @@ class SeedEntry:
     def fingerprint(self) -> str:
         """A skipped entry's stand-in for a content hash: stable, as its content is never read."""
         return f"skipped: {self.problem}"
-
-
-def size_text(n: int) -> str:
-    """A byte count as people read it: 812 bytes, 14 KiB, 12.3 MiB."""
-    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
-
-
-def over_limit(size: int, limit: int) -> str:
-    """Why a file is too big: "12.3 MiB; the limit is 10.0 MiB" (exact bytes when rounding would hide it)."""
-    if size_text(size) == size_text(limit):
-        return f"{size:,} bytes; the limit is {limit:,} bytes"
-    return f"{size_text(size)}; the limit is {size_text(limit)}"
 
 
 def _kind(mode: int) -> str | None:

@@ -18,7 +18,8 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .loading import DOCUMENT_SUFFIXES, extract_document, list_document_files, over_limit
+from .loading import DOCUMENT_SUFFIXES, extract_document, list_document_files
+from ..text.sizes import over_limit
 from ..errors import CitebotError, DocumentUnreadable, SeedsFolderError
 from ..models import Document
 from ..index.store import fsync_dir

@@ -8,7 +8,7 @@ From those:
 - lines that repeat near the top or bottom of most pages (running headers, footers, "Page 3
   of 9") and lone page numbers there are dropped;
 - a paragraph ends at a larger vertical gap, an indented first line, or a short line that
-  ends a sentence; one that runs on past a column or page break is joined;
+  ends a sentence; at a column or page break only the last, so one that runs on is joined;
 - a line in a larger font than the body text is a heading: the paragraphs under it carry it
   as their section;
 - a word hyphenated at a line end is joined ("harb-" + "our" -> "harbour").
@@ -34,11 +34,13 @@ from .text import dateline_place
 log = logging.getLogger(__name__)
 
 # Of the page height: where running headers and footers live.
-MARGIN_SHARE = 0.12
+MARGIN_SHARE = 0.1
 # A line found at the same height on at least this share of the pages (and on two) is running.
 RUNNING_SHARE = 0.5
 # Vertical distance, in line pitches, that separates two paragraphs.
 PARAGRAPH_GAP = 1.4
+# A line shorter than this share of a full one, ending a sentence, ends its paragraph.
+SHORT_LINE = 0.7
 # A font this much larger than the body text's is a heading.
 HEADING_SCALE = 1.15
 MAX_HEADING_CHARS = 120
@@ -207,6 +209,9 @@ def _paragraphs(lines: list[_Line]) -> tuple[tuple[Block, ...], str | None]:
     body_size = sizes.most_common(1)[0][0] or 10.0
     pitch = _line_pitch(lines, body_size)
     full = _full_line_chars(lines, body_size)
+    bottoms: dict[int, float] = {}  # page -> the lowest line of body text on it
+    for line in lines:
+        bottoms[line.page] = min(line.y, bottoms.get(line.page, line.y))
 
     blocks: list[Block] = []
     section: str | None = None
@@ -235,7 +240,7 @@ def _paragraphs(lines: list[_Line]) -> tuple[tuple[Block, ...], str | None]:
             heading.append(line)
             continue
         close_heading()
-        if paragraph and _starts_paragraph(paragraph[-1], line, pitch, full):
+        if paragraph and _starts_paragraph(paragraph[-1], line, pitch, full, bottoms):
             close_paragraph()
         paragraph.append(line)
     close_paragraph()
@@ -264,20 +269,26 @@ def _follows(prev: _Line, line: _Line, within: float) -> bool:
     return prev.page == line.page and 0 <= prev.y - line.y <= within
 
 
-def _starts_paragraph(prev: _Line, line: _Line, pitch: float, full: float) -> bool:
+def _starts_paragraph(prev: _Line, line: _Line, pitch: float, full: float, bottoms: dict[int, float]) -> bool:
     """Does ``line`` begin a new paragraph after ``prev``?"""
     size = line.size or pitch
+    sentence_end = bool(_SENTENCE_END.search(prev.text))
+    ended = sentence_end and len(prev.text) < SHORT_LINE * full
     if line.page != prev.page or line.y > prev.y + 0.3 * size:
-        # A page or column break: the paragraph runs on unless it ended a sentence and the
-        # next line starts as a sentence would.
-        return bool(_SENTENCE_END.search(prev.text)) and not line.text[:1].islower()
+        # A page or column break hides the gap and the indent. A paragraph's last line is
+        # rarely full, while a full line ends with a sentence often enough: the paragraph
+        # runs on unless the line before the break is a short one that ends a sentence, or
+        # its column stopped a line or more above the foot of the page's text (the space
+        # before the next paragraph did not fit).
+        early = prev.y > bottoms.get(prev.page, prev.y) + pitch
+        return (ended or (sentence_end and early)) and not line.text[:1].islower()
     if abs(line.y - prev.y) <= 0.3 * size:
         return False  # the same line, drawn in two pieces
     if prev.y - line.y > pitch * PARAGRAPH_GAP:
         return True
     if line.x > prev.x + 0.8 * size:
         return True  # an indented first line
-    return len(prev.text) < 0.7 * full and bool(_SENTENCE_END.search(prev.text))
+    return ended
 
 
 def _join(lines: list[_Line]) -> str:

@@ -16,6 +16,7 @@ import re
 import zipfile
 
 from ...errors import DocumentUnreadable, first_line
+from ...text.sizes import size_text
 from .result import Block, Extracted, fold
 from .text import dateline_place
 
@@ -27,12 +28,9 @@ MAX_MEMBERS = 10_000
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
 
-def _size(n: int) -> str:
-    return f"{n / (1 << 20):,.1f} MiB"
-
-
-def check_archive(data: bytes, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a zip whose members declare more than ``max_unpacked`` bytes in all.
+def check_archive(data: bytes, max_unpacked: int | None = None) -> None:
+    """Refuse a zip whose members declare more than ``max_unpacked`` (default
+    ``MAX_UNPACKED_BYTES``) bytes in all.
 
     The declared sizes are what matters: Python's zipfile never inflates a member past the
     size its header declares, so a header that lies gets a truncated member, not a bomb."""
@@ -43,12 +41,13 @@ def check_archive(data: bytes, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
         raise DocumentUnreadable(f"a damaged Word file (not a zip archive: {first_line(exc)})") from None
     if len(members) > MAX_MEMBERS:
         raise DocumentUnreadable(f"a Word file of {len(members):,} parts; the limit is {MAX_MEMBERS:,}")
+    max_unpacked = MAX_UNPACKED_BYTES if max_unpacked is None else max_unpacked
     total = sum(m.file_size for m in members)
     if total > max_unpacked:
         largest = max(members, key=lambda m: m.file_size)
         raise DocumentUnreadable(
-            f"a Word file that unpacks to {_size(total)} ({largest.filename} alone {_size(largest.file_size)}) "
-            f"from {_size(len(data))}; the limit is {_size(max_unpacked)}"
+            f"a Word file of {size_text(len(data))} that unpacks to {size_text(total)} "
+            f"({largest.filename} alone {size_text(largest.file_size)}); the limit is {size_text(max_unpacked)}"
         )
 
 
