@@ -100,6 +100,8 @@ class Settings:
     cooldown_per_minute: int = 6
     audit_channel_id: int | None = None
     watch: bool = False
+    # Let URLs reach loopback and private addresses (tests, or a bot serving only a LAN).
+    fetch_allow_private: bool = False
     max_upload_bytes: int = 1024 * 1024
     log_level: str = "INFO"
 
@@ -143,6 +145,7 @@ class Settings:
             cooldown_per_minute=read(_int, "CITEBOT_COOLDOWN_PER_MINUTE", 6, 0, 10_000),  # 0: no limit
             audit_channel_id=read(_snowflake, "CITEBOT_AUDIT_CHANNEL_ID"),
             watch=read(_flag, "CITEBOT_WATCH"),
+            fetch_allow_private=read(_flag, "CITEBOT_FETCH_ALLOW_PRIVATE"),
             max_upload_bytes=read(_int, "CITEBOT_MAX_UPLOAD_BYTES", 1024 * 1024, 1, 100_000_000),
             log_level=read(_choice, "CITEBOT_LOG_LEVEL", "INFO", LOG_LEVELS),
         )
