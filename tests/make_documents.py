@@ -53,9 +53,12 @@ def _wrap(text: str, width: int) -> tuple[list[str], list[str]]:
     return lines, hyphenated
 
 
-def two_column_pdf(items: list[tuple[str, str]], title: str = "Harbour Council Annual Report 2024") -> Typeset:
-    """``items`` are ("h", heading) or ("p", paragraph). Every page gets a running header
-    with "Page n of N" and a footer with the report's name and a bare page number."""
+def two_column_pdf(
+    items: list[tuple[str, str]], title: str = "Harbour Council Annual Report 2024", furniture: bool = True
+) -> Typeset:
+    """``items`` are ("h", heading) or ("p", paragraph). With ``furniture`` every page gets a
+    running header with "Page n of N" and a footer with the report's name and a bare page
+    number. An empty ``title`` is neither drawn nor set in the metadata."""
     from reportlab.pdfgen import canvas
 
     # First pass places the lines; the second draws them, once the page count is known.
@@ -63,7 +66,8 @@ def two_column_pdf(items: list[tuple[str, str]], title: str = "Harbour Council A
     paragraphs: list[tuple[str, int, str | None]] = []
     result = Typeset(b"", paragraphs, 0)
     page, column, y = 1, 0, TOP
-    placed.append((1, COLUMN_X[0], 790.0, title, "Helvetica-Bold", 18.0))
+    if title:
+        placed.append((1, COLUMN_X[0], 790.0, title, "Helvetica-Bold", 18.0))
     section: str | None = None
 
     def advance() -> bool:
@@ -106,12 +110,14 @@ def two_column_pdf(items: list[tuple[str, str]], title: str = "Harbour Council A
 
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(PAGE_W, PAGE_H))
-    pdf.setTitle(title)
+    if title:
+        pdf.setTitle(title)
     for number in range(1, pages + 1):
-        pdf.setFont("Helvetica", 8)
-        pdf.drawString(60, 815, f"HARBOUR COUNCIL · Page {number} of {pages}")
-        pdf.drawString(60, 40, "Harbour Council Annual Report 2024, published by the council")
-        pdf.drawRightString(PAGE_W - 60, 40, str(number))
+        if furniture:
+            pdf.setFont("Helvetica", 8)
+            pdf.drawString(60, 815, f"HARBOUR COUNCIL · Page {number} of {pages}")
+            pdf.drawString(60, 40, "Harbour Council Annual Report 2024, published by the council")
+            pdf.drawRightString(PAGE_W - 60, 40, str(number))
         for p, x, y_, text, font, size in placed:
             if p == number:
                 pdf.setFont(font, size)

@@ -12,6 +12,7 @@ import http.server
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import pytest
@@ -144,7 +145,8 @@ def test_page_is_fetched_from_a_public_address(server: Server) -> None:
     network = FakeNetwork(server, {"news.example": [PUBLIC]})
     got = fetch(server.url("/news/ferry", "news.example"), max_bytes=MB, timeout=5, network=network)
     assert got == Fetched(server.url("/news/ferry", "news.example"), server.url("/news/ferry", "news.example"),
-                          "text/html; charset=utf-8", ARTICLE)
+                          "text/html; charset=utf-8", ARTICLE, got.fetched_at)
+    assert abs(datetime.fromisoformat(got.fetched_at) - datetime.now(timezone.utc)) < timedelta(minutes=1)
     assert got.suffix == ".html"
     # The name was looked up once and the connection went to the address that was checked,
     # while the request still named the host (virtual hosting, TLS name checks).
@@ -394,3 +396,18 @@ def test_a_server_that_trickles_its_headers_is_cut_off_at_the_deadline(server: S
     with pytest.raises(FetchError, match="timed out after 0.6 s"):
         fetch(server.url("/slow-headers", "news.example"), max_bytes=MB, timeout=0.6,
               network=FakeNetwork(server, {"news.example": [PUBLIC]}))
+
+
+def test_a_fetched_page_is_stored_and_indexed_without_the_network(server: Server, tmp_path) -> None:
+    from retrieval.documents.loading import load_documents
+    from retrieval.documents.seeds import add_fetched
+
+    server.routes["/ferry"] = _page
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    stored = add_fetched(seeds, fetch(server.url("/ferry"), max_bytes=MB, timeout=5, allow_private=True))
+    assert stored.path.name == "Ferry returns.html" and stored.document.paragraphs
+    server.close()  # from here on, nothing answers
+    (document,) = load_documents(seeds).documents
+    assert document.url == server.url("/ferry") and document.author == "Maria Jensen"
+    assert document.paragraphs[0].text.startswith("The ferry between the old harbour")

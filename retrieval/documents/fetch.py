@@ -31,7 +31,8 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable, Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -67,12 +68,17 @@ _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 @dataclass(frozen=True)
 class Fetched:
     url: str  # as asked for
     final_url: str  # after redirects
     content_type: str  # as the server declared it, e.g. "text/html; charset=utf-8"
     data: bytes
+    fetched_at: str = field(default_factory=_now)  # ISO 8601, UTC
 
     @property
     def media_type(self) -> str:

@@ -39,7 +39,7 @@ from ..text.sizes import over_limit, size_text
 log = logging.getLogger(__name__)
 
 __all__ = ["DOCUMENT_SUFFIXES", "LoadResult", "SeedEntry", "decode_text", "inspect_entry", "list_document_files",
-           "load_documents", "extract_document", "parse_document", "read_entry", "scan_seeds", "seed_fingerprint"]
+           "load_documents", "document_from", "extract_document", "parse_document", "read_entry", "scan_seeds", "seed_fingerprint"]
 
 # The one list of what can be a document: the loader, /seed add's name rule and the watcher use it.
 DOCUMENT_SUFFIXES = SUFFIXES
@@ -314,7 +314,11 @@ def parse_document(doc: str, text: str, sha256: str = "") -> Document:
 def extract_document(doc: str, data: bytes, sha256: str = "", url: str | None = None) -> Document:
     """Any document's bytes (its name's suffix says the format) as paragraphs and sentences.
     Raises ``DocumentUnreadable`` with the reason when the format cannot be read."""
-    extracted = extract(doc, data, url=url)
+    return document_from(doc, extract(doc, data, url=url), sha256)
+
+
+def document_from(doc: str, extracted: Extracted, sha256: str = "") -> Document:
+    """An extracted document's paragraphs split into sentences, titled, under the name ``doc``."""
     return _assemble(doc, extracted, [split_sentences(b.text) for b in extracted.blocks], sha256)
 
 
