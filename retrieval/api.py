@@ -33,6 +33,7 @@ from .models import Answer, Document, Mention, Passage, Person, Quote, Role, Ski
 from .query.abstain import Vocabulary
 from .progress import ProgressFactory
 from .query.search import Searcher, clean_text, document_headers
+from .documents.formats.cache import ExtractCache
 from .documents.sentences import SplitCache
 from .settings import Settings
 from .text.show import shown
@@ -376,8 +377,8 @@ class Citebot:
         return report
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
-        with SplitCache(self.index_dir / "splits.sqlite") as splits:
-            return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes)
+        with SplitCache(self.index_dir / "splits.sqlite") as splits, ExtractCache(self.index_dir / "extracts.sqlite") as extracts:
+            return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes, extracts)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
         from .people.extract import AnnotationCache

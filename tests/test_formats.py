@@ -270,3 +270,30 @@ def test_loader_reads_every_format_and_skips_the_unreadable_with_the_reason(tmp_
     assert html.url == "https://herald.example/news/2024/05/ferry-returns"
     assert documents["statement.docx"].paragraphs[2].text == "Crossing | Departs | Fare"
     assert documents["notes.md"].paragraphs[0].section == "Ferries"
+
+
+def test_unchanged_pdf_word_and_web_pages_are_not_read_again_at_a_reindex(tmp_path, report, statement, monkeypatch) -> None:
+    from retrieval.documents.formats import html, pdf
+    from retrieval.documents.formats.cache import ExtractCache
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "report.pdf").write_bytes(report.pdf)
+    (seeds / "statement.docx").write_bytes(statement)
+    (seeds / "ferry.html").write_bytes((DATA / "news_article.html").read_bytes())
+    (seeds / "notes.md").write_text("# Notes\n\nThe ferry runs hourly.\n")
+    with ExtractCache(tmp_path / "extracts.sqlite") as cache:
+        first = load_documents(seeds, extracts=cache)
+        assert len(cache) == 3  # text is read faster than a cache is asked: not kept
+
+    def unread(data: bytes, url: str | None = None):
+        raise AssertionError("read again")
+
+    for module in (pdf, word, html):
+        monkeypatch.setattr(module, "extract", unread)
+    with ExtractCache(tmp_path / "extracts.sqlite") as cache:
+        assert load_documents(seeds, extracts=cache).documents == first.documents
+    # A changed file is read again.
+    (seeds / "ferry.html").write_bytes((DATA / "json_ld_article.html").read_bytes())
+    with ExtractCache(tmp_path / "extracts.sqlite") as cache, pytest.raises(AssertionError, match="read again"):
+        load_documents(seeds, extracts=cache)

@@ -28,6 +28,7 @@ from ..errors import DocumentUnreadable, SeedsFolderError
 from ..models import Document, Paragraph, Sentence, SkippedFile
 from ..progress import ProgressFactory
 from .formats import SUFFIXES, Extracted, extract
+from .formats.cache import ExtractCache, cached_extract
 from .formats.text import DATELINE as _DATELINE
 from .formats.text import decode_text, layout
 from .sentences import SplitCache, split_many, split_sentences
@@ -249,10 +250,12 @@ def load_documents(
     splits: SplitCache | None = None,
     progress: ProgressFactory | None = None,
     max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
+    extracts: ExtractCache | None = None,
 ) -> LoadResult:
     """Every document of ``seeds_dir``; ``splits`` keeps the sentence splits of unchanged
-    paragraphs between builds (pysbd is most of the time spent here). A file larger than
-    ``max_bytes`` is skipped, unread."""
+    paragraphs between builds (pysbd is most of the time spent here), ``extracts`` the text
+    of unchanged PDF, Word and web pages (pypdf and trafilatura are slow). A file larger
+    than ``max_bytes`` is skipped, unread."""
     outcomes: list[tuple[str, str, Extracted | None]] = []  # (name, sha256 or reason, extracted)
     hashes: dict[str, str] = {}
     for entry in scan_seeds(seeds_dir, max_bytes):
@@ -265,7 +268,8 @@ def load_documents(
             hashes[side[0]] = side[1]
         source = _source_of(entry, side, hashes[entry.name])
         try:
-            extracted = extract(entry.name, data, url=source.final_url if source else None)
+            url = source.final_url if source else None
+            extracted = cached_extract(entry.name, data, hashes[entry.name], url=url, cache=extracts)
         except DocumentUnreadable as exc:
             outcomes.append((entry.name, str(exc), None))
             continue
