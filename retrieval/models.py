@@ -60,9 +60,16 @@ class SkippedFile:
     reason: str
 
 
-def citation_for(title: str, date: str | None, paragraph: int) -> str:
+def citation_for(
+    title: str, date: str | None, paragraph: int, *, page: int | None = None, section: str | None = None
+) -> str:
+    """"Title, 2025-01-23, ¶7"; a document with headings or pages says where the paragraph
+    is: "Title, § Funding, ¶2", "Report, p. 3, ¶2" (``paragraph`` is the number to show)."""
     when = f", {date}" if date else ""
-    return f"{title}{when}, ¶{paragraph}"
+    where = f", § {section}" if section else ""
+    if page is not None:
+        where += f", p. {page}"
+    return f"{title}{when}{where}, ¶{paragraph}"
 
 
 @dataclass(frozen=True)
