@@ -208,7 +208,7 @@ def _paragraphs(lines: list[_Line]) -> tuple[tuple[Block, ...], str | None]:
         sizes[round(line.size, 1)] += len(line.text)
     body_size = sizes.most_common(1)[0][0] or 10.0
     pitch = _line_pitch(lines, body_size)
-    full = _full_line_chars(lines, body_size)
+    full, runs_on = _line_lengths(lines, body_size, pitch)
     bottoms: dict[int, float] = {}  # page -> the lowest line of body text on it
     for line in lines:
         bottoms[line.page] = min(line.y, bottoms.get(line.page, line.y))
@@ -240,7 +240,7 @@ def _paragraphs(lines: list[_Line]) -> tuple[tuple[Block, ...], str | None]:
             heading.append(line)
             continue
         close_heading()
-        if paragraph and _starts_paragraph(paragraph[-1], line, pitch, full, bottoms):
+        if paragraph and _starts_paragraph(paragraph[-1], line, pitch, (full, runs_on), bottoms):
             close_paragraph()
         paragraph.append(line)
     close_paragraph()
@@ -258,30 +258,45 @@ def _line_pitch(lines: list[_Line], body_size: float) -> float:
     return statistics.median(gaps) if gaps else 1.2 * body_size
 
 
-def _full_line_chars(lines: list[_Line], body_size: float) -> float:
-    """How many characters a full line of body text holds (per document: columns differ
-    between documents far more than inside one)."""
-    lengths = sorted(len(line.text) for line in lines if abs(line.size - body_size) < 0.5)
-    return lengths[int(len(lengths) * 0.8)] if lengths else 60
+def _line_lengths(lines: list[_Line], body_size: float, pitch: float) -> tuple[float, float]:
+    """(a full line, the shortest line that still runs on), in characters of body text.
+
+    Per document: columns differ between documents far more than inside one. A line that
+    runs on is one followed, a line pitch below and not indented, by another: most of those
+    are inside a paragraph, and even ragged text fills them nearly to the edge."""
+    body = [line for line in lines if abs(line.size - body_size) < 0.5]
+    lengths = sorted(len(line.text) for line in body)
+    full = lengths[int(len(lengths) * 0.8)] if lengths else 60
+    running = sorted(
+        len(a.text)
+        for a, b in zip(body, body[1:])
+        if a.page == b.page and 0.5 * pitch < a.y - b.y < 1.15 * pitch and abs(a.x - b.x) < 1
+    )
+    shortest = running[int(len(running) * 0.05)] if len(running) >= 20 else SHORT_LINE * full
+    return full, min(max(shortest, SHORT_LINE * full), 0.95 * full)
 
 
 def _follows(prev: _Line, line: _Line, within: float) -> bool:
     return prev.page == line.page and 0 <= prev.y - line.y <= within
 
 
-def _starts_paragraph(prev: _Line, line: _Line, pitch: float, full: float, bottoms: dict[int, float]) -> bool:
+def _starts_paragraph(
+    prev: _Line, line: _Line, pitch: float, lengths: tuple[float, float], bottoms: dict[int, float]
+) -> bool:
     """Does ``line`` begin a new paragraph after ``prev``?"""
     size = line.size or pitch
+    full, runs_on = lengths
     sentence_end = bool(_SENTENCE_END.search(prev.text))
     ended = sentence_end and len(prev.text) < SHORT_LINE * full
     if line.page != prev.page or line.y > prev.y + 0.3 * size:
-        # A page or column break hides the gap and the indent. A paragraph's last line is
-        # rarely full, while a full line ends with a sentence often enough: the paragraph
-        # runs on unless the line before the break is a short one that ends a sentence, or
-        # its column stopped a line or more above the foot of the page's text (the space
-        # before the next paragraph did not fit).
+        # A page or column break hides the gap and the indent. The paragraph runs on unless
+        # the line before the break ends a sentence and is shorter than the lines that run
+        # on in this document, or its column stopped a line or more above the foot of the
+        # page's text (the space before the next paragraph did not fit). A last line as
+        # long as a running one cannot be told from one: it is joined.
         early = prev.y > bottoms.get(prev.page, prev.y) + pitch
-        return (ended or (sentence_end and early)) and not line.text[:1].islower()
+        short = len(prev.text) < runs_on
+        return sentence_end and (short or early) and not line.text[:1].islower()
     if abs(line.y - prev.y) <= 0.3 * size:
         return False  # the same line, drawn in two pieces
     if prev.y - line.y > pitch * PARAGRAPH_GAP:
