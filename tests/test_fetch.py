@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import http.server
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -42,8 +44,11 @@ class Seen:
 Route = Callable[[http.server.BaseHTTPRequestHandler, Seen], None]
 
 
+TLS = Path(__file__).parent / "data" / "tls"
+
+
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         self.release = threading.Event()  # holds stalled handlers until the test ends
@@ -67,12 +72,17 @@ class Server:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls:  # a certificate for news.example (tests/data/tls)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(TLS / "news.example.pem", TLS / "news.example.key")
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self.thread.start()
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def close(self) -> None:
         self.release.set()
@@ -107,6 +117,13 @@ def _redirect(location: str) -> Route:
 @pytest.fixture
 def server():
     s = Server()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def tls_server():
+    s = Server(tls=True)
     yield s
     s.close()
 
@@ -411,3 +428,20 @@ def test_a_fetched_page_is_stored_and_indexed_without_the_network(server: Server
     (document,) = load_documents(seeds).documents
     assert document.url == server.url("/ferry") and document.author == "Maria Jensen"
     assert document.paragraphs[0].text.startswith("The ferry between the old harbour")
+
+
+# ---- https --------------------------------------------------------------------------------------
+
+
+def test_https_connects_to_the_checked_address_and_checks_the_certificate_against_the_name(tls_server: Server) -> None:
+    tls_server.routes["/a"] = _page
+    trusted = ssl.create_default_context(cafile=str(TLS / "news.example.pem"))
+    network = FakeNetwork(tls_server, {"news.example": [PUBLIC], "other.example": [PUBLIC]})
+    got = fetch(tls_server.url("/a", "news.example"), max_bytes=MB, timeout=5, network=network, tls=trusted)
+    assert got.data == ARTICLE and network.connected == [PUBLIC]
+    # The same server and certificate reached under another name: the name is what is checked.
+    with pytest.raises(FetchError, match="TLS failed with other.example: .*(mismatch|match)"):
+        fetch(tls_server.url("/a", "other.example"), max_bytes=MB, timeout=5, network=network, tls=trusted)
+    # A certificate no authority the system trusts signed.
+    with pytest.raises(FetchError, match="TLS failed with news.example: .*self.signed"):
+        fetch(tls_server.url("/a", "news.example"), max_bytes=MB, timeout=5, network=network)

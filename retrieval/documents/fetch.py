@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from typing import Callable, Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
-from ..errors import FetchError, FetchRefused
+from ..errors import FetchError, FetchRefused, first_line
 from ..text.show import shown
 from ..text.sizes import over_limit, size_text
 
@@ -255,7 +255,9 @@ class _Deadline:
 class _PinnedHTTP(http.client.HTTPConnection):
     """An HTTP connection to an address chosen beforehand: ``connect`` never looks the name up."""
 
-    def __init__(self, target: _Target, address: str, network: Network, deadline: _Deadline) -> None:
+    def __init__(
+        self, target: _Target, address: str, network: Network, deadline: _Deadline, context: ssl.SSLContext | None
+    ) -> None:
         super().__init__(target.host, target.port, timeout=deadline.left())
         self._address, self._network, self._deadline = address, network, deadline
 
@@ -264,8 +266,10 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, target: _Target, address: str, network: Network, deadline: _Deadline) -> None:
-        super().__init__(target.host, target.port, timeout=deadline.left(), context=ssl.create_default_context())
+    def __init__(
+        self, target: _Target, address: str, network: Network, deadline: _Deadline, context: ssl.SSLContext | None
+    ) -> None:
+        super().__init__(target.host, target.port, timeout=deadline.left(), context=context or ssl.create_default_context())
         self._address, self._network, self._deadline = address, network, deadline
 
     def connect(self) -> None:
@@ -282,13 +286,16 @@ def fetch(
     max_redirects: int = 3,
     allow_private: bool = False,
     network: Network | None = None,
+    tls: ssl.SSLContext | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Fetched:
-    """The document at ``url``, or ``FetchRefused``/``FetchError`` with the reason."""
+    """The document at ``url``, or ``FetchRefused``/``FetchError`` with the reason.
+
+    ``network`` and ``tls`` (the system's certificates by default) are for tests."""
     network = network or _RealNetwork()
     deadline = _Deadline(timeout, clock)
     try:
-        return _follow(url.strip(), max_bytes, max_redirects, allow_private, network, deadline)
+        return _follow(url.strip(), max_bytes, max_redirects, allow_private, _Via(network, tls), deadline)
     except FetchError:
         raise
     except (OSError, http.client.HTTPException) as exc:
@@ -298,12 +305,18 @@ def fetch(
         deadline.cancel()
 
 
-def _follow(url: str, max_bytes: int, max_redirects: int, allow_private: bool, network: Network, deadline: _Deadline) -> Fetched:
+@dataclass(frozen=True)
+class _Via:
+    network: Network
+    tls: ssl.SSLContext | None
+
+
+def _follow(url: str, max_bytes: int, max_redirects: int, allow_private: bool, via: _Via, deadline: _Deadline) -> Fetched:
     current = url
     for _ in range(max_redirects + 1):
         target = _target(current)
-        addresses = _checked_addresses(target, network, allow_private)
-        response, connection = _request(target, addresses, network, deadline)
+        addresses = _checked_addresses(target, via.network, allow_private)
+        response, connection = _request(target, addresses, via, deadline)
         try:
             if response.status in _REDIRECTS:
                 location = response.getheader("Location")
@@ -322,11 +335,11 @@ def _follow(url: str, max_bytes: int, max_redirects: int, allow_private: bool, n
     raise FetchRefused(f"more than {max_redirects} redirects")
 
 
-def _request(target: _Target, addresses: list[str], network: Network, deadline: _Deadline):
+def _request(target: _Target, addresses: list[str], via: _Via, deadline: _Deadline):
     kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     failure: Exception | None = None
     for address in addresses:  # every one of them checked already
-        connection = kind(target, address, network, deadline)
+        connection = kind(target, address, via.network, deadline, via.tls)
         try:
             connection.request("GET", target.path, headers={
                 "User-Agent": USER_AGENT,
@@ -340,7 +353,8 @@ def _request(target: _Target, addresses: list[str], network: Network, deadline: 
         except ssl.SSLError as exc:
             connection.close()
             deadline.check()
-            raise FetchError(f"TLS failed with {shown(target.host)}: {exc.reason or exc}") from None
+            reason = getattr(exc, "verify_message", None) or exc.reason or first_line(exc)
+            raise FetchError(f"TLS failed with {shown(target.host)}: {shown(str(reason))}") from None
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             deadline.check()
