@@ -357,7 +357,7 @@ def document_key(name: str) -> str:
 
     For front ends that cannot carry every name exactly (Discord option values are at most
     100 characters and its client trims and collapses spaces). It can never be a document's
-    own name (no .txt/.md suffix), and ``find_document`` resolves it only against the files
+    own name (no document suffix), and ``find_document`` resolves it only against the files
     actually listed, so it never turns into a path.
     """
     return "#" + hashlib.blake2s(os.fsencode(name), digest_size=8).hexdigest()
