@@ -70,6 +70,14 @@ def test_pdf_running_headers_footers_and_page_numbers_are_dropped(report: Typese
     assert not any(b.text.isdigit() for b in extract("report.pdf", report.pdf).blocks)
 
 
+def test_one_page_pdf_drops_header_and_footer_in_small_type() -> None:
+    # One page: nothing repeats, so what marks the furniture is small type in the margins.
+    page = two_column_pdf([("p", "The ferry resumed on Friday."), ("p", "Tickets cost five kroner.")], title="Notice")
+    assert page.pages == 1
+    assert [(b.text, b.page) for b in extract("notice.pdf", page.pdf).blocks] == [
+        ("The ferry resumed on Friday.", 1), ("Tickets cost five kroner.", 1)]
+
+
 def test_pdf_hyphenated_line_ends_are_joined(report: Typeset) -> None:
     text = " ".join(b.text for b in extract("report.pdf", report.pdf).blocks)
     for word_ in report.hyphenated:
@@ -297,3 +305,26 @@ def test_unchanged_pdf_word_and_web_pages_are_not_read_again_at_a_reindex(tmp_pa
     (seeds / "ferry.html").write_bytes((DATA / "json_ld_article.html").read_bytes())
     with ExtractCache(tmp_path / "extracts.sqlite") as cache, pytest.raises(AssertionError, match="read again"):
         load_documents(seeds, extracts=cache)
+
+
+def test_questions_are_answered_from_pdf_word_and_web_pages(make_citebot, statement) -> None:
+    # Small documents: indexing runs the models over every sentence.
+    minutes = two_column_pdf([
+        ("h", "Dredging"),
+        ("p", "The fisheries board financed the dredging of the approach channel in March."),
+        ("p", "The work took three weeks and closed the harbour mouth at night."),
+    ], title="Harbour board minutes")
+    citebot = make_citebot({
+        "minutes.pdf": minutes.pdf,
+        "statement.docx": statement,
+        "ferry.html": (DATA / "news_article.html").read_bytes(),
+    })
+    citebot.ensure_index()
+    answer = citebot.ask("How much did the landing stage repairs cost?")
+    assert answer.answered and answer.results[0].doc == "ferry.html"
+    assert "3.2 million kroner" in answer.results[0].text
+    answer = citebot.ask("When is the review of the timetable planned?")
+    assert answer.results[0].doc == "statement.docx" and "October" in answer.results[0].text
+    answer = citebot.ask("Who paid for dredging the approach channel?")
+    assert answer.results[0].doc == "minutes.pdf" and answer.results[0].paragraph == 1
+    assert answer.results[0].text == minutes.paragraphs[0][0]

@@ -6,7 +6,8 @@ line by line instead), and, through its visitor, where each line starts and its 
 From those:
 
 - lines that repeat near the top or bottom of most pages (running headers, footers, "Page 3
-  of 9") and lone page numbers there are dropped;
+  of 9") and lone page numbers there are dropped (on a single page, where nothing can
+  repeat: lines there in type smaller than the body's);
 - a paragraph ends at a larger vertical gap, an indented first line, or a short line that
   ends a sentence; at a column or page break only the last, so one that runs on is joined;
 - a line in a larger font than the body text is a heading: the paragraphs under it carry it
@@ -180,6 +181,10 @@ def _drop_running_lines(pages: list[list[_Line]], boxes: list[tuple[float, float
         same_place = [line for line in found if abs(line.y - at) <= 6]
         if len({line.page for line in same_place}) >= needed:
             running.update(id(line) for line in same_place)
+    if len(pages) == 1:
+        # Nothing repeats on a single page: there, small type in the margins is the furniture.
+        body = _body_size([line for line in pages[0] if not in_margin(line)] or pages[0])
+        running.update(id(line) for found in seen.values() for line in found if line.size < 0.9 * body)
     return [
         line
         for lines in pages
@@ -203,10 +208,7 @@ def _paragraphs(lines: list[_Line]) -> tuple[tuple[Block, ...], str | None]:
     """Blocks of the document, and its first heading (a title, when the metadata has none)."""
     if not lines:
         return (), None
-    sizes: Counter[float] = Counter()
-    for line in lines:
-        sizes[round(line.size, 1)] += len(line.text)
-    body_size = sizes.most_common(1)[0][0] or 10.0
+    body_size = _body_size(lines)
     pitch = _line_pitch(lines, body_size)
     full, runs_on = _line_lengths(lines, body_size, pitch)
     bottoms: dict[int, float] = {}  # page -> the lowest line of body text on it
@@ -248,6 +250,14 @@ def _paragraphs(lines: list[_Line]) -> tuple[tuple[Block, ...], str | None]:
     return tuple(blocks), first_heading
 
 
+def _body_size(lines: list[_Line]) -> float:
+    """The font size most of the text is set in."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size, 1)] += len(line.text)
+    return (sizes.most_common(1)[0][0] if sizes else 0.0) or 10.0
+
+
 def _line_pitch(lines: list[_Line], body_size: float) -> float:
     """The usual distance between two lines of body text."""
     gaps = [
@@ -255,7 +265,10 @@ def _line_pitch(lines: list[_Line], body_size: float) -> float:
         for a, b in zip(lines, lines[1:])
         if a.page == b.page and abs(a.size - body_size) < 0.5 and 0.5 * body_size < a.y - b.y < 3 * body_size
     ]
-    return statistics.median(gaps) if gaps else 1.2 * body_size
+    usual = 1.25 * body_size  # the leading most text is set with
+    if len(gaps) < 5:  # too few lines to learn it from (and one gap may be between paragraphs)
+        return min(gaps + [usual])
+    return statistics.median(gaps)
 
 
 def _line_lengths(lines: list[_Line], body_size: float, pitch: float) -> tuple[float, float]:
