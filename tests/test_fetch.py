@@ -177,7 +177,11 @@ def test_real_network_reaches_127_0_0_1_only_when_private_addresses_are_allowed(
     assert fetch(server.url("/a"), max_bytes=MB, timeout=5, allow_private=True).data == ARTICLE
     with pytest.raises(FetchRefused, match="127.0.0.1 is a loopback address; only public addresses are fetched"):
         fetch(server.url("/a"), max_bytes=MB, timeout=5)
-    assert len(server.seen) == 1  # the refused one never connected
+    # The same address spelled otherwise is the same address once resolved.
+    for host in ("localhost", "127.1", "2130706433", "0x7f000001", "[::ffff:127.0.0.1]"):
+        with pytest.raises(FetchRefused, match="loopback address"):
+            fetch(server.url("/a", host), max_bytes=MB, timeout=5)
+    assert len(server.seen) == 1  # the refused ones never connected
 
 
 def test_redirect_is_followed_and_the_final_url_kept(server: Server) -> None:

@@ -33,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..errors import FetchError, FetchRefused, first_line
@@ -213,9 +213,9 @@ class _Deadline:
     server can send a byte a second for ever), so a timer also shuts the sockets down when
     the time is up: whatever read is waiting then returns at once."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
-        self._clock, self._seconds = clock, seconds
-        self._end = clock() + seconds
+    def __init__(self, seconds: float) -> None:
+        self._clock, self._seconds = time.monotonic, seconds
+        self._end = self._clock() + seconds
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self.expired = False
@@ -287,13 +287,12 @@ def fetch(
     allow_private: bool = False,
     network: Network | None = None,
     tls: ssl.SSLContext | None = None,
-    clock: Callable[[], float] = time.monotonic,
 ) -> Fetched:
     """The document at ``url``, or ``FetchRefused``/``FetchError`` with the reason.
 
     ``network`` and ``tls`` (the system's certificates by default) are for tests."""
     network = network or _RealNetwork()
-    deadline = _Deadline(timeout, clock)
+    deadline = _Deadline(timeout)
     try:
         return _follow(url.strip(), max_bytes, max_redirects, allow_private, _Via(network, tls), deadline)
     except FetchError:
