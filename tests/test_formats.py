@@ -280,6 +280,21 @@ def test_loader_reads_every_format_and_skips_the_unreadable_with_the_reason(tmp_
     assert documents["notes.md"].paragraphs[0].section == "Ferries"
 
 
+def test_a_file_the_library_trips_over_is_skipped_not_fatal(tmp_path, report, monkeypatch) -> None:
+    from retrieval.documents.formats import pdf
+
+    (tmp_path / "report.pdf").write_bytes(report.pdf)
+    (tmp_path / "notes.md").write_text("# Notes\n\nThe ferry runs hourly.\n")
+
+    def trips(data: bytes, url: str | None = None):
+        raise KeyError("/Kids")  # what pypdf raises on some broken page trees
+
+    monkeypatch.setattr(pdf, "extract", trips)
+    result = load_documents(tmp_path)
+    assert [d.doc for d in result.documents] == ["notes.md"]
+    assert [(s.name, s.reason) for s in result.skipped] == [("report.pdf", "reading it as a PDF failed (KeyError: '/Kids')")]
+
+
 def test_unchanged_pdf_word_and_web_pages_are_not_read_again_at_a_reindex(tmp_path, report, statement, monkeypatch) -> None:
     from retrieval.documents.formats import html, pdf
     from retrieval.documents.formats.cache import ExtractCache
@@ -301,10 +316,11 @@ def test_unchanged_pdf_word_and_web_pages_are_not_read_again_at_a_reindex(tmp_pa
         monkeypatch.setattr(module, "extract", unread)
     with ExtractCache(tmp_path / "extracts.sqlite") as cache:
         assert load_documents(seeds, extracts=cache).documents == first.documents
-    # A changed file is read again.
+    # A changed file is read again (and here the reader refuses, so it is skipped).
     (seeds / "ferry.html").write_bytes((DATA / "json_ld_article.html").read_bytes())
-    with ExtractCache(tmp_path / "extracts.sqlite") as cache, pytest.raises(AssertionError, match="read again"):
-        load_documents(seeds, extracts=cache)
+    with ExtractCache(tmp_path / "extracts.sqlite") as cache:
+        again = load_documents(seeds, extracts=cache)
+    assert [(s.name, "read again" in s.reason) for s in again.skipped] == [("ferry.html", True)]
 
 
 def test_questions_are_answered_from_pdf_word_and_web_pages(make_citebot, statement) -> None:

@@ -7,30 +7,27 @@ Unreadable files raise ``DocumentUnreadable`` with the reason (a scan, a passwor
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from pathlib import PurePath
 
-from ...errors import DocumentUnreadable
+from ...errors import DocumentUnreadable, first_line
 from .result import Block, Extracted
 
-__all__ = ["SUFFIXES", "Block", "Extracted", "extract", "extractor_version", "kind_of"]
+log = logging.getLogger(__name__)
+
+__all__ = ["SUFFIXES", "Block", "Extracted", "extract", "extractor_version"]
 
 # suffix -> (module, what it is called in messages)
 _FORMATS = {
     ".txt": ("text", "text"),
     ".md": ("text", "Markdown"),
-    ".html": ("html", "web page"),
-    ".htm": ("html", "web page"),
-    ".pdf": ("pdf", "PDF"),
-    ".docx": ("word", "Word"),
+    ".html": ("html", "a web page"),
+    ".htm": ("html", "a web page"),
+    ".pdf": ("pdf", "a PDF"),
+    ".docx": ("word", "a Word file"),
 }
 SUFFIXES = tuple(_FORMATS)
-
-
-def kind_of(name: str) -> str | None:
-    """"PDF", "Word", ... for a document name; None when it is no document suffix."""
-    found = _FORMATS.get(PurePath(name).suffix.lower())
-    return found[1] if found else None
 
 
 def extract(name: str, data: bytes, *, url: str | None = None) -> Extracted:
@@ -38,8 +35,16 @@ def extract(name: str, data: bytes, *, url: str | None = None) -> Extracted:
     suffix = PurePath(name).suffix.lower()
     if suffix not in _FORMATS:
         raise DocumentUnreadable(f"{suffix or 'no suffix'}: not a document format ({', '.join(SUFFIXES)})")
-    module = import_module(f".{_FORMATS[suffix][0]}", __name__)
-    return module.extract(data, url)
+    module_name, kind = _FORMATS[suffix]
+    module = import_module(f".{module_name}", __name__)
+    try:
+        return module.extract(data, url)
+    except DocumentUnreadable:
+        raise
+    except Exception as exc:
+        # A file the library (or a rule here) trips over costs that file, not the index.
+        log.warning("%s: reading it as %s failed", name, kind, exc_info=True)
+        raise DocumentUnreadable(f"reading it as {kind} failed ({type(exc).__name__}: {first_line(exc)})") from None
 
 
 def extractor_version(name: str) -> str:
