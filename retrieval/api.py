@@ -35,6 +35,7 @@ from .progress import ProgressFactory
 from .query.question import AskOptions, Mode, Question, parse_question
 from .query.search import Searcher
 from .text.clean import clean_text
+from .documents.formats.cache import ExtractCache
 from .documents.sentences import SplitCache
 from .settings import Settings
 from .index.store import (
@@ -260,8 +261,8 @@ class Citebot:
         return report
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
-        with SplitCache(self.index_dir / "splits.sqlite") as splits:
-            return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes)
+        with SplitCache(self.index_dir / "splits.sqlite") as splits, ExtractCache(self.index_dir / "extracts.sqlite") as extracts:
+            return load_documents(self.settings.seeds_dir, splits, progress, self.settings.max_document_bytes, extracts)
 
     def _extras(self, docs: tuple[Document, ...], progress: ProgressFactory | None) -> dict[str, object]:
         with AnnotationCache(self.index_dir / "annotations.sqlite") as cache:

@@ -38,6 +38,21 @@ class SettingsError(CitebotError):
     """An environment variable (or .env line) holds a value citebot cannot use."""
 
 
+class DocumentUnreadable(CitebotError):
+    """A document file whose format cannot be read: a scan without text, an encrypted or
+    damaged PDF, a Word file that is not a zip or unpacks too large, text that is not UTF-8."""
+
+
+class FetchError(CitebotError):
+    """A URL could not be fetched: the name does not resolve, the server is unreachable or
+    too slow, or it answered with an error."""
+
+
+class FetchRefused(FetchError):
+    """A URL that citebot will not fetch: not http(s), a private address, too large, too many
+    redirects, or a content type that is not a document."""
+
+
 class StorageError(CitebotError):
     """A file of state could not be used because the disk refused, not because it is damaged."""
 

@@ -28,6 +28,8 @@ class Paragraph:
     number: int
     text: str
     sentences: tuple[Sentence, ...]
+    page: int | None = None  # 1-based page of a PDF where the paragraph starts
+    section: str | None = None  # the heading it stands under, when the document has headings
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Document:
     place: str | None  # from a dateline such as ``Doha - ...``
     paragraphs: tuple[Paragraph, ...]
     sha256: str  # hash of the file's bytes: the manifest compares these
+    url: str | None = None  # where it was fetched from (its ``.source.json``) or the page says it lives
+    author: str | None = None  # a web page's byline
+    site: str | None = None  # a web page's site name
 
     @property
     def sentence_count(self) -> int:
@@ -55,9 +60,16 @@ class SkippedFile:
     reason: str
 
 
-def citation_for(title: str, date: str | None, paragraph: int) -> str:
+def citation_for(
+    title: str, date: str | None, paragraph: int, *, page: int | None = None, section: str | None = None
+) -> str:
+    """"Title, 2025-01-23, ¶7"; a document with headings or pages says where the paragraph
+    is: "Title, § Funding, ¶2", "Report, p. 3, ¶2" (``paragraph`` is the number to show)."""
     when = f", {date}" if date else ""
-    return f"{title}{when}, ¶{paragraph}"
+    where = f", § {section}" if section else ""
+    if page is not None:
+        where += f", p. {page}"
+    return f"{title}{when}{where}, ¶{paragraph}"
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,8 @@ class Settings:
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     data_dir: Path | None = None  # votes and server settings; default: beside the index folder
 
+    # Let URLs reach loopback and private addresses (tests, or a bot serving only a LAN).
+    fetch_allow_private: bool = False
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
         """Read settings from ``env`` (default: ``os.environ`` after loading ``.env``).
@@ -141,6 +143,7 @@ class Settings:
             max_question_chars=read(env_int, "CITEBOT_MAX_QUESTION_CHARS", 1000, 1, 100_000),
             max_document_bytes=read(env_int, "CITEBOT_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES, 1, 1 << 40),
             data_dir=Path(env["CITEBOT_DATA_DIR"]) if env.get("CITEBOT_DATA_DIR") else None,
+            fetch_allow_private=read(env_flag, "CITEBOT_FETCH_ALLOW_PRIVATE"),
         )
 
     @property

@@ -51,8 +51,9 @@ def test_bad_files_are_skipped_with_a_named_warning(tmp_path, caplog):
     assert [d.doc for d in result.documents] == ["good.md"]
     assert result.documents[0].title == "Title"
     skipped = {s.name: s.reason for s in result.skipped}
-    assert set(skipped) == {"empty.txt", "binary.txt", "latin1.txt", "utf16.txt"}
+    assert set(skipped) == {"empty.txt", "binary.txt", "latin1.txt", "utf16.txt", "notes.pdf"}
     assert "UTF-8" in skipped["latin1.txt"]
+    assert "damaged PDF" in skipped["notes.pdf"]  # a PDF header and nothing after it
     for name in skipped:
         assert name in caplog.text
 

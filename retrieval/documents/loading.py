@@ -1,9 +1,10 @@
 """Reading the seeds folder into documents, paragraphs and sentences.
 
-Every ``.txt`` and ``.md`` file is a document. A leading ``date YYYY-MM-DD`` header and a
-dateline (``Doha - ...``) become metadata; the dateline stays in the paragraph text so a
-question about the place still finds it. Files that are not readable text are skipped
-with a reason, never fatal.
+Every file with a document suffix (``DOCUMENT_SUFFIXES``: text, Markdown, web pages, PDF,
+Word) is a document; ``formats`` turns its bytes into paragraphs and metadata, by suffix.
+Files that cannot be read (not UTF-8, a scan without text, an encrypted or damaged PDF, a
+Word file that unpacks too large) are skipped with the reason, never fatal. A document
+fetched from a URL has a ``<name>.source.json`` beside it (``sources``) that gives its URL.
 
 A document is a regular file whose real path is inside the seeds folder. ``inspect_entry``
 alone decides that (the loader, the staleness fingerprint, the watcher and ``/seed remove``
@@ -20,31 +21,30 @@ import logging
 import os
 import re
 import stat
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SeedsFolderError
+from ..errors import DocumentUnreadable, SeedsFolderError
 from ..models import Document, Paragraph, Sentence, SkippedFile
 from ..progress import ProgressFactory
+from .formats import SUFFIXES, Extracted, extract
+from .formats.cache import ExtractCache, cached_extract
+from .formats.text import DATELINE as _DATELINE
+from .formats.text import decode_text, layout
 from .sentences import SplitCache, split_many, split_sentences
+from .sources import MAX_SOURCE_BYTES, Source, source_name
 from ..settings import DEFAULT_MAX_DOCUMENT_BYTES
 from ..text.show import shown
+from ..text.sizes import over_limit, size_text
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = (".txt", ".md")
+__all__ = ["DOCUMENT_SUFFIXES", "LoadResult", "SeedEntry", "decode_text", "inspect_entry", "list_document_files",
+           "load_documents", "document_from", "extract_document", "parse_document", "read_entry", "scan_seeds", "seed_fingerprint"]
 
-_DATE_HEADER = re.compile(r"^\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
-# A dateline: one to four capitalised words, then a dash, at the very start of the text.
-_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][\w'’.]*(?:[ ,]+[A-Z][\w'’.]*){0,3})\s+[-–—]\s+(?=\S)"
-)
-_MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
-_TITLE_HEADER = re.compile(r"^\s*title\s*:\s*(?P<title>.+?)\s*$", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n[ \t]*\n+")
-# Control characters other than newline and tab mean the bytes are not prose.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The one list of what can be a document: the loader, /seed add's name rule and the watcher use it.
+DOCUMENT_SUFFIXES = SUFFIXES
+
 # Never follow a link when opening, never wait on a FIFO (both absent on Windows).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -58,7 +58,7 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class SeedEntry:
-    """One candidate of the seeds folder (a ``.txt``/``.md`` name, not hidden), as ``inspect_entry`` judged it."""
+    """One candidate of the seeds folder (a document suffix, not hidden), as ``inspect_entry`` judged it."""
 
     name: str  # as shown and stored (a name that is not UTF-8 has its bad bytes spelled out)
     path: Path  # the entry in the folder
@@ -70,18 +70,6 @@ class SeedEntry:
     def fingerprint(self) -> str:
         """A skipped entry's stand-in for a content hash: stable, as its content is never read."""
         return f"skipped: {self.problem}"
-
-
-def size_text(n: int) -> str:
-    """A byte count as people read it: 812 bytes, 14 KiB, 12.3 MiB."""
-    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
-
-
-def over_limit(size: int, limit: int) -> str:
-    """Why a file is too big: "12.3 MiB; the limit is 10.0 MiB" (exact bytes when rounding would hide it)."""
-    if size_text(size) == size_text(limit):
-        return f"{size:,} bytes; the limit is {limit:,} bytes"
-    return f"{size_text(size)}; the limit is {size_text(limit)}"
 
 
 def _kind(mode: int) -> str | None:
@@ -218,29 +206,43 @@ def _fingerprint(entry: SeedEntry, max_bytes: int | None) -> tuple[bytes | None,
     return data, hashlib.sha256(data).hexdigest(), None
 
 
+def _source_file(entry: SeedEntry) -> tuple[str, str, bytes | None] | None:
+    """(name, fingerprint, bytes) of the ``.source.json`` beside document ``entry``; None
+    when it has none. Judged like a document (a link out of the folder is never read)."""
+    path = entry.path.with_name(source_name(entry.path.name))
+    if not os.path.lexists(path):
+        return None
+    root = Path(os.path.realpath(entry.path.parent))
+    side = inspect_entry(path, root, MAX_SOURCE_BYTES)
+    data, fingerprint, _ = _fingerprint(side, MAX_SOURCE_BYTES)
+    return side.name, fingerprint, data
+
+
+def _source_of(entry: SeedEntry, side: tuple[str, str, bytes | None] | None, sha256: str) -> Source | None:
+    """The source a document's ``.source.json`` states, when it is readable and describes these bytes."""
+    if side is None or side[2] is None:
+        return None
+    try:
+        source = Source.from_bytes(side[2])
+    except ValueError as exc:
+        log.warning("ignoring %s: %s", shown(side[0]), exc)
+        return None
+    if source.sha256 != sha256:
+        log.info("ignoring %s: %s was changed since it was fetched", shown(side[0]), shown(entry.name))
+        return None
+    return source
+
+
 def seed_fingerprint(seeds_dir: Path, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES) -> dict[str, str]:
     """name -> sha256 (or a skipped file's stable stand-in) for every candidate of a seeds
-    folder: the manifest stores the same map (``LoadResult.hashes``), so any difference means
-    the index is out of date."""
-    return {e.name: _fingerprint(e, max_bytes)[1] for e in scan_seeds(seeds_dir, max_bytes)}
-
-
-def decode_text(data: bytes) -> str:
-    """Decode document bytes, or raise ``ValueError`` with a reason a moderator understands."""
-    if not data.strip():
-        raise ValueError("empty file")
-    if b"\x00" in data:
-        raise ValueError("binary file (contains NUL bytes), or UTF-16 text: save it as UTF-8")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
-    if len(_CONTROL.findall(text)) > max(3, len(text) // 1000):
-        raise ValueError("binary file (control characters)")
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if not text.strip():
-        raise ValueError("empty file")
-    return text
+    folder and the source file beside each document: the manifest stores the same map
+    (``LoadResult.hashes``), so any difference means the index is out of date."""
+    hashes: dict[str, str] = {}
+    for entry in scan_seeds(seeds_dir, max_bytes):
+        hashes[entry.name] = _fingerprint(entry, max_bytes)[1]
+        if entry.problem is None and (side := _source_file(entry)) is not None:
+            hashes[side[0]] = side[1]
+    return hashes
 
 
 def load_documents(
@@ -248,28 +250,38 @@ def load_documents(
     splits: SplitCache | None = None,
     progress: ProgressFactory | None = None,
     max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
+    extracts: ExtractCache | None = None,
 ) -> LoadResult:
     """Every document of ``seeds_dir``; ``splits`` keeps the sentence splits of unchanged
-    paragraphs between builds (pysbd is most of the time spent here). A file larger than
-    ``max_bytes`` is skipped, unread."""
-    outcomes: list[tuple[str, str, _Layout | None]] = []  # (name, sha256 or reason, layout)
+    paragraphs between builds (pysbd is most of the time spent here), ``extracts`` the text
+    of unchanged PDF, Word and web pages (pypdf and trafilatura are slow). A file larger
+    than ``max_bytes`` is skipped, unread."""
+    outcomes: list[tuple[str, str, Extracted | None]] = []  # (name, sha256 or reason, extracted)
     hashes: dict[str, str] = {}
     for entry in scan_seeds(seeds_dir, max_bytes):
         data, hashes[entry.name], problem = _fingerprint(entry, max_bytes)
         if data is None:
             outcomes.append((entry.name, problem or "", None))
             continue
+        side = _source_file(entry)
+        if side is not None:
+            hashes[side[0]] = side[1]
+        source = _source_of(entry, side, hashes[entry.name])
         try:
-            outcomes.append((entry.name, hashes[entry.name], _layout(decode_text(data))))
-        except ValueError as exc:
+            url = source.final_url if source else None
+            extracted = cached_extract(entry.name, data, hashes[entry.name], url=url, cache=extracts)
+        except DocumentUnreadable as exc:
             outcomes.append((entry.name, str(exc), None))
+            continue
+        outcomes.append((entry.name, hashes[entry.name], extracted))
     # All paragraphs in one call, so the cache is asked once, not once per paragraph.
-    spans = iter(split_many([b for _, _, layout in outcomes if layout for b in layout.blocks], splits, progress))
+    texts = [b.text for _, _, extracted in outcomes if extracted for b in extracted.blocks]
+    spans = iter(split_many(texts, splits, progress))
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
-    for name, detail, layout in outcomes:
-        if layout is not None:
-            document = _assemble(name, layout, [next(spans) for _ in layout.blocks], detail)
+    for name, detail, extracted in outcomes:
+        if extracted is not None:
+            document = _assemble(name, extracted, [next(spans) for _ in extracted.blocks], detail)
             if document.paragraphs:
                 documents.append(document)
                 continue
@@ -282,54 +294,36 @@ def load_documents(
     return LoadResult(tuple(documents), tuple(skipped), hashes)
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """A document's text before sentence splitting."""
-
-    title: str | None
-    date: str | None
-    place: str | None
-    blocks: tuple[str, ...]  # the paragraphs' texts, whitespace folded
-
-
-def _layout(text: str) -> _Layout:
-    text = text.strip()
-    date = None
-    title = None
-    # Headers may come in either order at the top: ``date ...`` and ``title: ...``.
-    for _ in range(2):
-        if m := _DATE_HEADER.match(text):
-            date = m.group(1)
-            text = text[m.end() :].lstrip()
-        first_line = text.split("\n", 1)[0]
-        if title is None and (m := (_TITLE_HEADER.match(first_line) or _MD_HEADING.match(first_line))):
-            title = m.group("title")
-            text = text[len(first_line) :].lstrip()
-
-    place = None
-    if m := _DATELINE.match(text):
-        place = m.group("place").rstrip(",")
-
-    blocks = (" ".join(b.split()) for b in _BLANK_LINES.split(text))
-    # Markdown headings inside the body are section titles, not prose to cite.
-    return _Layout(title, date, place, tuple(b for b in blocks if b and not _MD_HEADING.match(b)))
-
-
-def _assemble(doc: str, layout: _Layout, spans: list[list[tuple[int, int]]], sha256: str) -> Document:
+def _assemble(doc: str, extracted: Extracted, spans: list[list[tuple[int, int]]], sha256: str) -> Document:
     paragraphs: list[Paragraph] = []
-    for number, (block, block_spans) in enumerate(zip(layout.blocks, spans), start=1):
-        sentences = tuple(Sentence(doc, number, i, block[a:b], a, b) for i, (a, b) in enumerate(block_spans, start=1))
-        paragraphs.append(Paragraph(doc, number, block, sentences))
-    title = layout.title
+    for number, (block, block_spans) in enumerate(zip(extracted.blocks, spans), start=1):
+        text = block.text
+        sentences = tuple(Sentence(doc, number, i, text[a:b], a, b) for i, (a, b) in enumerate(block_spans, start=1))
+        paragraphs.append(Paragraph(doc, number, text, sentences, page=block.page, section=block.section))
+    title = extracted.title
     if title is None:
-        title = _title_from_text(paragraphs, layout.place) if paragraphs else Path(doc).stem
-    return Document(doc, title, layout.date, layout.place, tuple(paragraphs), sha256)
+        title = _title_from_text(paragraphs, extracted.place) if paragraphs else Path(doc).stem
+    return Document(
+        doc, title, extracted.date, extracted.place, tuple(paragraphs), sha256,
+        url=extracted.url, author=extracted.author, site=extracted.site,
+    )
 
 
 def parse_document(doc: str, text: str, sha256: str = "") -> Document:
-    """Turn one document's text into paragraphs and sentences with metadata."""
-    layout = _layout(text)
-    return _assemble(doc, layout, [split_sentences(b) for b in layout.blocks], sha256)
+    """Turn one text document into paragraphs and sentences with metadata."""
+    extracted = layout(text)
+    return _assemble(doc, extracted, [split_sentences(b.text) for b in extracted.blocks], sha256)
+
+
+def extract_document(doc: str, data: bytes, sha256: str = "", url: str | None = None) -> Document:
+    """Any document's bytes (its name's suffix says the format) as paragraphs and sentences.
+    Raises ``DocumentUnreadable`` with the reason when the format cannot be read."""
+    return document_from(doc, extract(doc, data, url=url), sha256)
+
+
+def document_from(doc: str, extracted: Extracted, sha256: str = "") -> Document:
+    """An extracted document's paragraphs split into sentences, titled, under the name ``doc``."""
+    return _assemble(doc, extracted, [split_sentences(b.text) for b in extracted.blocks], sha256)
 
 
 def _title_from_text(paragraphs: list[Paragraph], place: str | None) -> str:

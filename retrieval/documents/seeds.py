@@ -9,27 +9,39 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import re
 import secrets
 import shutil
+import stat
 import threading
 import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from .loading import DOCUMENT_SUFFIXES, decode_text, list_document_files, over_limit, parse_document
-from ..errors import CitebotError, DocumentNotFound, SeedRejected, SeedsFolderError
+from .fetch import SUFFIX_FOR_TYPE, Fetched
+from .formats import Extracted, extract
+from .loading import DOCUMENT_SUFFIXES, document_from, list_document_files
+from .sources import Source, source_name
+from ..text.sizes import over_limit
+from ..errors import CitebotError, DocumentNotFound, DocumentUnreadable, SeedRejected, SeedsFolderError
+from ..models import Document
 from ..index.store import fsync_dir
-from ..text.show import is_hidden_character
+from ..text.show import is_hidden_character, shown
 
 __all__ = [
     "MAX_NAME_BYTES",
     "MAX_NAME_CHARS",
     "REMOVED_FOLDER",
+    "Stored",
     "add_document",
+    "add_fetched",
     "check_document_bytes",
     "document_key",
+    "fetched_name",
     "find_document",
     "hidden_characters",
     "list_documents",
@@ -44,6 +56,8 @@ REMOVED_FOLDER = "removed"
 # Device names Windows resolves whatever follows the first dot ("con.txt" and "CON.tar.txt"
 # are the console), so a seeds folder copied to or shared with Windows would break on them.
 # Windows also reads the superscript digits as digits (COM¹ is COM1), and CONIN$/CONOUT$.
+log = logging.getLogger(__name__)
+
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", "conin$", "conout$"}
     | {f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789¹²³"}
@@ -112,19 +126,25 @@ def safe_document_name(name: str) -> str:
     return name
 
 
-def check_document_bytes(name: str, data: bytes, max_bytes: int) -> None:
-    """Raise ``SeedRejected`` unless ``data`` is a non-empty, small enough UTF-8 document."""
+def check_document_bytes(name: str, data: bytes, max_bytes: int, url: str | None = None) -> Document:
+    """The document ``data`` holds, read as the loader will (its suffix says the format);
+    ``SeedRejected`` unless it is non-empty, small enough and readable, with some text."""
+    return document_from(name, _checked_extract(name, data, max_bytes, url), hashlib.sha256(data).hexdigest())
+
+
+def _checked_extract(name: str, data: bytes, max_bytes: int, url: str | None = None) -> Extracted:
     if not data:
         raise SeedRejected(f"{name}: the file is empty")
     if len(data) > max_bytes:
         raise SeedRejected(f"{name} is {over_limit(len(data), max_bytes)}")
-    try:
-        text = decode_text(data)
-    except ValueError as exc:
-        raise SeedRejected(f"{name}: {exc}") from None
     # The loader would skip it anyway; refusing now tells the moderator instead of a log line.
-    if not parse_document(name, text).paragraphs:
+    try:
+        extracted = extract(name, data, url=url)
+    except DocumentUnreadable as exc:
+        raise SeedRejected(f"{name}: {exc}") from None
+    if not extracted.blocks:
         raise SeedRejected(f"{name}: no text after the headers")
+    return extracted
 
 
 def _seeds_folder(seeds_dir: Path | str) -> Path:
@@ -145,13 +165,22 @@ def add_document(
     name = safe_document_name(name)
     check_document_bytes(name, data, max_bytes)
     folder = _seeds_folder(seeds_dir)
-    target = folder / name
-    # Hidden and not .txt/.md: neither the loader nor a watcher ever sees a half-written file.
-    tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+    _check_free(folder / name, replace)
+    return _write(folder, name, data, replace)
+
+
+def _check_free(target: Path, replace: bool) -> None:
     if target.is_dir():
-        raise SeedRejected(f"{name} is a folder in the seeds folder, not a document")
+        raise SeedRejected(f"{target.name} is a folder in the seeds folder, not a document")
     if not replace and (target.exists() or target.is_symlink()):
-        raise SeedRejected(f"{name} already exists; use replace to overwrite it")
+        raise SeedRejected(f"{target.name} already exists; use replace to overwrite it")
+
+
+def _write(folder: Path, name: str, data: bytes, replace: bool) -> Path:
+    """``data`` as ``folder/name``, whole or not at all; an existing file only with ``replace``."""
+    target = folder / name
+    # Hidden and no document suffix: neither the loader nor a watcher ever sees a half-written file.
+    tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
     try:
         with open(tmp, "xb") as fh:
             fh.write(data)
@@ -169,6 +198,102 @@ def add_document(
         tmp.unlink(missing_ok=True)
     fsync_dir(folder)
     return target
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A fetched document, as ``add_fetched`` stored it."""
+
+    path: Path  # the original bytes, as the server sent them
+    source: Path  # the ``.source.json`` beside it
+    document: Document  # as the loader will read it: title, date, paragraphs
+
+
+# A name taken from a page title stops at this many characters (then the suffix).
+_NAME_FROM_TITLE_CHARS = 80
+
+
+def _name_candidates(title: str | None, url: str) -> list[str]:
+    """Stems to name a fetched document by, best first: its title, the URL's last path
+    segment, the URL's host."""
+    parts = urlsplit(url)
+    segment = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    segment = segment.rsplit(".", 1)[0] if "." in segment else segment
+    return [c for c in (title, segment, parts.hostname) if c]
+
+
+def _clean_stem(text: str) -> str:
+    """``text`` as the stem of a portable file name: no characters ``safe_document_name``
+    refuses, no look-alikes, at most ``_NAME_FROM_TITLE_CHARS`` characters, cut at a space."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if is_hidden_character(c) or _CONTROL.match(c) else c for c in text)
+    text = _WINDOWS_FORBIDDEN.sub(" ", text.replace("/", " ").replace("\\", " "))
+    text = re.sub(r"\.{2,}", ".", " ".join(text.split())).strip(" .")
+    # At most so many characters, and bytes (a name's limit on disk), cut at a space.
+    while len(text) > _NAME_FROM_TITLE_CHARS or len(text.encode("utf-8")) > MAX_NAME_BYTES - 20:
+        cut = text[: min(len(text) - 1, _NAME_FROM_TITLE_CHARS)]
+        text = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" .")
+    return text
+
+
+def fetched_name(title: str | None, url: str, suffix: str) -> str:
+    """A safe document name for a page fetched from ``url``: from its title when it has
+    one, else from the URL; with the suffix of its type."""
+    for candidate in _name_candidates(title, url) + ["document"]:
+        name = _clean_stem(candidate) + suffix
+        try:
+            return safe_document_name(name)
+        except SeedRejected:
+            continue
+    return "document" + suffix
+
+
+def add_fetched(
+    seeds_dir: Path | str,
+    fetched: Fetched,
+    *,
+    name: str | None = None,
+    replace: bool = False,
+    max_bytes: int = 1 << 20,
+) -> Stored:
+    """Store what ``fetch`` returned as a document: the original bytes under ``name`` (default:
+    one made from the page's title or URL, with the suffix its type has) and, beside it,
+    ``<name>.source.json`` with the URL, the time of the fetch and the declared type, so a
+    reindex never needs the network and a citation can be checked against its source.
+
+    Raises ``SeedRejected`` as ``add_document`` does (an existing name without ``replace``,
+    bytes that are not a readable document of that type) or ``CitebotError`` when the folder
+    cannot be written. Nothing is left half-written.
+    """
+    suffix = SUFFIX_FOR_TYPE.get(fetched.media_type)
+    if suffix is None:
+        raise SeedRejected(f"{fetched.media_type or 'no type'} is not a document type")
+    folder = _seeds_folder(seeds_dir)
+    from_url = fetched_name(None, fetched.final_url, suffix)
+    extracted = _checked_extract(name or from_url, fetched.data, max_bytes, url=fetched.final_url)
+    # Named by the title the document states (a web page's, a PDF's); a file without one
+    # (most PDFs) by the publisher's own file name in the URL, not by its first sentence.
+    name = safe_document_name(name or fetched_name(extracted.title, fetched.final_url, suffix))
+    if Path(name).suffix.lower() != suffix:
+        raise SeedRejected(f"{name}: the server sent {fetched.media_type}, so the name must end in {suffix}")
+    target = folder / name
+    _check_free(target, replace)
+    sha256 = hashlib.sha256(fetched.data).hexdigest()
+    source = Source(fetched.url, fetched.final_url, fetched.fetched_at, fetched.content_type, sha256, len(fetched.data))
+    # The source first: when the document appears (and a watcher reindexes), its URL is
+    # there. Should the document not be written, the source file goes back to what it was.
+    side = folder / source_name(name)
+    before = side.read_bytes() if side.is_file() and not side.is_symlink() else None
+    _write(folder, side.name, source.to_bytes(), replace=True)
+    try:
+        path = _write(folder, name, fetched.data, replace)
+    except BaseException:
+        if before is None:
+            side.unlink(missing_ok=True)
+        else:
+            _write(folder, side.name, before, replace=True)
+        raise
+    return Stored(path, side, document_from(name, extracted, sha256))
 
 
 def _publish_new(tmp: Path, target: Path) -> None:
@@ -222,7 +347,7 @@ def document_key(name: str) -> str:
 
     For front ends that cannot carry every name exactly (Discord option values are at most
     100 characters and its client trims and collapses spaces). It can never be a document's
-    own name (no .txt/.md suffix), and ``find_document`` resolves it only against the files
+    own name (no document suffix), and ``find_document`` resolves it only against the files
     actually listed, so it never turns into a path.
     """
     return "#" + hashlib.blake2s(os.fsencode(name), digest_size=8).hexdigest()
@@ -265,9 +390,25 @@ def remove_document(seeds_dir: Path | str, name: str) -> Path:
             raise DocumentNotFound(f"there is no document named {name}") from None
         except OSError as exc:
             raise CitebotError(f"could not move {name} to {destination_folder}: {exc.strerror or exc}") from exc
+        _move_source(source, destination)
         fsync_dir(folder)
         fsync_dir(destination_folder)
     return destination
+
+
+def _move_source(document: Path, moved_to: Path) -> None:
+    """The ``.source.json`` of a removed document goes with it, named after where it went."""
+    side = document.with_name(source_name(document.name))
+    try:
+        if not stat.S_ISREG(os.lstat(side).st_mode):
+            return  # a link or anything else is not the document's own to move
+    except OSError:
+        return  # none (or a document name so long that no source name fits beside it)
+    try:
+        _move(side, moved_to.with_name(source_name(moved_to.name)))
+    except OSError as exc:
+        # The document is already out of the index's way; its source is only metadata.
+        log.warning("removed %s but could not move %s: %s", shown(document.name), shown(side.name), exc.strerror or exc)
 
 
 def _move(source: Path, destination: Path) -> None:
