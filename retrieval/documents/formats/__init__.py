@@ -28,6 +28,7 @@ _FORMATS = {
     ".docx": ("word", "a Word file"),
 }
 SUFFIXES = tuple(_FORMATS)
+_RULES_VERSION = {"pdf": 2}
 
 
 def extract(name: str, data: bytes, *, url: str | None = None) -> Extracted:
@@ -53,5 +54,6 @@ def extractor_version(name: str) -> str:
 
     module = _FORMATS.get(PurePath(name).suffix.lower(), ("text",))[0]
     library = {"html": "trafilatura", "pdf": "pypdf", "word": "python-docx"}.get(module)
-    # Bump the number when an extractor's own rules change.
-    return f"{module}-1/{library}-{version(library)}" if library else f"{module}-1"
+    # Bump the number when an extractor's own rules change (or what it returns: pdf-2 counts pages).
+    own = f"{module}-{_RULES_VERSION.get(module, 1)}"
+    return f"{own}/{library}-{version(library)}" if library else own
