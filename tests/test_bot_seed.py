@@ -102,7 +102,8 @@ async def test_seed_group_is_synced_for_moderators_in_servers_only(world):
     assert int(command["default_member_permissions"]) == MANAGE_GUILD
     assert {o["name"] for o in command["options"]} == {"add", "remove"}
     add = next(o for o in command["options"] if o["name"] == "add")
-    assert [o["name"] for o in add["options"]] == ["file", "replace"]
+    assert [(o["name"], o.get("required", False)) for o in add["options"]] == [
+        ("file", False), ("url", False), ("replace", False)]  # a file or a url: the bot checks which
     with pytest.raises(CommandUnavailable):
         await fake.slash("seed add", {"file": fake.add_attachment("x.txt", HARBOUR, "text/plain")},
                          user=fake.moderator, guild=False)
