@@ -9,6 +9,7 @@ where it was asked to connect, so a test sees that the address checked is the ad
 from __future__ import annotations
 
 import http.server
+import ipaddress
 import socket
 import ssl
 import threading
@@ -113,6 +114,10 @@ class FakeNetwork:
 
     def resolve(self, host: str, port: int) -> list[str]:
         self.resolved.append(host)
+        try:  # an address resolves to itself, as getaddrinfo answers
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
         if host not in self.names:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return list(self.names[host])
