@@ -399,7 +399,7 @@ def render_answer(
     for number, passage in enumerate(shown, start=first + 1):
         label = f"**{number}.** "
         # The link may take a third of the block: ten results a page leave each ~400 characters.
-        cite = f"— {_cite_passage(passage, link_limit=per_block // 3)}"
+        cite = f"— {_cite_passage(passage, link_limit=min(LINK_URL_LIMIT, per_block // 3))}"
         limit = per_block - len(label) - 1 - len(cite)
         # Short sentences get the standard context; a long one keeps some context too.
         cap = max(SNIPPET_CHARS, min(len(passage.text), 1500) + 200)
