@@ -180,10 +180,7 @@ class SourceInfo:
     place: str | None
     paragraphs: int
     sentences: int
-    url: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    url: str | None = None  # the document's source, when it has one
 
 
 # People and quotes have two JSON forms: ``to_json`` is what ``--json`` prints (a person's
