@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval import Answer, Passage, Person, Quote, SourceInfo, citation_for, shown
+from retrieval import Answer, Passage, Person, Quote, SourceInfo, Stored, citation_for, shown, web_url
 
-from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, no_quotes_found
+from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, added_summary, no_quotes_found
 from .text import SNIPPET_CHARS, snippet, truncate
 
 __all__ = [
+    "added_to_text",
     "answer_to_text",
     "echo",
     "highlight",
@@ -71,6 +72,13 @@ def _passage_text(passage: Passage, *, colour: bool, context: int | None) -> str
     return _clean(sn.before) + highlight(_clean(sn.sentence), colour=colour) + _clean(sn.after)
 
 
+def _with_url(citation: str, url: str | None) -> str:
+    """A citation with its source's URL after it, when it has an http(s) one (``web_url``:
+    percent-encoded, so no character of it can act on the terminal)."""
+    link = web_url(url)
+    return f"{citation} <{link}>" if link else citation
+
+
 def _source_line(s: SourceInfo) -> str:
     return f"  - {_clean(s.title)}" + (f" ({s.date})" if s.date else "")
 
@@ -101,7 +109,7 @@ def answer_to_text(
         lines += [f"Answer: {_clean(answer.short_answer.strip())}", ""]
     for number, passage in enumerate(ranked, start=1):
         lines.append(f"[{number}] {_passage_text(passage, colour=colour, context=context)}")
-        lines.append("    " + _dim(f"— {_clean(passage.citation)}", colour))
+        lines.append("    " + _dim(f"— {_with_url(_clean(passage.citation), passage.url)}", colour))
         lines.append("")
     return "\n".join(lines).rstrip("\n")
 
@@ -115,6 +123,7 @@ def sources_to_text(sources: Sequence[SourceInfo]) -> str:
         lines.append(
             f"{i:>3}. {_clean(s.title)} — {_clean(where)} · "
             f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}]"
+            + (f" <{link}>" if (link := web_url(s.url)) else "")
         )
     return "\n".join(lines)
 
@@ -124,7 +133,7 @@ def _quote_line(q: Quote) -> str:
     text = _clean(q.text.strip())
     if not (text[:1] in "“‘\"«" and text[-1:] in "”’\"»"):
         text = f"“{text}”"
-    return f"{text}\n    — {who}, {_clean(q.citation)}"
+    return f"{text}\n    — {who}, {_with_url(_clean(q.citation), q.url)}"
 
 
 def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str:
@@ -139,8 +148,9 @@ def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str
         lines.append("  Mentioned in:")
         for m in person.mentions:
             info = lookup.get(m.doc)
-            cite = citation_for(info.title, info.date, m.paragraph) if info else citation_for(m.doc, None, m.paragraph)
-            lines.append(f"    - {_clean(cite)}")
+            title, date = (info.title, info.date) if info else (m.doc, None)
+            cite = citation_for(title, date, m.cited_paragraph, page=m.page, section=m.section)
+            lines.append(f"    - {_with_url(_clean(cite), info.url if info else None)}")
     if person.quotes:
         lines.append("  Quotes:")
         lines.extend("    " + _quote_line(q).replace("\n", "\n    ") for q in person.quotes)
@@ -162,3 +172,8 @@ def quotes_to_text(quotes: Sequence[Quote], *, topic: str | None = None, speaker
     if not quotes:
         return no_quotes_found(topic, speaker, echo)
     return "\n\n".join(_quote_line(q) for q in quotes)
+
+
+def added_to_text(stored: Stored) -> str:
+    """``citebot add``'s line: what was stored and what was found in it (``replies.added_summary``)."""
+    return added_summary(stored, lambda text: shown(_clean(text)))

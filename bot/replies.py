@@ -7,7 +7,10 @@ no one is ``retrieval.PersonMatch.not_found``, which the CLI, the chat and /who 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from retrieval import Stored
 
 NOT_FOUND = "I couldn't find that in the documents."
 UNEXPECTED = "Something went wrong while answering; the error has been logged."
@@ -40,3 +43,28 @@ def quotes_about(topic: str | None, speaker: str | None, show: Callable[[str], s
     about = f" about “{show(topic.strip())}”" if topic and topic.strip() else ""
     by = f" by {show(speaker.strip())}" if speaker and speaker.strip() else ""
     return about + by
+
+
+# A title this long is a page whose title extraction went wrong; the rest is not needed to see it.
+_TITLE_SHOWN = 150
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def added_summary(stored: "Stored", show: Callable[[str], str]) -> str:
+    """What a moderator is told after a document is added (``/seed add``, ``citebot add``):
+    its name, title, date, paragraphs (and pages for a PDF) and where it came from, so an
+    extraction that went wrong (no date, one paragraph, the site's name as the title) shows
+    at once. ``show`` makes document text safe for where it is printed."""
+    title = stored.title.strip()
+    if len(title) > _TITLE_SHOWN:
+        title = title[: _TITLE_SHOWN - 1].rstrip() + "…"
+    found = _count(stored.paragraphs, "paragraph")
+    if stored.pages is not None:
+        found += f" on {_count(stored.pages, 'page')}"
+    when = stored.date or "no date found"
+    source = f" from {show(stored.url)}" if stored.source is not None and stored.url else ""
+    verb = "Replaced" if stored.replaced else "Saved"
+    return f"{verb} {show(stored.name)}{source}: “{show(title)}”, {when}, {found}."

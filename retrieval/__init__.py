@@ -60,7 +60,12 @@ _EXPORTS: dict[str, str] = {
     "DOCUMENT_SUFFIXES": "documents.loading",
     "DocumentNotFound": "errors",
     "SeedRejected": "errors",
+    "Stored": "documents.seeds",
     "add_document": "documents.seeds",
+    "add_source": "documents.adding",
+    "add_url": "documents.adding",
+    "store_document": "documents.seeds",
+    "type_problem": "documents.formats",
     "document_key": "documents.seeds",
     "find_document": "documents.seeds",
     "list_documents": "documents.seeds",
@@ -69,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "watch_seeds": "documents.watch",
     # text shown to people, state files, progress
     "shown": "text.show",
+    "web_url": "text.show",
     "atomic_write_text": "index.store",
     "open_state_db": "state",
     "ProgressFactory": "progress",
@@ -92,14 +98,18 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_layers.py keeps the two in step)
     from .api import Citebot
+    from .documents.adding import add_source, add_url
+    from .documents.formats import type_problem
     from .documents.loading import DOCUMENT_SUFFIXES
     from .documents.seeds import (
+        Stored,
         add_document,
         document_key,
         find_document,
         list_documents,
         remove_document,
         safe_document_name,
+        store_document,
     )
     from .documents.watch import watch_seeds
     from .errors import (
@@ -134,4 +144,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_l
     )
     from .state import open_state_db
     from .text.clean import clean_text
-    from .text.show import shown
+    from .text.show import shown, web_url

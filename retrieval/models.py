@@ -7,7 +7,8 @@ Everything the front ends show is one of these: they carry their source referenc
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Document:
     url: str | None = None  # where it was fetched from (its ``.source.json``) or the page says it lives
     author: str | None = None  # a web page's byline
     site: str | None = None  # a web page's site name
+    pages: int | None = None  # a PDF's page count
 
     @property
     def sentence_count(self) -> int:
@@ -50,6 +52,33 @@ class Document:
 
     def paragraph(self, number: int) -> Paragraph:
         return self.paragraphs[number - 1]
+
+    @cached_property
+    def _local_numbers(self) -> tuple[int, ...]:
+        return local_numbers(self.paragraphs)
+
+    def where(self, number: int) -> dict[str, Any]:
+        """Where paragraph ``number`` is, as a citation says it: the fields ``Passage``,
+        ``Quote`` and ``Mention`` carry (``page``, ``section``, ``local_paragraph``)."""
+        paragraph = self.paragraph(number)
+        return {"page": paragraph.page, "section": paragraph.section, "local_paragraph": self._local_numbers[number - 1]}
+
+
+def local_numbers(paragraphs: Sequence[Paragraph]) -> tuple[int, ...]:
+    """Each paragraph's number as a citation shows it: counted within its page when the
+    document has pages (a PDF: the paragraphs that begin on that page), else within its
+    section (the run of paragraphs under one heading), else in the whole document.
+
+    "p. 3, ¶2" is then the second paragraph of page 3 and "§ Funding, ¶2" the second under
+    Funding, which is where a reader looks; ``paragraph`` stays the number in the document.
+    """
+    out: list[int] = []
+    previous: tuple[str, object] | None = None
+    for p in paragraphs:
+        key = ("page", p.page) if p.page is not None else ("section", p.section)
+        out.append(out[-1] + 1 if out and key == previous else 1)
+        previous = key
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -64,7 +93,11 @@ def citation_for(
     title: str, date: str | None, paragraph: int, *, page: int | None = None, section: str | None = None
 ) -> str:
     """"Title, 2025-01-23, ¶7"; a document with headings or pages says where the paragraph
-    is: "Title, § Funding, ¶2", "Report, p. 3, ¶2" (``paragraph`` is the number to show)."""
+    is: "Title, § Funding, ¶2", "Report, p. 3, ¶2". ``paragraph`` is the number to show:
+    within the page or section when one is given (``local_numbers``).
+
+    The one citation format: the console prints it, the JSON carries it, and the bot's
+    embeds pass it their escaped, italic title."""
     when = f", {date}" if date else ""
     where = f", § {section}" if section else ""
     if page is not None:
@@ -86,12 +119,23 @@ class Passage:
     score: float
     sentence_start: int = 0  # where ``text`` sits inside ``paragraph_text``
     sentence_end: int = 0
+    url: str | None = None  # the document's source (a fetched or saved web page)
+    page: int | None = None  # of a PDF, where the paragraph starts
+    section: str | None = None  # the heading the paragraph stands under
+    local_paragraph: int | None = None  # its number within the page or section (None: ``paragraph``)
+
+    @property
+    def cited_paragraph(self) -> int:
+        """The ¶ number a citation shows (see ``local_numbers``)."""
+        return self.local_paragraph or self.paragraph
 
     @property
     def citation(self) -> str:
-        return citation_for(self.title, self.date, self.paragraph)
+        return citation_for(self.title, self.date, self.cited_paragraph, page=self.page, section=self.section)
 
     def to_json(self) -> dict[str, Any]:
+        # ``paragraph`` stays the number in the whole document; the citation counts within
+        # the page or section.
         return {
             "doc": self.doc,
             "title": self.title,
@@ -102,6 +146,9 @@ class Passage:
             "paragraph_text": self.paragraph_text,
             "score": round(float(self.score), 4),
             "citation": self.citation,
+            "url": self.url,
+            "page": self.page,
+            "section": self.section,
         }
 
 
@@ -133,6 +180,7 @@ class SourceInfo:
     place: str | None
     paragraphs: int
     sentences: int
+    url: str | None = None  # the document's source, when it has one
 
 
 # People and quotes have two JSON forms: ``to_json`` is what ``--json`` prints (a person's
@@ -144,13 +192,25 @@ class SourceInfo:
 class Mention:
     doc: str
     paragraph: int
+    page: int | None = None
+    section: str | None = None
+    local_paragraph: int | None = None
+
+    @property
+    def cited_paragraph(self) -> int:
+        return self.local_paragraph or self.paragraph
 
     def to_record(self) -> dict[str, Any]:
-        return {"doc": self.doc, "paragraph": self.paragraph}
+        return {"doc": self.doc, "paragraph": self.paragraph, "page": self.page, "section": self.section,
+                "local_paragraph": self.local_paragraph}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc": self.doc, "paragraph": self.paragraph, "page": self.page, "section": self.section}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Mention:
-        return cls(record["doc"], record["paragraph"])
+        return cls(record["doc"], record["paragraph"], record.get("page"), record.get("section"),
+                   record.get("local_paragraph"))
 
 
 @dataclass(frozen=True)
@@ -161,10 +221,18 @@ class Quote:
     title: str
     date: str | None
     paragraph: int
+    url: str | None = None
+    page: int | None = None
+    section: str | None = None
+    local_paragraph: int | None = None  # within the page or section (None: ``paragraph``)
+
+    @property
+    def cited_paragraph(self) -> int:
+        return self.local_paragraph or self.paragraph
 
     @property
     def citation(self) -> str:
-        return citation_for(self.title, self.date, self.paragraph)
+        return citation_for(self.title, self.date, self.cited_paragraph, page=self.page, section=self.section)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +241,9 @@ class Quote:
             "doc": self.doc,
             "paragraph": self.paragraph,
             "citation": self.citation,
+            "url": self.url,
+            "page": self.page,
+            "section": self.section,
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -212,7 +283,7 @@ class Person:
             "name": self.name,
             "aliases": list(self.aliases),
             "roles": [str(r) for r in self.roles],
-            "mentions": [m.to_record() for m in self.mentions],
+            "mentions": [m.to_json() for m in self.mentions],
             "quotes": len(self.quotes),
         }
 

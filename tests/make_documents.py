@@ -7,6 +7,7 @@ is hyphenated at a line end.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 
@@ -56,7 +57,7 @@ def _wrap(text: str, width: int) -> tuple[list[str], list[str]]:
 def two_column_pdf(
     items: list[tuple[str, str]], title: str = "Harbour Council Annual Report 2024", furniture: bool = True
 ) -> Typeset:
-    """``items`` are ("h", heading) or ("p", paragraph). With ``furniture`` every page gets a
+    """``items`` are ("h", heading), ("p", paragraph) or ("page", "") for a page break. With ``furniture`` every page gets a
     running header with "Page n of N" and a footer with the report's name and a bare page
     number. An empty ``title`` is neither drawn nor set in the metadata."""
     from reportlab.pdfgen import canvas
@@ -83,6 +84,9 @@ def two_column_pdf(
         return True
 
     for kind, text in items:
+        if kind == "page":  # what follows starts a new page
+            page, column, y = page + 1, 0, TOP
+            continue
         if kind == "h":
             y -= PARAGRAPH_SKIP
             placed.append((page, COLUMN_X[column], y, text, "Helvetica-Bold", 13.0))
@@ -178,3 +182,41 @@ def word_document(items: list[tuple[str, object]], title: str | None = None) -> 
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# ---- documents several test files use, made once per session ------------------------------------
+
+MINUTES_TITLE = "Harbour board minutes"
+MINUTES = [
+    ("h", "Dredging"),
+    ("p", "The fisheries board financed the dredging of the approach channel in March."),
+    ("p", "The work took three weeks and closed the harbour mouth at night."),
+    ("page", ""),
+    ("h", "Lighthouse"),
+    ("p", "Volunteers repainted the lighthouse on the north pier in April."),
+    ("p", "The board agreed to replace the lighthouse lamp with an LED lantern costing 18,000 kroner."),
+]
+
+
+@functools.cache
+def minutes_pdf() -> Typeset:
+    """Two pages of minutes under two headings: the lantern is paragraph 4 of the document,
+    the second on page 2, under "Lighthouse"."""
+    return two_column_pdf(MINUTES, title=MINUTES_TITLE)
+
+
+TIMETABLE = [
+    ("title", "Summer timetable statement"),
+    ("p", "The harbour council agreed the summer timetable on Tuesday."),
+    ("h1", "Bicycles"),
+    ("p", "Bicycles ride on the car deck of every crossing."),
+    ("p", "A bicycle ticket costs 20 kroner and is sold on board."),
+    ("table", [["Crossing", "Departs"], ["Morning", "07:15"]]),
+]
+
+
+@functools.cache
+def timetable_docx() -> bytes:
+    """A Word file with a title, a heading ("Bicycles") and a table: the bicycle fare is the
+    second paragraph under Bicycles (the third of the document)."""
+    return word_document(TIMETABLE)

@@ -24,3 +24,14 @@ def test_a_running_bot_drops_answers_older_than_a_month(tmp_path):
     store.save(AnswerState(new_key(), ANSWER, 1, 2, True))
     with sqlite3.connect(tmp_path / "answers.sqlite") as db:
         assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
+
+
+def test_a_kept_answer_still_cites_its_page_section_and_source(tmp_path):
+    # The buttons of an answer posted before a restart cite the same place as the answer did.
+    located = Passage("r.pdf", "Report", None, 4, 1, "Lamp.", "Lamp.", 0.5, 0, 5,
+                      url="https://harbour.example/r.pdf", page=2, section="Lighthouse", local_paragraph=2)
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    state = AnswerState(new_key(), Answer("q", True, None, (located,)), asker_id=7, scope=None, deletable=False)
+    store.save(state)
+    (back,) = store.get(state.key).answer.results
+    assert back == located and back.citation == "Report, § Lighthouse, p. 2, ¶2"

@@ -12,7 +12,8 @@ def test_answer_json_contract(seed_citebot):
     assert data["short_answer"] == "10,000"
     assert 1 <= len(data["results"]) <= 3
     first = data["results"][0]
-    assert set(first) == {"doc", "title", "date", "paragraph", "sentence", "text", "paragraph_text", "score", "citation"}
+    assert set(first) == {"doc", "title", "date", "paragraph", "sentence", "text", "paragraph_text", "score", "citation",
+                          "url", "page", "section"}
     assert first["paragraph"] == 7 and "10,000 tents" in first["text"]
     assert first["text"] in first["paragraph_text"]
     assert first["date"] == "2025-01-23"

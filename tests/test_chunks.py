@@ -53,3 +53,34 @@ def test_the_chunk_table_gives_back_what_was_written(tmp_path):
         assert chunks.find_sentence("ferry.md", 1, 9) is None
     finally:
         chunks.close()
+
+
+def test_a_passage_read_back_cites_its_page_section_and_source(tmp_path):
+    from dataclasses import replace
+
+    from retrieval.models import Paragraph, Sentence
+
+    def para(number: int, text: str, page: int) -> Paragraph:
+        return Paragraph("report.pdf", number, text, (Sentence("report.pdf", number, 1, text, 0, len(text)),),
+                         page=page, section="Funding" if number > 1 else None)
+
+    report = replace(
+        FERRY, doc="report.pdf", title="Annual report", pages=2, url="https://harbour.example/report.pdf",
+        paragraphs=(para(1, "Ferries ran all year.", 1), para(2, "The fund paid for the quay.", 1),
+                    para(3, "Dredging is planned.", 2), para(4, "The board agreed.", 2)),
+    )
+    path = tmp_path / "chunks.sqlite"
+    ChunkStore.write(path, [FERRY, report], [], {})
+    chunks = ChunkStore(path)
+    try:
+        assert chunks.read_documents() == (FERRY, report)
+        assert [d.url for d in chunks.documents] == [None, "https://harbour.example/report.pdf"]
+        passage = chunks.passage(chunks.find_sentence("report.pdf", 4, 1), 0.5)
+        # ¶ counts within the page: paragraph 4 of the document is the second on page 2.
+        assert (passage.paragraph, passage.page, passage.section, passage.url) == (4, 2, "Funding", report.url)
+        assert passage.citation == "Annual report, § Funding, p. 2, ¶2"
+        ferry = chunks.passage(chunks.find_sentence("ferry.md", 1, 1), 0.5)
+        # The heading "# Ferries" is the title, so no section: a plain citation, as before.
+        assert (ferry.url, ferry.page, ferry.section, ferry.citation) == (None, None, None, "Ferries, ¶1")
+    finally:
+        chunks.close()

@@ -154,7 +154,7 @@ def test_who_json_contract_and_alias_lookup(cli):
     assert set(person) == {"name", "aliases", "roles", "mentions", "quotes"}
     assert person["name"] == "Hafiz Naeem ur Rehman"
     assert "Hafiz Naeem" in person["aliases"]
-    assert {"doc": "000_456f3f2e67ceee91.txt", "paragraph": 7} in person["mentions"]
+    assert {"doc": "000_456f3f2e67ceee91.txt", "paragraph": 7, "page": None, "section": None} in person["mentions"]
     assert person["quotes"] == 1
 
 
@@ -179,7 +179,7 @@ def test_quote_json_contract_speaker_filter_and_unattributed(cli):
     code, out = cli("quote", "--json")
     assert code == 0
     quotes = json.loads(out)["quotes"]
-    assert all(set(q) == {"text", "speaker", "doc", "paragraph", "citation"} for q in quotes)
+    assert all(set(q) == {"text", "speaker", "doc", "paragraph", "citation", "url", "page", "section"} for q in quotes)
     by_paragraph = {q["paragraph"]: q["speaker"] for q in quotes}
     assert by_paragraph[3] == "Hafiz Naeem ur Rehman"
     assert by_paragraph[5] == "Hassan Darwish"

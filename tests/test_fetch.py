@@ -1,117 +1,22 @@
-"""Fetching a URL a user gave, against a web server the test starts on 127.0.0.1.
-
-Which addresses are public is decided on resolved addresses, so the tests use a fake
-network: a table of host names to addresses (as DNS would answer) and a connector that takes
-any "public" address in it to the local server. The connector records where it was asked to
-connect, so a test sees that the address checked is the address used.
-"""
+"""Fetching a URL a user gave, against a web server the test starts on 127.0.0.1 (and the
+fake network of ``webserver``, which takes "public" addresses to it)."""
 
 from __future__ import annotations
 
-import http.server
-import socket
 import ssl
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 import pytest
 
 from retrieval.documents.fetch import Fetched, fetch, is_public_address
+from webserver import PUBLIC, TLS, FakeNetwork, Seen, Server, redirect, send
 from retrieval.errors import CitebotError, FetchError, FetchRefused
 from retrieval.settings import Settings
 
 ARTICLE = b"""<html><head><title>Ferry returns</title><meta name="author" content="Maria Jensen"></head>
 <body><article><h1>Ferry returns</h1><p>The ferry between the old harbour and the island resumed on Friday
 after a winter of repairs to the landing stage, the harbour council said.</p></article></body></html>"""
-PUBLIC = "93.184.215.14"  # a global unicast address; the fake network takes it to the local server
 MB = 1 << 20
-
-
-@dataclass
-class Seen:
-    """What the server saw of one request."""
-
-    path: str
-    headers: dict[str, str]
-    body_bytes_sent: int = 0
-    write_failed: bool = False
-    done: threading.Event = field(default_factory=threading.Event)
-
-
-Route = Callable[[http.server.BaseHTTPRequestHandler, Seen], None]
-
-
-TLS = Path(__file__).parent / "data" / "tls"
-
-
-class Server:
-    def __init__(self, tls: bool = False) -> None:
-        self.routes: dict[str, Route] = {}
-        self.seen: list[Seen] = []
-        self.release = threading.Event()  # holds stalled handlers until the test ends
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                seen = Seen(self.path, dict(self.headers))
-                server.seen.append(seen)
-                try:
-                    server.routes.get(self.path, _not_found)(self, seen)
-                except (BrokenPipeError, ConnectionResetError):
-                    seen.write_failed = True
-                finally:
-                    seen.done.set()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.scheme = "https" if tls else "http"
-        if tls:  # a certificate for news.example (tests/data/tls)
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(TLS / "news.example.pem", TLS / "news.example.key")
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"{self.scheme}://{host}:{self.port}{path}"
-
-    def close(self) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _not_found(handler, seen: Seen) -> None:
-    _send(handler, 404, b"not here", "text/plain")
-
-
-def _send(handler, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **headers: str) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
-    for name, value in headers.items():
-        handler.send_header(name.replace("_", "-"), value)
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
-def _redirect(location: str) -> Route:
-    def route(handler, seen: Seen) -> None:
-        handler.send_response(302)
-        handler.send_header("Location", location)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-    return route
 
 
 @pytest.fixture
@@ -128,30 +33,8 @@ def tls_server():
     s.close()
 
 
-class FakeNetwork:
-    """DNS as a table; connections to any address in ``local`` go to the test server."""
-
-    def __init__(self, server: Server | None, names: dict[str, list[str]], local: set[str] | None = None) -> None:
-        self.server, self.names = server, names
-        self.local = local if local is not None else {PUBLIC}
-        self.resolved: list[str] = []
-        self.connected: list[str] = []
-
-    def resolve(self, host: str, port: int) -> list[str]:
-        self.resolved.append(host)
-        if host not in self.names:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return list(self.names[host])
-
-    def connect(self, address: str, port: int, timeout: float) -> socket.socket:
-        self.connected.append(address)
-        if address not in self.local or self.server is None:
-            raise ConnectionRefusedError(111, "Connection refused")
-        return socket.create_connection(("127.0.0.1", self.server.port), timeout=timeout)
-
-
 def _page(handler, seen: Seen) -> None:
-    _send(handler, 200, ARTICLE)
+    send(handler, 200, ARTICLE)
 
 
 # ---- the happy path ------------------------------------------------------------------------
@@ -185,7 +68,7 @@ def test_real_network_reaches_127_0_0_1_only_when_private_addresses_are_allowed(
 
 
 def test_redirect_is_followed_and_the_final_url_kept(server: Server) -> None:
-    server.routes["/old"] = _redirect("/new")
+    server.routes["/old"] = redirect("/new")
     server.routes["/new"] = _page
     network = FakeNetwork(server, {"news.example": [PUBLIC]})
     got = fetch(server.url("/old", "news.example"), max_bytes=MB, timeout=5, network=network)
@@ -197,7 +80,7 @@ def test_redirect_is_followed_and_the_final_url_kept(server: Server) -> None:
 
 
 def test_redirect_to_a_private_address_is_refused_before_connecting(server: Server) -> None:
-    server.routes["/go"] = _redirect("http://intranet.example/admin")
+    server.routes["/go"] = redirect("http://intranet.example/admin")
     network = FakeNetwork(server, {"news.example": [PUBLIC], "intranet.example": ["10.1.2.3"]})
     with pytest.raises(FetchRefused, match=r"intranet.example \(10.1.2.3\) is a private address"):
         fetch(server.url("/go", "news.example"), max_bytes=MB, timeout=5, network=network)
@@ -205,7 +88,7 @@ def test_redirect_to_a_private_address_is_refused_before_connecting(server: Serv
 
 
 def test_redirect_to_loopback_by_address_is_refused(server: Server) -> None:
-    server.routes["/go"] = _redirect(server.url("/secret"))
+    server.routes["/go"] = redirect(server.url("/secret"))
     network = FakeNetwork(server, {"news.example": [PUBLIC], "127.0.0.1": ["127.0.0.1"]})
     with pytest.raises(FetchRefused, match="127.0.0.1 is a loopback address"):
         fetch(server.url("/go", "news.example"), max_bytes=MB, timeout=5, network=network)
@@ -284,7 +167,7 @@ def test_a_name_that_does_not_resolve_is_a_fetch_error(server: Server) -> None:
 
 def test_too_many_redirects_are_refused(server: Server) -> None:
     for n in range(1, 5):
-        server.routes[f"/r{n}"] = _redirect(f"/r{n + 1}")
+        server.routes[f"/r{n}"] = redirect(f"/r{n + 1}")
     server.routes["/r5"] = _page
     network = FakeNetwork(server, {"news.example": [PUBLIC]})
     with pytest.raises(FetchRefused, match="more than 3 redirects"):
@@ -296,7 +179,7 @@ def test_too_many_redirects_are_refused(server: Server) -> None:
 
 @pytest.mark.parametrize("content_type", ["image/png", "application/zip", "application/msword", "application/octet-stream"])
 def test_content_types_that_are_not_documents_are_refused_by_name(server: Server, content_type: str) -> None:
-    server.routes["/file"] = lambda h, s: _send(h, 200, b"\x89PNG" + bytes(100), content_type)
+    server.routes["/file"] = lambda h, s: send(h, 200, b"\x89PNG" + bytes(100), content_type)
     network = FakeNetwork(server, {"news.example": [PUBLIC]})
     with pytest.raises(FetchRefused, match=f"{content_type} is not a document type"):
         fetch(server.url("/file", "news.example"), max_bytes=MB, timeout=5, network=network)
@@ -308,13 +191,13 @@ def test_content_types_that_are_not_documents_are_refused_by_name(server: Server
      ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"), ("APPLICATION/XHTML+XML", ".html")],
 )
 def test_document_types_are_fetched_with_their_suffix(server: Server, content_type: str, suffix: str) -> None:
-    server.routes["/doc"] = lambda h, s: _send(h, 200, b"body", content_type)
+    server.routes["/doc"] = lambda h, s: send(h, 200, b"body", content_type)
     got = fetch(server.url("/doc", "news.example"), max_bytes=MB, timeout=5, network=FakeNetwork(server, {"news.example": [PUBLIC]}))
     assert got.suffix == suffix
 
 
 def test_a_compressed_body_that_was_not_asked_for_is_refused(server: Server) -> None:
-    server.routes["/gz"] = lambda h, s: _send(h, 200, b"\x1f\x8b" + bytes(30), "text/html", Content_Encoding="gzip")
+    server.routes["/gz"] = lambda h, s: send(h, 200, b"\x1f\x8b" + bytes(30), "text/html", Content_Encoding="gzip")
     with pytest.raises(FetchRefused, match="compressed \\(gzip\\)"):
         fetch(server.url("/gz", "news.example"), max_bytes=MB, timeout=5, network=FakeNetwork(server, {"news.example": [PUBLIC]}))
 

@@ -37,6 +37,7 @@ from typing import Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..errors import FetchError, FetchRefused, first_line
+from .formats import SUFFIX_FOR_TYPE
 from ..text.show import shown
 from ..text.sizes import over_limit, size_text
 
@@ -50,16 +51,6 @@ USER_AGENT = "citebot/0.1 (fetching a document a moderator asked for)"
 _CHUNK = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 
-# Media type -> the suffix the document is stored under (``formats`` reads it by suffix).
-SUFFIX_FOR_TYPE = {
-    "text/html": ".html",
-    "application/xhtml+xml": ".html",
-    "application/pdf": ".pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "text/plain": ".txt",
-    "text/markdown": ".md",
-    "text/x-markdown": ".md",
-}
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")

@@ -34,7 +34,7 @@ from .formats.text import decode_text, layout
 from .sentences import SplitCache, split_many, split_sentences
 from .sources import MAX_SOURCE_BYTES, Source, source_name
 from ..settings import DEFAULT_MAX_DOCUMENT_BYTES
-from ..text.show import shown
+from ..text.show import shown, web_url
 from ..text.sizes import over_limit, size_text
 
 log = logging.getLogger(__name__)
@@ -305,7 +305,8 @@ def _assemble(doc: str, extracted: Extracted, spans: list[list[tuple[int, int]]]
         title = _title_from_text(paragraphs, extracted.place) if paragraphs else Path(doc).stem
     return Document(
         doc, title, extracted.date, extracted.place, tuple(paragraphs), sha256,
-        url=extracted.url, author=extracted.author, site=extracted.site,
+        # Only an http(s) URL is a document's address: a page's own canonical link may say anything.
+        url=web_url(extracted.url), author=extracted.author, site=extracted.site, pages=extracted.pages,
     )
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .fetch import SUFFIX_FOR_TYPE, Fetched
-from .formats import Extracted, extract
+from .fetch import Fetched
+from .formats import SUFFIX_FOR_TYPE, Extracted, extract
 from .loading import DOCUMENT_SUFFIXES, document_from, list_document_files
 from .sources import Source, source_name
 from ..text.sizes import over_limit
@@ -48,6 +48,7 @@ __all__ = [
     "removed_dir",
     "remove_document",
     "safe_document_name",
+    "store_document",
 ]
 
 MAX_NAME_CHARS = 100  # also Discord's limit for an option value, so /seed remove can name any file
@@ -162,11 +163,21 @@ def add_document(
     Raises ``SeedRejected`` (bad name, size or bytes, or an existing document without
     ``replace``) or ``SeedsFolderError``/``CitebotError`` when the folder cannot be written.
     """
+    return store_document(seeds_dir, name, data, replace=replace, max_bytes=max_bytes).path
+
+
+def store_document(
+    seeds_dir: Path | str, name: str, data: bytes, *, replace: bool = False, max_bytes: int = 1 << 20
+) -> Stored:
+    """``add_document``, returning what was stored: the document as the loader will read it
+    (title, date, paragraphs, pages), for a reply that shows whether extraction went right."""
     name = safe_document_name(name)
-    check_document_bytes(name, data, max_bytes)
+    document = check_document_bytes(name, data, max_bytes)
     folder = _seeds_folder(seeds_dir)
-    _check_free(folder / name, replace)
-    return _write(folder, name, data, replace)
+    target = folder / name
+    _check_free(target, replace)
+    existed = target.exists()
+    return Stored(_write(folder, name, data, replace), document, replaced=existed)
 
 
 def _check_free(target: Path, replace: bool) -> None:
@@ -202,11 +213,37 @@ def _write(folder: Path, name: str, data: bytes, replace: bool) -> Path:
 
 @dataclass(frozen=True)
 class Stored:
-    """A fetched document, as ``add_fetched`` stored it."""
+    """A document as it was added to the seeds folder: what a moderator is told, so a page
+    whose extraction went wrong (no date, one paragraph, the wrong title) shows at once."""
 
-    path: Path  # the original bytes, as the server sent them
-    source: Path  # the ``.source.json`` beside it
-    document: Document  # as the loader will read it: title, date, paragraphs
+    path: Path  # the bytes as they came (an upload, a file, what the server sent)
+    document: Document  # as the loader will read it: title, date, paragraphs, pages
+    source: Path | None = None  # the ``.source.json`` beside a fetched document
+    replaced: bool = False  # a document of that name was there before
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    @property
+    def date(self) -> str | None:
+        return self.document.date
+
+    @property
+    def paragraphs(self) -> int:
+        return len(self.document.paragraphs)
+
+    @property
+    def pages(self) -> int | None:
+        return self.document.pages
+
+    @property
+    def url(self) -> str | None:
+        return self.document.url
 
 
 # A name taken from a page title stops at this many characters (then the suffix).
@@ -278,6 +315,7 @@ def add_fetched(
         raise SeedRejected(f"{name}: the server sent {fetched.media_type}, so the name must end in {suffix}")
     target = folder / name
     _check_free(target, replace)
+    existed = target.exists()
     sha256 = hashlib.sha256(fetched.data).hexdigest()
     source = Source(fetched.url, fetched.final_url, fetched.fetched_at, fetched.content_type, sha256, len(fetched.data))
     # The source first: when the document appears (and a watcher reindexes), its URL is
@@ -293,7 +331,7 @@ def add_fetched(
         else:
             _write(folder, side.name, before, replace=True)
         raise
-    return Stored(path, side, document_from(name, extracted, sha256))
+    return Stored(path, document_from(name, extracted, sha256), side, replaced=existed)
 
 
 def _publish_new(tmp: Path, target: Path) -> None:

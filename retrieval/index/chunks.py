@@ -17,6 +17,8 @@ to it and to no other paragraph (``is_dateline``).
 ``ChunkStore`` is ``chunks.sqlite``, a generation's documents, paragraphs and sentences:
 written once by the build, then read (read-only) by the searcher. Row ``n`` of the sentence
 and paragraph tables is row ``n - 1`` of their vector indexes; the store speaks 0-based ids.
+Each paragraph keeps its page and section and the number a citation shows for it
+(``models.local_numbers``), each document its URL, so a passage read back cites its place.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import Document, Paragraph, Passage, Sentence, SkippedFile, SourceInfo
+from ..models import Document, Paragraph, Passage, Sentence, SkippedFile, SourceInfo, local_numbers
 
 CHUNKS_FILE = "chunks.sqlite"
 DATELINE_PARAGRAPH = 1
@@ -112,9 +114,10 @@ def vocabulary_texts(documents: Sequence[Document]) -> list[str]:
 
 _SCHEMA = """
 CREATE TABLE documents (id INTEGER PRIMARY KEY, doc TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
-    date TEXT, place TEXT, sha256 TEXT NOT NULL, paragraphs INTEGER NOT NULL, sentences INTEGER NOT NULL);
+    date TEXT, place TEXT, sha256 TEXT NOT NULL, paragraphs INTEGER NOT NULL, sentences INTEGER NOT NULL,
+    url TEXT, author TEXT, site TEXT, pages INTEGER);
 CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, number INTEGER NOT NULL,
-    text TEXT NOT NULL);
+    text TEXT NOT NULL, page INTEGER, section TEXT, local INTEGER NOT NULL);
 CREATE TABLE sentences (id INTEGER PRIMARY KEY, paragraph_id INTEGER NOT NULL, number INTEGER NOT NULL,
     text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
 CREATE TABLE skipped (name TEXT PRIMARY KEY, reason TEXT NOT NULL);
@@ -137,7 +140,9 @@ class ChunkStore:
         self._lock = threading.Lock()
         self.documents: list[SourceInfo] = [
             SourceInfo(*row)
-            for row in self._db.execute("SELECT doc, title, date, place, paragraphs, sentences FROM documents ORDER BY id")
+            for row in self._db.execute(
+                "SELECT doc, title, date, place, paragraphs, sentences, url FROM documents ORDER BY id"
+            )
         ]
         self.paragraph_doc = self._column("SELECT doc_id FROM paragraphs ORDER BY id") - 1
         self.paragraph_number = self._column("SELECT number FROM paragraphs ORDER BY id")
@@ -161,12 +166,16 @@ class ChunkStore:
                 paragraph_id = sentence_id = 0
                 for doc_id, d in enumerate(documents, start=1):
                     db.execute(
-                        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
-                        (doc_id, d.doc, d.title, d.date, d.place, d.sha256, len(d.paragraphs), d.sentence_count),
+                        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (doc_id, d.doc, d.title, d.date, d.place, d.sha256, len(d.paragraphs), d.sentence_count,
+                         d.url, d.author, d.site, d.pages),
                     )
-                    for p in d.paragraphs:
+                    for p, local in zip(d.paragraphs, local_numbers(d.paragraphs)):
                         paragraph_id += 1
-                        db.execute("INSERT INTO paragraphs VALUES (?,?,?,?)", (paragraph_id, doc_id, p.number, p.text))
+                        db.execute(
+                            "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?)",
+                            (paragraph_id, doc_id, p.number, p.text, p.page, p.section, local),
+                        )
                         rows = []
                         for s in p.sentences:
                             sentence_id += 1
@@ -208,35 +217,43 @@ class ChunkStore:
             row = self._db.execute(
                 """SELECT s.number, s.text, s.start, s.end, p.number, d.doc, d.title, d.date,
                           substr(p.text, max(s.start - ?, 0) + 1, s.end - max(s.start - ?, 0) + ?),
-                          s.start > ?, length(p.text) > s.end + ?
+                          s.start > ?, length(p.text) > s.end + ?, d.url, p.page, p.section, p.local
                    FROM sentences s JOIN paragraphs p ON p.id = s.paragraph_id JOIN documents d ON d.id = p.doc_id
                    WHERE s.id = ?""",
                 (reach, reach, reach, reach, reach, sentence_id + 1),
             ).fetchone()
-        number, text, start, end, para_no, doc, title, date, window, cut_before, cut_after = row
+        number, text, start, end, para_no, doc, title, date, window, cut_before, cut_after, url, page, section, local = row
         offset = max(start - reach, 0)
         window, offset = _excerpt(window, offset, start, end, bool(cut_before), bool(cut_after))
-        return Passage(doc, title, date, para_no, number, text, window, score, start - offset, end - offset)
+        return Passage(
+            doc, title, date, para_no, number, text, window, score, start - offset, end - offset,
+            url=url, page=page, section=section, local_paragraph=local,
+        )
 
     def read_documents(self) -> tuple[Document, ...]:
         """Every document as the build was given it (all text in memory: for rebuilding what
         an index is made of, e.g. a generation written before it stored its vocabulary)."""
         with self._lock:
-            docs = self._db.execute("SELECT id, doc, title, date, place, sha256 FROM documents ORDER BY id").fetchall()
-            paragraphs = self._db.execute("SELECT id, doc_id, number, text FROM paragraphs ORDER BY id").fetchall()
+            docs = self._db.execute(
+                "SELECT id, doc, title, date, place, sha256, url, author, site, pages FROM documents ORDER BY id"
+            ).fetchall()
+            paragraphs = self._db.execute(
+                "SELECT id, doc_id, number, text, page, section FROM paragraphs ORDER BY id"
+            ).fetchall()
             sentences = self._db.execute("SELECT paragraph_id, number, text, start, end FROM sentences ORDER BY id").fetchall()
         by_paragraph: dict[int, list[tuple]] = {}
         for row in sentences:
             by_paragraph.setdefault(row[0], []).append(row)
         names = {doc_id: doc for doc_id, doc, *_ in docs}
         by_doc: dict[int, list[Paragraph]] = {}
-        for para_id, doc_id, number, text in paragraphs:
+        for para_id, doc_id, number, text, page, section in paragraphs:
             doc = names[doc_id]
             sents = tuple(Sentence(doc, number, n, t, s, e) for _, n, t, s, e in by_paragraph.get(para_id, ()))
-            by_doc.setdefault(doc_id, []).append(Paragraph(doc, number, text, sents))
+            by_doc.setdefault(doc_id, []).append(Paragraph(doc, number, text, sents, page=page, section=section))
         return tuple(
-            Document(doc, title, date, place, tuple(by_doc.get(doc_id, ())), sha256)
-            for doc_id, doc, title, date, place, sha256 in docs
+            Document(doc, title, date, place, tuple(by_doc.get(doc_id, ())), sha256,
+                     url=url, author=author, site=site, pages=pages)
+            for doc_id, doc, title, date, place, sha256, url, author, site, pages in docs
         )
 
 

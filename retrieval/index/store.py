@@ -44,7 +44,9 @@ from ..progress import ProgressFactory, track
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: people and quotes stored as their records (models.to_record)
+# 2: people and quotes stored as their records (models.to_record); 3: paragraphs keep their
+# page, section and cited number, documents their URL (citations say where)
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = "LOCK"

@@ -120,7 +120,7 @@ def _people(documents: Sequence[Document], builders: dict[str, _Builder]) -> lis
         name = b.name
         norm_name = normalize_name(name)
         aliases = tuple(a for n, a in b.aliases.items() if n != norm_name)
-        ments = tuple(Mention(documents[d].doc, p) for d, p in sorted(mentions.get(b.key, ())))
+        ments = tuple(Mention(documents[d].doc, p, **documents[d].where(p)) for d, p in sorted(mentions.get(b.key, ())))
         people.append(Person(name=name, aliases=aliases, roles=tuple(b.roles), mentions=ments))
     return people
 

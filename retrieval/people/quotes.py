@@ -166,7 +166,10 @@ def extract_quotes(documents: Sequence[Document], people: Sequence[Person]) -> l
                     attribution = _Attribution(True, prev.speaker)  # the same speaker goes on
                 body = text[start:end].strip().rstrip(",").rstrip()
                 if attribution.found or len(body.split()) >= MIN_UNATTRIBUTED_WORDS:
-                    quotes.append(Quote(body, attribution.speaker, doc.doc, doc.title, doc.date, para.number))
+                    quotes.append(Quote(
+                        body, attribution.speaker, doc.doc, doc.title, doc.date, para.number,
+                        url=doc.url, **doc.where(para.number),
+                    ))
                 prev_end = min(len(text), end + 1)
                 prev = attribution
     return quotes

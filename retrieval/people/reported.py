@@ -53,10 +53,13 @@ class ReportedSpeech:
     sentence: int
     verb: str
     speaker_inferred: bool = False  # "He announced ..." resolved to the one person named before it
+    page: int | None = None
+    section: str | None = None
+    local_paragraph: int | None = None  # within the page or section (None: ``paragraph``)
 
     @property
     def citation(self) -> str:
-        return citation_for(self.title, self.date, self.paragraph)
+        return citation_for(self.title, self.date, self.local_paragraph or self.paragraph, page=self.page, section=self.section)
 
     def to_record(self) -> dict[str, Any]:
         """What the index stores (``from_record`` reads it back)."""
@@ -117,7 +120,10 @@ def reported_speech(documents: Sequence[Document], people: Sequence[Person]) -> 
                 if found is not None:
                     who, verb, inferred = found
                     items.append(
-                        ReportedSpeech(sent.text, who, doc.doc, doc.title, doc.date, para.number, sent.number, verb, inferred)
+                        ReportedSpeech(
+                            sent.text, who, doc.doc, doc.title, doc.date, para.number, sent.number, verb, inferred,
+                            **doc.where(para.number),
+                        )
                     )
                 for a, b, names in hits:
                     if len(names) == 1:

@@ -10,9 +10,12 @@ spell them out as ``<U+XXXX>``, so what is printed is what the name is, visibly)
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import unicodedata
+from urllib.parse import quote, urlsplit
 
-__all__ = ["is_hidden_character", "shown"]
+__all__ = ["is_hidden_character", "shown", "web_url"]
 
 # Control (Cc: C0, DEL and C1 such as ESC, BEL, newline, U+0085 NEL), format (Cf: zero-width
 # and direction-changing marks such as U+200B and U+202E, tags), line/paragraph separators
@@ -73,3 +76,47 @@ def shown(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text  # the common case, without a per-character lookup
     return "".join(f"<U+{ord(ch):04X}>" if _unshowable(ch) else ch for ch in text)
+
+
+# What may stay as it is in a shown URL's path, query and fragment: RFC 3986's unreserved
+# characters and the delimiters that never end a markdown link or a line. Everything else
+# (spaces, quotes, brackets, parentheses, angle brackets, backslashes, controls, any
+# non-ASCII) is percent-encoded, so the URL is one unbroken token wherever it is printed:
+# "https://x.example/a) [b](https://evil.example" cannot close a masked link early.
+_URL_SAFE = "!$&*+,;=:@/%-._~"
+_HOST = re.compile(r"[a-z0-9_.-]+")
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` as an absolute http(s) URL fit to show and to link, or None when it is not
+    one (another scheme such as ``javascript:``, no host, a user name or password, a port
+    or host that does not parse). Non-ASCII host names become their IDNA form."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or parts.username is not None or parts.password is not None:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError:
+        return None
+    if ":" in host:  # an IPv6 literal: only the address itself, in brackets
+        try:
+            host = f"[{ipaddress.IPv6Address(host)}]"
+        except ValueError:
+            return None
+    elif not _HOST.fullmatch(host):
+        return None
+    netloc = host if port is None else f"{host}:{port}"
+    shown_url = f"{scheme}://{netloc}{quote(parts.path, safe=_URL_SAFE)}"
+    if parts.query:
+        shown_url += "?" + quote(parts.query, safe=_URL_SAFE + "?")
+    if parts.fragment:
+        shown_url += "#" + quote(parts.fragment, safe=_URL_SAFE + "?")
+    return shown_url

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # Formats worth keeping (the rest are read in microseconds).
 CACHED_SUFFIXES = (".pdf", ".html", ".htm", ".docx")
-_FIELDS = ("title", "date", "place", "author", "site", "url")
+_FIELDS = ("title", "date", "place", "author", "site", "url", "pages")
 
 
 class ExtractCache(BlobCache):

@@ -88,7 +88,7 @@ def extract(data: bytes, url: str | None = None) -> Extracted:
     blocks = tuple(b if b.section != title else Block(b.text, b.page, None) for b in blocks)
     if not blocks:
         raise DocumentUnreadable("a PDF without a text layer (a scan?): make it searchable with OCR first")
-    return Extracted(blocks, title=title, place=dateline_place(blocks[0].text), url=url)
+    return Extracted(blocks, title=title, place=dateline_place(blocks[0].text), url=url, pages=len(pages))
 
 
 def _open(data: bytes):

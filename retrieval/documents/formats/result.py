@@ -25,6 +25,7 @@ class Extracted:
     author: str | None = None
     site: str | None = None  # the site's name for a web page ("The Coastal Herald")
     url: str | None = None  # where it came from, when known
+    pages: int | None = None  # a PDF's page count
 
 
 def fold(text: str) -> str:
