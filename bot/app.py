@@ -239,7 +239,6 @@ class CitebotBot(commands.Bot):
         problem = await asyncio.to_thread(self.citebot.ensure_serving)
         if problem is not None:  # the rebuild could not happen; the previous index answers
             log.error("rebuilding the index failed; serving the previous one: %s", problem)
-        await asyncio.to_thread(self.answers.prune)
         # login() has just fetched the application: its owner or team, without another request.
         self._remember_owners(self.application)
         for module in COG_MODULES:
@@ -435,15 +434,18 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
 
 def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None = None, **options: Any) -> CitebotBot:
     """The bot over ``citebot`` with its stores opened in ``state_dir`` (default: the data
-    folder of ``citebot``'s settings); ``bot.close()`` closes them.
+    folder of ``citebot``'s settings; each server's state in its own folder there, see
+    ``server_state``); ``bot.close()`` closes them. An install from before per-server state
+    is upgraded here, once: its single files are split by server and kept, renamed.
 
     Raises ``OSError`` when the folder cannot be used, ``StorageError`` for a state file the
     disk refuses; nothing is left open then.
     """
     folder = Path(state_dir) if state_dir is not None else citebot.settings.state_dir
-    guild_settings = GuildSettingsStore(folder / "guilds.sqlite")
+    folder.mkdir(parents=True, exist_ok=True)  # a file in its place fails here, with its name
+    guild_settings = GuildSettingsStore(folder)
     try:
-        answers = AnswerStore(folder / "answers.sqlite")
+        answers = AnswerStore(folder)
     except BaseException:
         guild_settings.close()
         raise

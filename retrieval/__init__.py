@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "shown": "text.show",
     "atomic_write_text": "index.store",
     "open_state_db": "state",
+    "split_state_file": "state",
     "ProgressFactory": "progress",
 }
 
