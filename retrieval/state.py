@@ -85,8 +85,8 @@ def split_state_file(
     matched by name; one the new layout adds takes its default. Then ``old`` is renamed
     ``<name><kept_suffix>`` (with a time if that name is taken) and kept, never deleted.
 
-    Idempotent and crash-safe: each new file gets its rows in one transaction, with INSERT OR
-    IGNORE, and ``old`` keeps its name until every new file holds its rows; so a split stopped
+    Idempotent and crash-safe (given a primary key in ``table``): each new file gets its rows
+    in one transaction, with INSERT OR IGNORE, and ``old`` keeps its name until every new file holds its rows; so a split stopped
     anywhere is finished by the next call, and a row a new file already has (written since, or
     by the earlier try) is never overwritten. Processes starting together (one per shard)
     split once: the others wait on a lock beside ``old``, then find it gone.
@@ -99,7 +99,8 @@ def split_state_file(
     old = Path(old)
     if not old.exists():
         return None
-    with _exclusive(old.with_name(f".{old.name}.split-lock")):
+    lock = old.with_name(f".{old.name}.split-lock")
+    with _exclusive(lock):
         if not old.exists():  # another process split it while we waited
             return None
         try:
@@ -109,12 +110,15 @@ def split_state_file(
                 raise StorageError(f"cannot split {old}: {first_line(exc)}") from exc
             aside = _set_aside(old)
             log.error("%s cannot be split (%s): moved to %s; starting without it", old, first_line(exc), aside.name)
-            return 0
-        kept = old.with_name(old.name + kept_suffix)
-        if kept.exists():
-            kept = kept.with_name(f"{kept.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.replace(old, kept)
-        log.info("split %s into %d files, one per %s; the old file is kept as %s", old, count, key_column, kept.name)
+            count = 0
+        else:
+            kept = old.with_name(old.name + kept_suffix)
+            if kept.exists():
+                kept = kept.with_name(f"{kept.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(old, kept)
+            log.info("split %s into %d files, one per %s; the old file is kept as %s", old, count, key_column, kept.name)
+        # ``old`` is gone, so whoever waits on the lock, or opens it anew, finds nothing to do.
+        lock.unlink(missing_ok=True)
         return count
 
 
