@@ -263,7 +263,7 @@ class CitebotBot(commands.Bot):
                 if refresh or loop.time() - self._owners_checked >= OWNERS_REFRESH_SECONDS:
                     try:
                         app = await self.application_info()
-                    except discord.HTTPException as exc:
+                    except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                         log.warning("could not ask Discord who owns the application (%s); keeping the owners known", exc)
                         app = None
                     self._remember_owners(app)

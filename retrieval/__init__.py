@@ -133,6 +133,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_l
         quoted_value,
         raw_value,
     )
-    from .state import open_state_db
+    from .state import open_state_db, split_state_file
     from .text.clean import clean_text
     from .text.show import shown
