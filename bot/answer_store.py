@@ -93,6 +93,11 @@ class AnswerStore:
     def path(self, scope: Scope) -> Path:
         return self._files.path(scope)
 
+    def open(self, scope: Scope) -> None:
+        """Open (creating) the file of ``scope`` now, rather than at its first answer."""
+        with self._files.connection(scope):
+            pass
+
     def save(self, state: AnswerState) -> None:
         now = self._clock()
         # Compressed: passages repeat their paragraphs' text (5.4 kB an answer on the seeds,

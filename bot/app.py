@@ -449,6 +449,15 @@ def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None 
     except BaseException:
         guild_settings.close()
         raise
+    if settings.holds_shard_zero:
+        # The DMs' answers are this process's (Discord sends DMs to shard 0): opened now, a
+        # disk that refuses the data folder stops the start in one line, not the first answer.
+        try:
+            answers.open(None)
+        except BaseException:
+            answers.close()
+            guild_settings.close()
+            raise
     bot_class = ShardedCitebotBot if settings.sharded else CitebotBot
     return bot_class(citebot, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
 
