@@ -34,6 +34,7 @@ from retrieval import Citebot, CitebotError, QuestionError, ReindexRunning, Sett
 
 from .answer_store import AnswerStore
 from .checks import RateLimiter, application_owners
+from .checks import is_owner as owner_rule
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
@@ -271,9 +272,7 @@ class CitebotBot(commands.Bot):
 
     async def is_owner(self, user: discord.abc.User, /) -> bool:
         # discord.py's own rule knows nothing of CITEBOT_OWNER_IDS: one rule, in checks.py.
-        from .checks import is_owner
-
-        return await is_owner(self, user)
+        return await owner_rule(self, user)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         if not initial:

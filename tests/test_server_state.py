@@ -93,7 +93,7 @@ async def test_each_servers_settings_and_answers_live_in_its_own_files(fake, see
 
 
 async def test_an_old_single_folder_install_keeps_its_settings_and_answer_buttons(fake, seed_citebot, tmp_path):
-    a, b = fake.guild_id, fake.other.id
+    b = fake.other.id
     offtopic = next(cid for cid, ch in fake.channels.items() if ch.get("name") == "offtopic")
     first = open_bot(seed_citebot, NO_COOLDOWN, state_dir=tmp_path)
     async with running_bot(first, fake):

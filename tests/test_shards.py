@@ -14,7 +14,6 @@ import sys
 import discord
 import pytest
 import yarl
-from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bot.app import GatewayUnreachable, ShardedCitebotBot, open_bot

@@ -113,7 +113,7 @@ class Driver(Commands):
         top = name.split()[0]
         cmd = self.command(top, guild_id=guild_id)
         if cmd is None:
-            raise CommandUnavailable(f"/{top} is not synced ({'guild+global' if guild else 'global'} commands: "
+            raise CommandUnavailable(f"/{top} is not synced ({'guild+global' if guild_id else 'global'} commands: "
                                      f"{[c['name'] for c in self._global_commands]})")
         return cmd
 
