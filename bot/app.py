@@ -4,6 +4,11 @@ Shaped like discord.py's ``examples/advanced_startup.py``: the start-up code (``
 or a test) opens the Citebot service and the bot's state stores and hands them to the bot,
 which closes the stores in ``close()``; cogs load in ``setup_hook``; one tree error handler;
 ``AllowedMentions.none()`` bot-wide.
+
+Sharded (``CITEBOT_SHARD_COUNT`` set) the bot is :class:`ShardedCitebotBot`, the same bot
+over discord.py's ``AutoShardedBot``, serving the shards ``CITEBOT_SHARD_IDS`` names. One
+process serves shard 0 (every unsharded process does): it alone rebuilds the shared library,
+watches its folder and syncs the slash commands (``builds_shared``); every process reads it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from discord.ext import commands
 from retrieval import Citebot, CitebotError, QuestionError, ReindexRunning, Settings, StorageError, atomic_write_text
 
 from .answer_store import AnswerStore
-from .checks import RateLimiter
+from .checks import RateLimiter, application_owners
+from .checks import is_owner as owner_rule
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
@@ -140,10 +146,38 @@ class _UntilConnected(logging.Filter):
         return self.bot.ws is not None or not str(record.msg).startswith("Attempting a reconnect")
 
 
+async def websocket_problem(url: yarl.URL, timeout: float = GATEWAY_TIMEOUT) -> str | None:
+    """Why the gateway at ``url`` refuses a WebSocket now (reachable, but not a gateway: a
+    wrong path, a proxy's error page), or None if it accepts one. Closed at once, before
+    IDENTIFY: Discord counts sessions started, not connections."""
+    from discord.http import INTERNAL_API_VERSION
+
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(url.with_query(v=INTERNAL_API_VERSION, encoding="json"), timeout=timeout):
+                return None
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        return _reason(exc)
+
+
+# Seconds between two IDENTIFYs of this process (a second shard, a reconnect): Discord
+# allows one every 5 seconds, and discord.py's own hook waits as long.
+IDENTIFY_DELAY = 5.0
+# Seconds between two looks at who owns the application (a team changes rarely).
+OWNERS_REFRESH_SECONDS = 3600.0
+
+
 class CitebotBot(commands.Bot):
     """The bot over ``citebot``, with its own ``settings`` and the stores it keeps its state
     in (opened by the caller, see :func:`open_bot`, closed by :meth:`close`); ``state_dir``
-    holds the marker that spares a command sync when nothing changed."""
+    holds the marker that spares a command sync when nothing changed.
+
+    ``builds_shared``: whether this process may rebuild the shared library (and watch its
+    folder, and sync the commands). True unsharded, and in the one process that holds
+    shard 0; the others only read the shared library's generations. Until the core offers
+    a read-only mode, every process still runs ``ensure_serving`` at start-up, and the
+    index lock keeps a second rebuild from starting.
+    """
 
     def __init__(
         self,
@@ -154,6 +188,7 @@ class CitebotBot(commands.Bot):
         guild_settings: GuildSettingsStore,
         state_dir: Path,
         connect_delays: Sequence[float] | None = None,
+        identify_delay: float = IDENTIFY_DELAY,
         **options: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -179,7 +214,17 @@ class CitebotBot(commands.Bot):
         self.heavy = asyncio.Semaphore(2)
         # Waits between start-up attempts to reach the gateway (tests pass zeros).
         self.connect_delays = tuple(connect_delays) if connect_delays is not None else backoff_delays(settings.connect_attempts)
+        self.identify_delay = identify_delay
+        self.builds_shared = settings.holds_shard_zero
+        # The bot's owners (see checks.is_owner): the setting's until Discord has been asked.
+        self._owners = application_owners(None, settings.owner_ids)
+        self._owners_checked = float("-inf")
+        self._owners_lock = asyncio.Lock()
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
+
+    @property
+    def sharded(self) -> bool:
+        return False
 
     async def close(self) -> None:
         # discord.py unloads the cogs first (the seeds watcher stops), then the stores close.
@@ -195,10 +240,43 @@ class CitebotBot(commands.Bot):
         problem = await asyncio.to_thread(self.citebot.ensure_serving)
         if problem is not None:  # the rebuild could not happen; the previous index answers
             log.error("rebuilding the index failed; serving the previous one: %s", problem)
-        await asyncio.to_thread(self.answers.prune)
+        # login() has just fetched the application: its owner or team, without another request.
+        self._remember_owners(self.application)
         for module in COG_MODULES:
             await self.load_extension(module)
-        await self.sync_commands_if_changed()
+        if self.builds_shared:  # the commands are the application's: one process syncs them
+            await self.sync_commands_if_changed()
+
+    # ---- owners -------------------------------------------------------------------------
+
+    def _remember_owners(self, app: discord.AppInfo | None) -> None:
+        if app is not None:
+            self._owners = application_owners(app, self.settings.owner_ids)
+        self._owners_checked = asyncio.get_running_loop().time()
+
+    async def owners(self, *, refresh: bool = False) -> frozenset[int]:
+        """The ids of the bot's owners, as ``checks.application_owners`` says; Discord is asked
+        again after ``OWNERS_REFRESH_SECONDS`` (or now, with ``refresh``). When Discord cannot
+        say, the owners known last stay, and Discord is asked again only after as long."""
+        loop = asyncio.get_running_loop()
+        if refresh or loop.time() - self._owners_checked >= OWNERS_REFRESH_SECONDS:
+            async with self._owners_lock:
+                if refresh or loop.time() - self._owners_checked >= OWNERS_REFRESH_SECONDS:
+                    try:
+                        app = await self.application_info()
+                    except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                        log.warning("could not ask Discord who owns the application (%s); keeping the owners known", exc)
+                        app = None
+                    self._remember_owners(app)
+        return self._owners
+
+    async def is_owner(self, user: discord.abc.User, /) -> bool:
+        # discord.py's own rule knows nothing of CITEBOT_OWNER_IDS: one rule, in checks.py.
+        return await owner_rule(self, user)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self.identify_delay)
 
     async def connect(self, *, reconnect: bool = True) -> None:
         """discord.py's connection loop, once the gateway has been reached.
@@ -214,6 +292,10 @@ class CitebotBot(commands.Bot):
         for attempt in range(1, attempts + 1):
             url = DiscordWebSocket.DEFAULT_GATEWAY
             problem = await gateway_problem(url)
+            if problem is None and self.sharded:
+                # discord.py retries a shard that cannot connect every 5 s forever, with a
+                # traceback each time: a gateway that refuses the WebSocket is found first.
+                problem = await websocket_problem(url)
             if problem is None:
                 quiet = _UntilConnected(self)
                 discord_log.addFilter(quiet)
@@ -221,7 +303,7 @@ class CitebotBot(commands.Bot):
                     await super().connect(reconnect=reconnect)
                     return
                 except AttributeError as exc:
-                    if self.ws is not None:  # not the first-connection failure: a real bug
+                    if self.ws is not None or self.sharded:  # not the first-connection failure: a real bug
                         raise
                     # The gateway went away between our check and discord.py's connection,
                     # or refused the WebSocket: what went wrong is what the bug interrupted.
@@ -240,7 +322,11 @@ class CitebotBot(commands.Bot):
             await asyncio.sleep(delay)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        shards = ""
+        if self.sharded:
+            ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count or 0)
+            shards = f" on shards {_ranges(ids)} of {self.shard_count}"
+        log.info("connected as %s (%s) to %d servers%s", self.user, getattr(self.user, "id", "?"), len(self.guilds), shards)
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: mentions are questions, handled by the Ask cog's listener.
@@ -298,6 +384,35 @@ class CitebotBot(commands.Bot):
         log.exception("error in %s", event_method)
 
 
+class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
+    """:class:`CitebotBot` over discord.py's ``AutoShardedBot``: the shards of the settings
+    (all of them when ``CITEBOT_SHARD_IDS`` is unset; as many as Discord recommends when the
+    count is ``auto``), one gateway connection each, in this process."""
+
+    def __init__(self, citebot: Citebot, settings: BotSettings, **options: Any) -> None:
+        count = settings.shard_count
+        options["shard_count"] = count if isinstance(count, int) else None  # None: discord.py asks Discord
+        options["shard_ids"] = list(settings.shard_ids) if settings.shard_ids is not None else None
+        super().__init__(citebot, settings, **options)
+
+    @property
+    def sharded(self) -> bool:
+        return True
+
+
+def _ranges(ids: Sequence[int] | None) -> str:
+    """Shard ids as the setting spells them: ``0-3,6``."""
+    if not ids:
+        return "all"
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in runs)
+
+
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
     parts = render_error(message)
     try:
@@ -318,19 +433,32 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
 
 def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None = None, **options: Any) -> CitebotBot:
     """The bot over ``citebot`` with its stores opened in ``state_dir`` (default: the data
-    folder of ``citebot``'s settings); ``bot.close()`` closes them.
+    folder of ``citebot``'s settings; each server's state in its own folder there, see
+    ``server_state``); ``bot.close()`` closes them. An install from before per-server state
+    is upgraded here, once: its single files are split by server and kept, renamed.
 
     Raises ``OSError`` when the folder cannot be used, ``StorageError`` for a state file the
     disk refuses; nothing is left open then.
     """
     folder = Path(state_dir) if state_dir is not None else citebot.settings.state_dir
-    guild_settings = GuildSettingsStore(folder / "guilds.sqlite")
+    folder.mkdir(parents=True, exist_ok=True)  # a file in its place fails here, with its name
+    guild_settings = GuildSettingsStore(folder)
     try:
-        answers = AnswerStore(folder / "answers.sqlite")
+        answers = AnswerStore(folder)
     except BaseException:
         guild_settings.close()
         raise
-    return CitebotBot(citebot, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
+    if settings.holds_shard_zero:
+        # The DMs' answers are this process's (Discord sends DMs to shard 0): opened now, a
+        # disk that refuses the data folder stops the start in one line, not the first answer.
+        try:
+            answers.open(None)
+        except BaseException:
+            answers.close()
+            guild_settings.close()
+            raise
+    bot_class = ShardedCitebotBot if settings.sharded else CitebotBot
+    return bot_class(citebot, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
 
 
 def run_bot(settings: Settings, bot_settings: BotSettings) -> int:

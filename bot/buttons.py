@@ -55,7 +55,8 @@ class AnswerButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: "CitebotBot" = interaction.client  # type: ignore[assignment]
-        state = await asyncio.to_thread(bot.answers.get, self.key)
+        # Looked up where the click happens: a server's answers are in that server's file.
+        state = await asyncio.to_thread(bot.answers.get, self.key, interaction.guild_id)
         if state is None:
             await send_ephemeral(interaction, "This answer is too old for its buttons: ask the question again.")
             return
@@ -71,7 +72,7 @@ class AnswerButton(
     async def _more(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
         state.page += 1
         parts, view = answer_message(bot, state)
-        await asyncio.to_thread(bot.answers.set_page, state.key, state.page)
+        await asyncio.to_thread(bot.answers.set_page, state)
         await interaction.response.edit_message(**parts.send_kwargs(), view=view)
 
     async def _para(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:

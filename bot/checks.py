@@ -3,6 +3,8 @@
 Moderators are members with Manage Server. Discord's ``default_permissions`` only hides a
 command from others, and server admins can change it, so the same rule is checked again
 when a command runs, before autocomplete lists anything, and before a button deletes.
+Owners (they may change the shared library) are the application's owner, or the admins and
+developers of the team that owns it, as Discord reports them, plus ``CITEBOT_OWNER_IDS``.
 Asking is open to everyone, at most ``CITEBOT_COOLDOWN_PER_MINUTE`` times a minute.
 """
 
@@ -11,12 +13,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
-from typing import Callable, TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import discord
 from discord import app_commands
 
 from .replies import asking_quickly
+
+if TYPE_CHECKING:
+    from .app import CitebotBot
 
 T = TypeVar("T")
 
@@ -27,6 +33,10 @@ MODERATOR_PERMISSIONS = discord.Permissions(manage_guild=True)
 
 
 class NotModerator(app_commands.CheckFailure):
+    pass
+
+
+class NotOwner(app_commands.CheckFailure):
     pass
 
 
@@ -52,6 +62,46 @@ def may_delete_answer(user: discord.abc.User, asker_id: int) -> bool:
     """The person who asked, or someone who may delete messages in the channel anyway."""
     perms = getattr(user, "guild_permissions", None)
     return user.id == asker_id or bool(perms and (perms.manage_messages or perms.manage_guild))
+
+
+# Team members who may act as the application's owner: discord.py's rule too (2.4+).
+# A read-only member sees the application in the portal; they do not run it.
+OWNER_TEAM_ROLES = (discord.TeamMemberRole.admin, discord.TeamMemberRole.developer)
+
+
+def application_owners(app: discord.AppInfo | None, configured: Iterable[int] = ()) -> frozenset[int]:
+    """The bot's owners: the application's owner or, when a team owns it, the team's admins
+    and developers (Discord then names the team's pseudo-user as the owner: not a person),
+    plus the ids in ``configured`` (``CITEBOT_OWNER_IDS``). ``app`` None: the configured only."""
+    owners = set(configured)
+    if app is not None:
+        if app.team is not None:
+            owners.update(member.id for member in app.team.members if member.role in OWNER_TEAM_ROLES)
+        else:
+            owners.add(app.owner.id)
+    return frozenset(owners)
+
+
+async def is_owner(bot: "CitebotBot", user: discord.abc.User) -> bool:
+    """Whether ``user`` is one of the bot's owners (``application_owners``, as the bot last
+    heard from Discord: it asks again now and then, see ``CitebotBot.owners``)."""
+    return user.id in await bot.owners()
+
+
+def owner_only() -> Callable[[T], T]:
+    """The run-time owner check, for a command (or a subcommand) only owners may run; others
+    are refused privately, and the attempt is logged with who made it."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        bot: "CitebotBot" = interaction.client  # type: ignore[assignment]
+        if not await is_owner(bot, interaction.user):
+            command = getattr(interaction.command, "qualified_name", "?")
+            log.info("refused /%s for %s (%s) in guild %s: not an owner", command, interaction.user, interaction.user.id,
+                     interaction.guild_id)
+            raise NotOwner("Only the bot's owners can do this.")
+        return True
+
+    return app_commands.check(predicate)
 
 
 def is_moderator() -> Callable[[T], T]:

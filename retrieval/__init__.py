@@ -77,6 +77,7 @@ _EXPORTS: dict[str, str] = {
     "web_url": "text.show",
     "atomic_write_text": "index.store",
     "open_state_db": "state",
+    "split_state_file": "state",
     "ProgressFactory": "progress",
 }
 
@@ -142,6 +143,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_l
         quoted_value,
         raw_value,
     )
-    from .state import open_state_db
+    from .state import open_state_db, split_state_file
     from .text.clean import clean_text
     from .text.show import shown, web_url

@@ -158,8 +158,7 @@ async def test_answer_buttons_keep_working_after_the_bot_restarts(fake, communit
 
 async def test_buttons_of_an_answer_older_than_a_month_ask_for_the_question_again(fake, bot, community_citebot):
     _, reply = await ask(fake, "How many tents were sent?")
-    path = community_citebot.settings.state_dir / "answers.sqlite"
-    bot.answers = AnswerStore(path, clock=lambda: time.time() + KEEP_SECONDS + 60)
+    bot.answers = AnswerStore(community_citebot.settings.state_dir, clock=lambda: time.time() + KEEP_SECONDS + 60)
     click = await fake.click(reply, buttons(reply)["Show paragraph"])
     response = await fake.wait_for_response(click)
     assert response.ephemeral and "ask the question again" in response.content
@@ -198,7 +197,7 @@ async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake,
         assert "recorded" in (await fake.wait_for_followup(vote)).content
         it = await fake.slash("settings", {"private": True}, user=fake.moderator)
         await fake.wait_for_response(it)
-    assert GuildSettingsStore(settings.state_dir / "guilds.sqlite").get(fake.guild_id).private  # kept in the new file
+    assert GuildSettingsStore(settings.state_dir).get(fake.guild_id).private  # kept in the new file
     for name in tables:
         kept = list(settings.state_dir.glob(f"{name}.corrupt-*"))
         assert len(kept) == 1 and kept[0].read_bytes() == before[name]  # nothing thrown away

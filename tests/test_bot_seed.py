@@ -396,6 +396,7 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
 
     bot = SimpleNamespace(
         settings=BotSettings(watch=True),
+        builds_shared=True,
         citebot=SimpleNamespace(reindex=reindex, settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index")),
         run_heavy=run_heavy,
     )

@@ -43,6 +43,9 @@ BAD_SETTINGS = [
     ("CITEBOT_MAX_UPLOAD_BYTES", "1MB", "must be a whole number from 1 to 100000000, got '1MB'"),
     ("CITEBOT_GUILD_ID", "my-server", "must be a Discord id (a positive whole number), got 'my-server'"),
     ("CITEBOT_AUDIT_CHANNEL_ID", "0", "must be a Discord id (a positive whole number), got '0'"),
+    ("CITEBOT_OWNER_IDS", "123;456", "must be Discord ids separated by commas, got '123;456'"),
+    ("CITEBOT_SHARD_COUNT", "two", "must be a whole number from 1 to 100000 or auto, got 'two'"),
+    ("CITEBOT_SHARD_IDS", "0", "needs CITEBOT_SHARD_COUNT set to a number of shards, got '0'"),
     ("CITEBOT_WATCH", "maybe", "must be one of 1/true/yes/on or 0/false/no/off, got 'maybe'"),
     ("CITEBOT_LOG_LEVEL", "loud", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'loud'"),
     ("CITEBOT_MODEL", "   ", "is blank: set it or unset it"),
@@ -333,5 +336,5 @@ def test_run_with_its_data_folder_on_a_full_disk_is_one_line(small_disk, seed_ci
     )
     proc = run_citebot(small_disk.parent, env, "run")
     assert proc.returncode == 1
-    assert re.fullmatch(rf"citebot: cannot use {re.escape(str(state))}/\w+\.sqlite: database or disk is full", proc.stderr.strip())
+    assert re.fullmatch(rf"citebot: cannot use {re.escape(str(state))}/(\w+/)*\w+\.sqlite: database or disk is full", proc.stderr.strip())
     assert proc.stderr.count("\n") == 1

@@ -184,7 +184,7 @@ async def test_closing_the_bot_closes_the_state_stores_it_was_handed(seed_citebo
     for use in (lambda: bot.guild_settings.update(1, private=False), bot.answers.prune):
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             use()
-    again = GuildSettingsStore(tmp_path / "guilds.sqlite")
+    again = GuildSettingsStore(tmp_path)
     assert again.get(1).private  # saved before it closed
     again.close()
 

@@ -251,8 +251,8 @@ class Seed(commands.Cog):
 
     async def cog_load(self) -> None:
         # Cogs load in setup_hook, so watching starts with the bot and stops with it (close
-        # unloads every cog).
-        if not self.bot.settings.watch:
+        # unloads every cog). Sharded, one process watches: the one that rebuilds the shared library.
+        if not self.bot.settings.watch or not self.bot.builds_shared:
             return
         from retrieval import watch_seeds  # only needed when watching
 

@@ -38,7 +38,7 @@ change instead of polling or sleeping.
 Only one fake can be "pointed at" per process at a time because discord.py keeps the URLs in class attributes.
 
 The package, by what each module holds: ``constants`` (Discord's numbers), ``errors`` (its error answers),
-``records`` (what is recorded), ``limits`` (what Discord refuses), ``state`` (the guild and the records),
+``records`` (what is recorded), ``limits`` (what Discord refuses), ``state`` (the guilds and the records),
 ``gateway``, ``messages``, ``rest``, ``commands``, ``responses`` (interaction callbacks and webhooks) and
 ``channels`` (the server side), ``driver`` (what a test does as a user), ``waits`` (waiting for the bot),
 ``running`` (running a bot against it) and ``server`` (:class:`FakeDiscord`, all of it in one object).
@@ -73,6 +73,7 @@ from .records import (
 )
 from .running import DiscordPyPatch, running_bot
 from .server import FakeDiscord
+from .state import FakeGuild, shard_of
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -83,6 +84,7 @@ __all__ = [
     "DEFAULT_EVERYONE_PERMISSIONS",
     "DiscordPyPatch",
     "FakeDiscord",
+    "FakeGuild",
     "FakeInteraction",
     "FakeUser",
     "Intents",
@@ -98,5 +100,6 @@ __all__ = [
     "TypingRecord",
     "UploadedFile",
     "running_bot",
+    "shard_of",
     "all_text",
 ]

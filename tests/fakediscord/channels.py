@@ -203,7 +203,7 @@ class Channels(Rest):
         return {
             "id": str(thread_id),
             "type": ttype,
-            "guild_id": str(self.guild_id),
+            "guild_id": parent["guild_id"],
             "parent_id": parent["id"],
             "owner_id": str(self.bot_user.id),
             "name": name,

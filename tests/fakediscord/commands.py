@@ -89,7 +89,7 @@ class Commands(Rest):
             raise DiscordAPIError(403, 50001, "Missing Access")
 
     def _check_guild(self, guild_id: str) -> int:
-        if int(guild_id) != self.guild_id:
+        if int(guild_id) not in self.bot_guilds:
             raise DiscordAPIError(403, 50001, "Missing Access")
         return int(guild_id)
 

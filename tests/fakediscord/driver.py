@@ -50,10 +50,10 @@ class Driver(Commands):
         user = self._resolve_user(user)
         if guild:
             cid = channel_id or self.channel_id
-            if cid not in self.channels or not self.channels[cid].get("guild_id"):
-                raise ValueError(f"{cid} is not a guild channel of the fake")
+            gid = self._interaction_guild(cid)
         else:
             cid = channel_id or self.dm_channel_id(user)
+            gid = None
         override = None if member_permissions is None else int(member_permissions)
         iid = self._snowflake()
         token = f"itoken-{iid}-{secrets.token_hex(8)}"
@@ -77,12 +77,12 @@ class Driver(Commands):
             perms = self.member_permissions(user, override)
             role_id = await self._role_for_permissions(user.permissions if override is None else override)
             payload.update(
-                guild_id=str(self.guild_id),
-                guild={"id": str(self.guild_id), "locale": "en-US", "features": []},
+                guild_id=str(gid),
+                guild={"id": str(gid), "locale": "en-US", "features": []},
                 guild_locale="en-US",
                 member=self._member_dict(user, permissions=perms, role_ids=[str(role_id)] if role_id else []),
                 context=0,
-                authorizing_integration_owners={"0": str(self.guild_id)},
+                authorizing_integration_owners={"0": str(gid)},
             )
         else:
             payload.update(user=user.to_dict(), context=1, authorizing_integration_owners={"0": str(self.guild_id)})
@@ -90,7 +90,7 @@ class Driver(Commands):
             payload["message"] = copy.deepcopy(message)
         record = FakeInteraction(
             id=iid, token=token, type=itype, payload=payload, user=user,
-            guild_id=self.guild_id if guild else None, channel_id=cid, dispatched_at=self.clock(), _fake=self,
+            guild_id=gid, channel_id=cid, dispatched_at=self.clock(), _fake=self,
         )
         if message is not None:
             record.source_message_id = int(message["id"])
@@ -99,11 +99,21 @@ class Driver(Commands):
         await self.dispatch("INTERACTION_CREATE", payload)  # not gated by any intent
         return record
 
-    def _lookup_command(self, name: str, *, guild: bool) -> JSONDict:
+    def _interaction_guild(self, channel_id: int) -> int:
+        """The guild of a guild channel an interaction happens in; refused where the bot is not (its commands are
+        gone from a guild it was removed from)."""
+        gid = self.guild_of(channel_id) if channel_id in self.channels else None
+        if gid is None:
+            raise ValueError(f"{channel_id} is not a guild channel of the fake")
+        if gid not in self.bot_guilds:
+            raise CommandUnavailable(f"the bot is not in guild {gid}: its commands are not there")
+        return gid
+
+    def _lookup_command(self, name: str, *, guild_id: Optional[int]) -> JSONDict:
         top = name.split()[0]
-        cmd = self.command(top, guild_id=self.guild_id if guild else None)
+        cmd = self.command(top, guild_id=guild_id)
         if cmd is None:
-            raise CommandUnavailable(f"/{top} is not synced ({'guild+global' if guild else 'global'} commands: "
+            raise CommandUnavailable(f"/{top} is not synced ({'guild+global' if guild_id else 'global'} commands: "
                                      f"{[c['name'] for c in self._global_commands]})")
         return cmd
 
@@ -209,13 +219,13 @@ class Driver(Commands):
 
     def _command_data(self, name: str, options: Optional[Mapping[str, Any]], *, subcommand: Optional[str],
                       group: Optional[str], focused: Optional[str], guild: bool, user: FakeUser,
-                      override: Optional[int]) -> JSONDict:
+                      override: Optional[int], channel_id: Optional[int] = None) -> JSONDict:
         parts = name.split()
         if len(parts) == 3:
             group, subcommand = parts[1], parts[2]
         elif len(parts) == 2:
             subcommand = parts[1]
-        cmd = self._lookup_command(parts[0], guild=guild)
+        cmd = self._lookup_command(parts[0], guild_id=self._interaction_guild(channel_id or self.channel_id) if guild else None)
         self._check_command_access(cmd, user, guild=guild, override=override)
         resolved: JSONDict = {}
         schema: Sequence[JSONDict] = cmd.get("options") or []
@@ -266,7 +276,7 @@ class Driver(Commands):
         user = self._resolve_user(user)
         override = None if member_permissions is None else int(member_permissions)
         data = self._command_data(name, options, subcommand=subcommand, group=group, focused=None, guild=guild,
-                                  user=user, override=override)
+                                  user=user, override=override, channel_id=channel_id)
         return await self._new_interaction(
             InteractionType.APPLICATION_COMMAND, data, user=user, guild=guild, channel_id=channel_id,
             member_permissions=member_permissions, app_permissions=app_permissions, locale=locale,
@@ -291,7 +301,7 @@ class Driver(Commands):
         focused = focused or list(options)[-1]
         override = None if member_permissions is None else int(member_permissions)
         data = self._command_data(name, options, subcommand=subcommand, group=group, focused=focused, guild=guild,
-                                  user=user, override=override)
+                                  user=user, override=override, channel_id=channel_id)
         return await self._new_interaction(
             InteractionType.AUTOCOMPLETE, data, user=user, guild=guild, channel_id=channel_id,
             member_permissions=member_permissions, app_permissions=None, locale=locale,

@@ -147,8 +147,7 @@ class Rest(Messages):
             "icon": None,
             "bot_public": False,
             "bot_require_code_grant": False,
-            "owner": self.owner.to_dict(),
-            "team": None,
+            **self._application_owner(),
             "verify_key": "0" * 64,
             "flags": self.application_flags,
             "bot": self.bot_user.to_dict(),
@@ -157,26 +156,44 @@ class Rest(Messages):
             "tags": [],
         }
 
+    def _application_owner(self) -> JSONDict:
+        """Who owns the application: ``fake.owner``, or the team in ``fake.team``, whose pseudo-user Discord then
+        names as the owner (the team's id, flag 1 << 10)."""
+        if self.team is None:
+            return {"owner": self.owner.to_dict(), "team": None}
+        team_id = self.application_id + 1
+        members = [
+            {"membership_state": 2, "team_id": str(team_id), "user": user.to_dict(), "role": role,
+             "permissions": ["*"]}
+            for user, role in self.team
+        ]
+        owner_user = self.team[0][0].id if self.team else self.owner.id
+        pseudo = {"id": str(team_id), "username": f"team{team_id}", "discriminator": "0000", "global_name": None,
+                  "avatar": None, "public_flags": 0, "flags": 1 << 10}
+        return {"owner": pseudo,
+                "team": {"id": str(team_id), "name": "citebot team", "icon": None, "owner_user_id": str(owner_user),
+                         "members": members}}
+
     async def _get_gateway(self, request: web.Request, body: Any, files: Any) -> Any:
         return {"url": self.gateway_url}
 
     async def _get_gateway_bot(self, request: web.Request, body: Any, files: Any) -> Any:
         return {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.shard_count,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
         }
 
     async def _get_guild(self, request: web.Request, body: Any, files: Any, guild_id: str) -> Any:
-        if int(guild_id) != self.guild_id:
+        if int(guild_id) not in self.bot_guilds:
             raise DiscordAPIError(404, 10004, "Unknown Guild")
-        data = self._guild_create_payload(Intents.GUILDS)
+        data = self._guild_create_payload(Intents.GUILDS, int(guild_id))
         for key in ("channels", "threads", "members", "voice_states", "presences"):
             data.pop(key, None)
         return data
 
     async def _get_member(self, request: web.Request, body: Any, files: Any, guild_id: str, user_id: str) -> Any:
         uid = int(user_id)
-        if int(guild_id) != self.guild_id or uid not in self.members:
+        if int(guild_id) not in self.bot_guilds or uid not in self.members:
             raise DiscordAPIError(404, 10007, "Unknown Member")
         return self._member_dict(self.users[uid])

@@ -1,10 +1,15 @@
-"""Everything the fake knows: its settings, the guild (users, roles, channels, permissions, attachments), messages and
-the records of what the bot did, and the one way to wait for any of it to change (``wait_until``)."""
+"""Everything the fake knows: its settings, the guilds (users, roles, channels, permissions, attachments), messages and
+the records of what the bot did, and the one way to wait for any of it to change (``wait_until``).
+
+The first guild is the one every test has (``fake.guild_id``, ``fake.channel_id``); :meth:`State.add_guild` adds more,
+placed on a shard when asked. Every user is a member of every guild, with the same permission bits, and the owner owns
+them all: tests about many servers are about where things go, not about who belongs where."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TypeVar, Union
 from urllib.parse import quote
 
@@ -40,6 +45,25 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 
 T = TypeVar("T")
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord puts a guild on: ``(guild_id >> 22) % shard_count``; DMs are on shard 0."""
+    return (guild_id >> 22) % shard_count
+
+
+@dataclass
+class FakeGuild:
+    """A guild added with :meth:`State.add_guild`: its id, name and text channels (name -> id)."""
+
+    id: int
+    name: str
+    channels: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def channel_id(self) -> int:
+        """Its first text channel."""
+        return next(iter(self.channels.values()))
 
 
 class State:
@@ -78,6 +102,11 @@ class State:
         self.bot_permissions = bot_permissions
         self.application_flags = application_flags
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        #: The shard count ``GET /gateway/bot`` recommends (what discord.py's AutoShardedClient runs when not told).
+        self.shard_count = 1
+        #: The application's team, if a team owns it: ``(user, role)`` with role ``admin``, ``developer`` or
+        #: ``read_only``. ``GET /oauth2/applications/@me`` then names the team's pseudo-user as the owner, as Discord does.
+        self.team: Optional[list[tuple[FakeUser, str]]] = None
         #: Dispatch MESSAGE_CREATE/UPDATE/DELETE for the bot's own non-ephemeral messages, like Discord does.
         self.echo_bot_messages = echo_bot_messages
         #: Time source for interaction expiry; tests may replace it to "advance time" deterministically.
@@ -88,6 +117,9 @@ class State:
         self.application_id: int = self.bot_user.id
         self.guild_id: int = self._snowflake()
         self.guild_name = guild_name
+        #: Every guild, the first one first (id -> name), and the ones the bot is in now (see remove_bot/invite_bot).
+        self.guilds: dict[int, str] = {self.guild_id: guild_name}
+        self.bot_guilds: set[int] = {self.guild_id}
         self.owner = FakeUser(self._snowflake(), "owner", "Guild Owner")
         #: A plain member: no Manage Server.
         self.user = FakeUser(self._snowflake(), "alice", "Alice")
@@ -114,7 +146,7 @@ class State:
         self._channel_bot_perms: dict[int, int] = {}
         for i, name in enumerate(channel_names):
             cid = self._snowflake()
-            self.channels[cid] = self._text_channel_dict(cid, name, i)
+            self.channels[cid] = self._text_channel_dict(cid, name, i, self.guild_id)
         #: The first text channel ("general").
         self.channel_id: int = next(iter(self.channels))
         self._dm_channels: dict[int, int] = {}  # user id -> DM channel id
@@ -168,10 +200,15 @@ class State:
         """Value for ``DiscordWebSocket.DEFAULT_GATEWAY`` / ``CITEBOT_DISCORD_GATEWAY_URL``."""
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    def _snowflake(self) -> int:
+    def _snowflake(self, *, shard: Optional[tuple[int, int]] = None) -> int:
+        """A new id, later than every earlier one; on shard ``(id, count)`` if given (a guild's shard is its id's
+        timestamp modulo the count, so the timestamp moves on a millisecond at a time until it fits)."""
         candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
         if candidate <= self._ids_last:
             candidate = self._ids_last + 1
+        if shard is not None:
+            while shard_of(candidate, shard[1]) != shard[0]:
+                candidate = ((candidate >> 22) + 1) << 22
         self._ids_last = candidate
         return candidate
 
@@ -192,11 +229,11 @@ class State:
             "flags": 0,
         }
 
-    def _text_channel_dict(self, cid: int, name: str, position: int) -> JSONDict:
+    def _text_channel_dict(self, cid: int, name: str, position: int, guild_id: int) -> JSONDict:
         return {
             "id": str(cid),
             "type": CHANNEL_TEXT,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id),
             "name": name,
             "position": position,
             "permission_overwrites": [],
@@ -218,11 +255,36 @@ class State:
             self.members.add(user.id)
         return user
 
-    def add_channel(self, name: str) -> int:
-        """Add a guild text channel (before the bot connects, or it will not be in the bot's cache)."""
+    def add_channel(self, name: str, *, guild_id: Optional[int] = None) -> int:
+        """Add a text channel to a guild (the first by default), before the bot connects, or it will not be in the
+        bot's cache."""
+        gid = guild_id or self.guild_id
         cid = self._snowflake()
-        self.channels[cid] = self._text_channel_dict(cid, name, len(self.channels))
+        position = sum(1 for c in self.channels.values() if c.get("guild_id") == str(gid))
+        self.channels[cid] = self._text_channel_dict(cid, name, position, gid)
         return cid
+
+    def add_guild(self, name: str, *, channel_names: Sequence[str] = ("general",),
+                  shard: Optional[tuple[int, int]] = None) -> FakeGuild:
+        """Add a guild the bot is in, with its own @everyone role and text channels, on shard ``(id, count)`` if
+        given. Add it before the bot connects (or announce it with :meth:`invite_bot`)."""
+        gid = self._snowflake(shard=shard)
+        self.guilds[gid] = name
+        self.bot_guilds.add(gid)
+        self.roles[gid] = self._role_dict(gid, "@everyone", self.everyone_permissions, 0)
+        guild = FakeGuild(gid, name)
+        for channel in channel_names:
+            guild.channels[channel] = self.add_channel(channel, guild_id=gid)
+        return guild
+
+    def guild_of(self, channel_id: int) -> Optional[int]:
+        """The guild a channel (or thread) belongs to; None for a DM."""
+        gid = self.channels.get(channel_id, {}).get("guild_id")
+        return int(gid) if gid else None
+
+    def guild_roles(self, guild_id: int) -> list[JSONDict]:
+        """A guild's roles: its own @everyone, then the roles every guild shares (the bot's, the permission roles)."""
+        return [role for rid, role in self.roles.items() if rid == guild_id or rid not in self.guilds]
 
     def add_attachment(self, filename: str, data: bytes, content_type: str = "application/octet-stream",
                        *, channel_id: Optional[int] = None) -> str:
@@ -300,7 +362,8 @@ class State:
             data["permissions"] = str(permissions)
         return data
 
-    def _guild_create_payload(self, intents: int) -> JSONDict:
+    def _guild_create_payload(self, intents: int, guild_id: Optional[int] = None) -> JSONDict:
+        gid = guild_id or self.guild_id
         # Without GUILD_MEMBERS Discord only includes the bot itself in GUILD_CREATE.
         member_ids = self.members if intents & Intents.GUILD_MEMBERS else {self.bot_user.id}
         for uid in member_ids:
@@ -309,14 +372,15 @@ class State:
                 rid = self._snowflake()
                 self._perm_roles[perms] = rid
                 self.roles[rid] = self._role_dict(rid, f"perms-{perms:#x}", perms, len(self.roles))
-        guild_channels = [c for c in self.channels.values() if c.get("guild_id") and c["type"] not in THREAD_TYPES]
-        threads = [c for c in self.channels.values() if c["type"] in THREAD_TYPES]
+        mine = [c for c in self.channels.values() if c.get("guild_id") == str(gid)]
+        guild_channels = [c for c in mine if c["type"] not in THREAD_TYPES]
+        threads = [c for c in mine if c["type"] in THREAD_TYPES]
         return {
-            "id": str(self.guild_id),
-            "name": self.guild_name,
+            "id": str(gid),
+            "name": self.guild_name if gid == self.guild_id else self.guilds[gid],
             "icon": None,
             "owner_id": str(self.owner.id),
-            "roles": list(self.roles.values()),
+            "roles": self.guild_roles(gid),
             "emojis": [],
             "stickers": [],
             "features": [],
@@ -339,7 +403,7 @@ class State:
             "nsfw_level": 0,
             "premium_tier": 0,
             "preferred_locale": "en-US",
-            "system_channel_id": str(self.channel_id),
+            "system_channel_id": guild_channels[0]["id"] if guild_channels else None,
             "system_channel_flags": 0,
             "afk_timeout": 300,
         }
