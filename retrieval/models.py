@@ -60,6 +60,18 @@ def citation_for(title: str, date: str | None, paragraph: int) -> str:
     return f"{title}{when}, ¶{paragraph}"
 
 
+# Which library a result is from: ``None`` is the shared library, an int the server whose own
+# library it is (``retrieval.libraries``). Results carry it so that "Show context", votes and
+# stored answers go back to the library the passage came from.
+LibraryId = int | None
+
+
+def library_json(library: LibraryId) -> dict[str, Any]:
+    """The ``"library"`` entry of a result's JSON: the server id as a string for a server's
+    library; nothing for the shared one, whose JSON is what it was before libraries existed."""
+    return {} if library is None else {"library": str(library)}
+
+
 @dataclass(frozen=True)
 class Passage:
     """One result: the best sentence of a paragraph, shown inside that paragraph."""
@@ -74,6 +86,7 @@ class Passage:
     score: float
     sentence_start: int = 0  # where ``text`` sits inside ``paragraph_text``
     sentence_end: int = 0
+    library: LibraryId = None
 
     @property
     def citation(self) -> str:
@@ -90,7 +103,7 @@ class Passage:
             "paragraph_text": self.paragraph_text,
             "score": round(float(self.score), 4),
             "citation": self.citation,
-        }
+        } | library_json(self.library)
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class SourceInfo:
     place: str | None
     paragraphs: int
     sentences: int
+    library: LibraryId = None
 
 
 # People and quotes have two JSON forms: ``to_json`` is what ``--json`` prints (a person's
@@ -128,13 +142,21 @@ class SourceInfo:
 # stores, read back to the same object.
 
 
+# Neither form stores the library: an index is the same whichever library holds it, and
+# ``Searcher`` tags what it serves with the library it serves it for.
+
+
 @dataclass(frozen=True)
 class Mention:
     doc: str
     paragraph: int
+    library: LibraryId = None
 
     def to_record(self) -> dict[str, Any]:
         return {"doc": self.doc, "paragraph": self.paragraph}
+
+    def to_json(self) -> dict[str, Any]:
+        return self.to_record() | library_json(self.library)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Mention:
@@ -149,6 +171,7 @@ class Quote:
     title: str
     date: str | None
     paragraph: int
+    library: LibraryId = None
 
     @property
     def citation(self) -> str:
@@ -161,10 +184,12 @@ class Quote:
             "doc": self.doc,
             "paragraph": self.paragraph,
             "citation": self.citation,
-        }
+        } | library_json(self.library)
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        record = asdict(self)
+        del record["library"]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Quote:
@@ -200,7 +225,7 @@ class Person:
             "name": self.name,
             "aliases": list(self.aliases),
             "roles": [str(r) for r in self.roles],
-            "mentions": [m.to_record() for m in self.mentions],
+            "mentions": [m.to_json() for m in self.mentions],
             "quotes": len(self.quotes),
         }
 

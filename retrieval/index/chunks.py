@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import Document, Paragraph, Passage, Sentence, SkippedFile, SourceInfo
+from ..models import Document, LibraryId, Paragraph, Passage, Sentence, SkippedFile, SourceInfo
 
 CHUNKS_FILE = "chunks.sqlite"
 DATELINE_PARAGRAPH = 1
@@ -130,13 +130,14 @@ class ChunkStore:
     would cost ~150 MB.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, library: LibraryId = None) -> None:
         self.path = path
+        self.library = library  # every result and source says which library it is from
         # A URI ending in ?mode=ro: a reader never creates or writes the file.
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self.documents: list[SourceInfo] = [
-            SourceInfo(*row)
+            SourceInfo(*row, library=library)
             for row in self._db.execute("SELECT doc, title, date, place, paragraphs, sentences FROM documents ORDER BY id")
         ]
         self.paragraph_doc = self._column("SELECT doc_id FROM paragraphs ORDER BY id") - 1
@@ -216,7 +217,7 @@ class ChunkStore:
         number, text, start, end, para_no, doc, title, date, window, cut_before, cut_after = row
         offset = max(start - reach, 0)
         window, offset = _excerpt(window, offset, start, end, bool(cut_before), bool(cut_after))
-        return Passage(doc, title, date, para_no, number, text, window, score, start - offset, end - offset)
+        return Passage(doc, title, date, para_no, number, text, window, score, start - offset, end - offset, self.library)
 
     def read_documents(self) -> tuple[Document, ...]:
         """Every document as the build was given it (all text in memory: for rebuilding what
