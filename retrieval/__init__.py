@@ -21,6 +21,15 @@ _EXPORTS: dict[str, str] = {
     "Citebot": "api",
     "ReindexFailed": "errors",
     "ReindexRunning": "errors",
+    # many libraries: the shared one and each server's own
+    "Libraries": "libraries",
+    "Scope": "libraries",
+    "LibraryId": "models",
+    "check_server_id": "libraries",
+    "library_label": "libraries",
+    "parse_server_id": "libraries",
+    "ReadOnlyLibrary": "errors",
+    "UnknownLibrary": "errors",
     "PersonMatch": "people",
     "QuoteResult": "people",
     # settings, and the parsers the edges' own settings share
@@ -71,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "shown": "text.show",
     "atomic_write_text": "index.store",
     "open_state_db": "state",
+    "split_state_file": "state",
     "ProgressFactory": "progress",
 }
 
@@ -92,6 +102,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_layers.py keeps the two in step)
     from .api import Citebot
+    from .libraries import Libraries, Scope, check_server_id, library_label, parse_server_id
     from .documents.loading import DOCUMENT_SUFFIXES
     from .documents.seeds import (
         add_document,
@@ -109,15 +120,17 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_l
         IndexUnavailable,
         NoDocumentsError,
         QuestionError,
+        ReadOnlyLibrary,
         ReindexFailed,
         ReindexRunning,
         SeedRejected,
         SeedsFolderError,
         SettingsError,
         StorageError,
+        UnknownLibrary,
     )
     from .index.store import atomic_write_text
-    from .models import Answer, Mention, Passage, Person, Quote, Role, SourceInfo, citation_for
+    from .models import Answer, LibraryId, Mention, Passage, Person, Quote, Role, SourceInfo, citation_for
     from .people import PersonMatch, QuoteResult
     from .progress import ProgressFactory
     from .query.question import Question, parse_dates, parse_question
@@ -132,6 +145,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_l
         quoted_value,
         raw_value,
     )
-    from .state import open_state_db
+    from .state import open_state_db, split_state_file
     from .text.clean import clean_text
     from .text.show import shown

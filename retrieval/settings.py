@@ -17,6 +17,9 @@ from .errors import SettingsError
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
 # Larger seed files are skipped unread, with the reason in the index summary.
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# Server libraries kept loaded at once; the least recently used beyond it are unloaded
+# (benchmarks/libraries.py: a loaded one-document library costs about BUDGET_NOTE).
+DEFAULT_LIBRARY_BUDGET = 200
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 T = TypeVar("T")
@@ -117,6 +120,7 @@ class Settings:
     max_question_chars: int = 1000
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     data_dir: Path | None = None  # votes and server settings; default: beside the index folder
+    library_budget: int = DEFAULT_LIBRARY_BUDGET  # server libraries loaded at once
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
@@ -141,10 +145,13 @@ class Settings:
             max_question_chars=read(env_int, "CITEBOT_MAX_QUESTION_CHARS", 1000, 1, 100_000),
             max_document_bytes=read(env_int, "CITEBOT_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES, 1, 1 << 40),
             data_dir=Path(env["CITEBOT_DATA_DIR"]) if env.get("CITEBOT_DATA_DIR") else None,
+            library_budget=read(env_int, "CITEBOT_LIBRARY_BUDGET", DEFAULT_LIBRARY_BUDGET, 1, 1_000_000),
         )
 
     @property
     def state_dir(self) -> Path:
+        """The data folder: the shared library's state, and ``servers/`` (every server's own
+        library and state, ``retrieval.libraries``)."""
         return Path(self.data_dir) if self.data_dir else Path(self.index_dir).parent
 
     def with_overrides(self, **changes: object) -> "Settings":
