@@ -112,9 +112,11 @@ def sources_to_text(sources: Sequence[SourceInfo]) -> str:
     lines = []
     for i, s in enumerate(sources, start=1):
         where = ", ".join(x for x in (s.date, s.place) if x) or "undated"
+        # A server's own document says so: its name may also be one of the shared library's.
+        library = "" if s.library is None else f", server {s.library}"
         lines.append(
             f"{i:>3}. {_clean(s.title)} — {_clean(where)} · "
-            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}]"
+            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}{library}]"
         )
     return "\n".join(lines)
 
@@ -129,7 +131,7 @@ def _quote_line(q: Quote) -> str:
 
 def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str:
     """One person: roles, aliases, where mentioned (titles from ``sources`` when given)."""
-    lookup = {s.doc: s for s in sources}
+    lookup = {(s.library, s.doc): s for s in sources}  # two libraries may both have a "notes.txt"
     lines = [_clean(person.name)]
     if person.aliases:
         lines.append("  Also called: " + ", ".join(_clean(a) for a in person.aliases))
@@ -138,7 +140,7 @@ def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str
     if person.mentions:
         lines.append("  Mentioned in:")
         for m in person.mentions:
-            info = lookup.get(m.doc)
+            info = lookup.get((m.library, m.doc))
             cite = citation_for(info.title, info.date, m.paragraph) if info else citation_for(m.doc, None, m.paragraph)
             lines.append(f"    - {_clean(cite)}")
     if person.quotes:

@@ -37,16 +37,14 @@ from typing import Any, Callable, Sequence
 
 from .api import FEEDBACK_FILE, Citebot, adjuster, quotes_in, who_in
 from .errors import CitebotError, ReindexRunning, UnknownLibrary
-from .index.embedder import Embedder, load_embedder
+from .index.embedder import Embedder
 from .index.store import IndexLock, fsync_dir
 from .models import Answer, LibraryId, Passage, Person, SourceInfo
 from .people import PeopleIndex, PersonMatch, QuoteResult
-from .query import feedback
-from .query.feedback import FeedbackStore
+from .query.feedback import FeedbackStore, split_votes
 from .query.question import AskOptions, Mode, Question, parse_question
 from .query.search import RELATIVE_FLOOR, QueryVectors
 from .settings import Settings
-from .state import split_state_file
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +92,11 @@ class Libraries:
         build_shared: bool = True,
     ) -> None:
         self.settings = settings
-        self.embedder: Embedder = embedder or load_embedder(settings.model)
         self.budget = settings.library_budget if budget is None else budget
         if self.budget < 1:
             raise ValueError("the library budget is at least 1")
-        self.shared = Citebot(settings, self.embedder, builds=build_shared)
+        self.shared = Citebot(settings, embedder, builds=build_shared)
+        self.embedder: Embedder = self.shared.embedder  # loaded once, for every library
         self._loaded: OrderedDict[int, Citebot] = OrderedDict()
         self._lock = threading.Lock()  # guards _loaded only: never held while loading or building
         self._votes_split = False
@@ -219,7 +217,7 @@ class Libraries:
                 except UnknownLibrary:
                     return None
 
-            split_state_file(self.shared.feedback_path, feedback.SCHEMA, "scope", destination)
+            split_votes(self.shared.feedback_path, destination)
             self._votes_split = True
 
     # ---- forgetting ----------------------------------------------------------------------

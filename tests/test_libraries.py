@@ -464,8 +464,8 @@ def test_a_table_without_a_primary_key_cannot_be_split(tmp_path):
 def test_the_votes_schema_splits_by_server(tmp_path):
     # The schema the votes really have: keyed by server, with a primary key.
     source = tmp_path / "feedback.sqlite"
-    sqlite3.connect(source).executescript(feedback.SCHEMA)
-    assert split_state_file(source, feedback.SCHEMA, "scope", lambda v: tmp_path / f"{v}.sqlite") == {}
+    sqlite3.connect(source).executescript(feedback._SCHEMA)
+    assert feedback.split_votes(source, lambda v: tmp_path / f"{v}.sqlite") == {}
     assert (tmp_path / "feedback.sqlite.migrated").exists()
 
 

@@ -22,12 +22,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..models import Passage
-from ..state import open_state_db
+from ..state import open_state_db, split_state_file
 
 MAX_BOOST = 0.05
 SIMILAR = 0.6  # question cosine where a vote starts to count; full weight at 1.0
 
-SCHEMA = """
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS votes (
     scope INTEGER NOT NULL, user_id INTEGER NOT NULL, question_key TEXT NOT NULL, passage TEXT NOT NULL,
     value INTEGER NOT NULL, question TEXT NOT NULL, question_vector BLOB NOT NULL,
@@ -63,9 +63,16 @@ class PassageVotes:
     down: int
 
 
+def split_votes(source: Path, destination: Callable[[int], Path | None]) -> dict[int, Path]:
+    """Older versions kept every server's votes in one file: move each server's rows to its
+    own file at ``destination(server id)`` (``state.split_state_file``: whole files, resumable,
+    the old file kept as ``<name>.migrated``)."""
+    return split_state_file(source, _SCHEMA, "scope", destination)
+
+
 class FeedbackStore:
     def __init__(self, path: Path, encode: Callable[[list[str]], np.ndarray]) -> None:
-        self._db = open_state_db(path, SCHEMA)
+        self._db = open_state_db(path, _SCHEMA)
         self._lock = threading.Lock()
         self._encode = encode
 
