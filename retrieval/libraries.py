@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .api import FEEDBACK_FILE, Citebot, adjuster, quotes_in, who_in
+from .documents.seeds import list_documents
 from .errors import CitebotError, ReindexRunning, UnknownLibrary
 from .index.embedder import Embedder
 from .index.store import IndexLock, fsync_dir
@@ -130,6 +131,14 @@ class Libraries:
                 raise CitebotError(f"cannot create {seeds}: {exc.strerror or exc}") from exc
         return seeds
 
+    def documents(self, server_id: int | None) -> list[str]:
+        """The document names in a library's seeds folder (what ``remove_document`` can name);
+        none for a server's library that was never given one."""
+        seeds = self.seeds_folder(server_id)
+        if server_id is not None and not seeds.is_dir():
+            return []
+        return list_documents(seeds)
+
     def servers(self) -> list[int]:
         """The servers that have a library folder (documents added once, or votes), by id."""
         try:
@@ -173,9 +182,14 @@ class Libraries:
         with self._lock:
             return list(self._loaded)
 
-    def refresh_shared(self) -> bool:
-        """Switch the shared library to the generation another process published, if any."""
-        return self.shared.refresh()
+    def refresh(self) -> list[LibraryId]:
+        """Switch every loaded library to the generation another process has published for
+        it since (``citebot index``/``add``/``remove`` on the command line, or the process that
+        builds the shared library); returns the libraries that switched. Cheap (a small file
+        read per loaded library): a bot can call it every few seconds."""
+        with self._lock:
+            loaded = list(self._loaded.values())
+        return [c.library for c in (self.shared, *loaded) if c.refresh()]
 
     def scope(self, server_id: int | None, *, shared: bool = True) -> Scope:
         """What a question in ``server_id`` is answered from: its library and, unless

@@ -310,10 +310,25 @@ def test_a_reader_of_the_shared_library_never_rebuilds_it_and_follows_the_builde
     assert not reader.scope(None).ask(CHESS_Q).answered  # out of date: served as it is
     with pytest.raises(ReadOnlyLibrary):
         reader.shared.reindex()
-    assert reader.refresh_shared() is False
+    assert reader.refresh() == []
     builder.shared.reindex()
-    assert reader.refresh_shared() is True
+    assert reader.refresh() == [None]
     assert reader.scope(None).ask(CHESS_Q).answered
+
+
+def test_a_library_changed_by_another_process_is_picked_up_by_refresh(libraries, embedder):
+    add(libraries, C, "club.txt", ROWING)
+    assert not libraries.scope(C, shared=False).ask(CHESS_Q).answered
+    elsewhere = Libraries(libraries.settings, embedder)  # the command line, say
+    add(elsewhere, C, "chess.txt", CHESS)
+    assert libraries.documents(C) == ["chess.txt", "club.txt"] and libraries.documents(A) == []
+    assert libraries.refresh() == [C]
+    assert libraries.scope(C, shared=False).ask(CHESS_Q).answered
+    for name in ("chess.txt", "club.txt"):
+        remove_document(elsewhere.seeds_folder(C), name)
+    elsewhere.library(C).reindex()
+    assert libraries.refresh() == [C]
+    assert libraries.scope(C, shared=False).sources() == []
 
 
 # ---- votes ----------------------------------------------------------------------------------
