@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 
 from .api import FEEDBACK_FILE, Citebot, adjuster, quotes_in, who_in
 from .documents.seeds import list_documents
-from .errors import CitebotError, ReindexRunning, UnknownLibrary
+from .errors import CitebotError, ReindexRunning, StorageError, UnknownLibrary
 from .index.embedder import Embedder
 from .index.store import IndexLock, fsync_dir
 from .models import Answer, LibraryId, Passage, Person, SourceInfo
@@ -155,6 +155,7 @@ class Libraries:
         if server_id is None:
             return self.shared
         server_id = check_server_id(server_id)
+        self._split_old_votes()  # before any server's votes file can be opened
         with self._lock:
             citebot = self._loaded.get(server_id)
             if citebot is not None:
@@ -207,18 +208,18 @@ class Libraries:
 
     def feedback(self, server_id: int) -> FeedbackStore:
         """Server ``server_id``'s votes (``servers/<id>/state/feedback.sqlite``, made on first
-        use). Votes from before libraries are moved into it first (``split_state_file``)."""
-        self._split_old_votes()
+        use). Votes from before libraries are moved into it first (``split_votes``)."""
         return self.library(server_id).feedback
 
     def _existing_votes(self, server_id: int) -> FeedbackStore | None:
         """The votes to apply to a question, without making a file for a server that never voted."""
-        self._split_old_votes()
         return self.library(server_id).existing_feedback()
 
     def _split_old_votes(self) -> None:
         """Older versions kept every server's votes in one file beside the shared index:
-        each server's rows move to its own file, once, before any of them is opened."""
+        each server's rows move to its own file, once, before any of them is opened. A disk
+        that refuses is logged and tried again on the next start: questions go on meanwhile,
+        and a vote cast meanwhile is kept beside the old ones when they move."""
         if self._votes_split:
             return
         with self._votes_lock:
@@ -231,7 +232,10 @@ class Libraries:
                 except UnknownLibrary:
                     return None
 
-            split_votes(self.shared.feedback_path, destination)
+            try:
+                split_votes(self.shared.feedback_path, destination)
+            except StorageError as exc:
+                log.error("the votes of %s are not moved to each server's file yet: %s", self.shared.feedback_path, exc)
             self._votes_split = True
 
     # ---- forgetting ----------------------------------------------------------------------
