@@ -22,7 +22,6 @@ from retrieval import (
     Settings,
     SettingsError,
     UnknownLibrary,
-    parse_server_id,
 )
 
 from .settings import BotSettings, read_settings
@@ -154,6 +153,8 @@ def _require_documents(settings: Settings) -> None:
 
 def _server(args: argparse.Namespace) -> int | None:
     """The server whose library ``--server`` names, or None (the shared library)."""
+    from retrieval import parse_server_id
+
     raw = getattr(args, "server", None)
     if raw is None:
         if getattr(args, "no_shared", False):
