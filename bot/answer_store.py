@@ -84,7 +84,7 @@ class AnswerStore:
     def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time, max_open: int = OPEN_FILES) -> None:
         self._clock = clock
         self._pruned: dict[Scope, float] = {}  # when each open file was last pruned
-        split_old_file(data_dir, OLD_FILE, "answers", "scope", ANSWERS_FILE, SCHEMA)
+        split_old_file(data_dir, OLD_FILE, "scope", ANSWERS_FILE, SCHEMA)
         self._files = StateFiles(
             data_dir, ANSWERS_FILE, SCHEMA, max_open=max_open,
             on_open=self._prune_file, on_close=lambda scope: self._pruned.pop(scope, None),

@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from retrieval import CitebotError, IndexFolderError, QuestionError, SeedsFolderError, Settings, SettingsError
+from retrieval import (
+    CitebotError,
+    IndexFolderError,
+    QuestionError,
+    SeedsFolderError,
+    Settings,
+    SettingsError,
+    UnknownLibrary,
+)
 
 from .settings import BotSettings, read_settings
 
@@ -60,24 +68,38 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # One server's library instead of the shared one; asking there also asks the shared one.
+    library = argparse.ArgumentParser(add_help=False)
+    library.add_argument("--server", metavar="ID", help="that server's own library (a Discord server id) instead of the shared one")
+    scope = argparse.ArgumentParser(add_help=False, parents=[library])
+    scope.add_argument("--no-shared", action="store_true", help="with --server: that server's library alone, without the shared one")
+    asking = [common, scope]
 
-    ask = sub.add_parser("ask", parents=[common], help="answer a question (or '-' to read one per line from stdin)")
+    ask = sub.add_parser("ask", parents=asking, help="answer a question (or '-' to read one per line from stdin)")
     ask.add_argument("question", nargs="+", help="the question, or '-' for one question per line on stdin")
     ask.add_argument("-k", type=int, default=3, help="number of results (default 3)")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
     ask.add_argument("--until", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
 
-    sub.add_parser("chat", parents=[common], help="ask questions interactively in the console")
-    index = sub.add_parser("index", parents=[common], help="(re)build the index from the seeds folder")
+    sub.add_parser("chat", parents=asking, help="ask questions interactively in the console")
+    index = sub.add_parser("index", parents=[common, library], help="(re)build the index from the seeds folder")
     index.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
-    sub.add_parser("sources", parents=[common], help="list the indexed documents")
+    sub.add_parser("sources", parents=asking, help="list the indexed documents")
 
-    who = sub.add_parser("who", parents=[common], help="who a person in the documents is")
+    add = sub.add_parser("add", parents=[common, library], help="add a document (file or URL) and reindex")
+    add.add_argument("path", metavar="PATH_OR_URL", help="a .txt, .md, .html, .pdf or .docx file, or an http(s) URL")
+    add.add_argument("--replace", action="store_true", help="overwrite a document of the same name")
+    remove = sub.add_parser("remove", parents=[common, library], help="move a document to removed/ and reindex")
+    remove.add_argument("name", help="the document's file name in the library")
+    forget = sub.add_parser("forget", parents=[common], help="move a server's whole library aside (kept, not deleted)")
+    forget.add_argument("--server", metavar="ID", required=True, help="the Discord server id")
+
+    who = sub.add_parser("who", parents=asking, help="who a person in the documents is")
     who.add_argument("name", nargs="*", help="a name or alias (omit to list everyone)")
     who.add_argument("--json", action="store_true", help="print JSON")
 
-    quote = sub.add_parser("quote", parents=[common], help="find verbatim quotes and who said them")
+    quote = sub.add_parser("quote", parents=asking, help="find verbatim quotes and who said them")
     quote.add_argument("topic", nargs="*", help="what the quote is about (omit for all quotes)")
     quote.add_argument("--speaker", help="only quotes by this person (any alias)")
     quote.add_argument("--json", action="store_true", help="print JSON")
@@ -129,17 +151,45 @@ def _require_documents(settings: Settings) -> None:
         raise _no_seeds(settings)
 
 
-def _open(settings: Settings):
-    from retrieval import Citebot, ReindexRunning
+def _server(args: argparse.Namespace) -> int | None:
+    """The server whose library ``--server`` names, or None (the shared library)."""
+    from retrieval import parse_server_id
 
-    _require_documents(settings)
-    citebot = Citebot(settings)
-    problem = citebot.ensure_serving(progress=_progress_factory())
-    if isinstance(problem, ReindexRunning):
-        print("citebot: the index is being rebuilt by another process; answering from the current one", file=sys.stderr)
-    elif problem is not None:
-        print(f"citebot: warning: {problem}", file=sys.stderr)
-    return citebot
+    raw = getattr(args, "server", None)
+    if raw is None:
+        if getattr(args, "no_shared", False):
+            raise UsageError("--no-shared needs --server ID")
+        return None
+    try:
+        return parse_server_id(raw)
+    except UnknownLibrary as exc:
+        raise UsageError(f"--server: {exc}") from None
+
+
+def _libraries(settings: Settings):
+    from retrieval import Libraries
+
+    return Libraries(settings)
+
+
+def _open(args: argparse.Namespace, settings: Settings):
+    """What the command asks: the shared library, or with ``--server`` that server's library
+    and (unless ``--no-shared``) the shared one, each loaded (or built) now."""
+    from retrieval import ReindexRunning, library_label
+
+    server = _server(args)
+    shared = not getattr(args, "no_shared", False)
+    if shared:
+        _require_documents(settings)
+    scope = _libraries(settings).scope(server, shared=shared)
+    for citebot in scope.libraries:
+        problem = citebot.ensure_serving(progress=_progress_factory())
+        whose = "" if citebot.library is None else f"{library_label(citebot.library)}: "
+        if isinstance(problem, ReindexRunning):
+            print(f"citebot: {whose}the index is being rebuilt by another process; answering from the current one", file=sys.stderr)
+        elif problem is not None:
+            print(f"citebot: warning: {whose}{problem}", file=sys.stderr)
+    return scope
 
 
 def _print_json(obj: Any, out: TextIO) -> None:
@@ -172,7 +222,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         first = None if batch else parse(" ".join(words))
     except QuestionError as exc:
         raise UsageError(str(exc)) from None
-    citebot = _open(settings)
+    citebot = _open(args, settings)
     questions = _stdin_lines() if batch else iter([" ".join(words)])
     status = EXIT_OK
     # Every input line gets exactly one result, a blank one too (an error), so output line n
@@ -201,7 +251,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import answer_to_text, echo, people_to_text, person_to_text, quotes_to_text, sources_to_text
 
-    citebot = _open(_settings(args))
+    citebot = _open(args, _settings(args))
     out.write(f"Ask about the documents. Also: {CHAT_COMMANDS}. An empty line or Ctrl-D ends the session.\n")
     while True:
         try:
@@ -238,32 +288,101 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
-    from retrieval import Citebot
-
     settings = _settings(args)
-    if not Path(settings.seeds_dir).is_dir():
+    server = _server(args)
+    if server is None and not Path(settings.seeds_dir).is_dir():
         raise _no_seeds(settings)
-    citebot = Citebot(settings)
+    citebot = _libraries(settings).library(server)
     progress = _progress_factory()
     report = citebot.reindex(progress=progress) if args.force else citebot.ensure_index(progress=progress)
-    if report is None:
-        out.write(f"index is up to date ({len(citebot.sources())} documents) in {settings.index_dir}\n")
+    _print_report(citebot, report, out)
+    return EXIT_OK
+
+
+def _print_report(citebot, report, out: TextIO) -> None:
+    from retrieval import library_label
+
+    where = citebot.settings.index_dir
+    empty = citebot.library is not None and not citebot.sources()  # a server's library may be
+    if report is not None:
+        out.write(report.summary() + "\n")
+    if empty:
+        out.write(f"{library_label(citebot.library)} has no documents (add one with citebot add PATH --server {citebot.library})\n")
+    elif report is None:
+        out.write(f"index is up to date ({len(citebot.sources())} documents) in {where}\n")
     else:
-        out.write(report.summary() + f"\nindex written to {settings.index_dir}\n")
+        out.write(f"index written to {where}\n")
+
+
+def _reindex_after_change(citebot, done: str, out: TextIO) -> None:
+    """Rebuild the library a document was added to or removed from. The change is made
+    whatever happens here: a failed rebuild says so, and the next one picks it up."""
+    out.write(done + "\n")
+    out.flush()
+    try:
+        report = citebot.reindex(progress=_progress_factory(), reason="documents changed")
+    except CitebotError as exc:
+        raise CitebotError(f"the index is not rebuilt yet ({exc}); run citebot index later") from exc
+    _print_report(citebot, report, out)
+
+
+def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
+    """``citebot add PATH_OR_URL``: a local file of any format, or a page fetched from a URL,
+    into a library's seeds folder (``retrieval.add_source``, what ``/seed add`` does), then
+    that library's reindex."""
+    from bot.console import added_to_text
+    from retrieval import add_source, library_label, looks_like_url, shown
+
+    settings = _settings(args)
+    server = _server(args)
+    if not looks_like_url(args.path) and not Path(args.path).is_file():  # a typo: nothing is made
+        path = Path(args.path)
+        raise UsageError(f"{shown(args.path)} is not a file" if path.exists() else f"no such file: {shown(args.path)}")
+    libraries = _libraries(settings)
+    seeds = libraries.seeds_folder(server, create=True)
+    stored = add_source(seeds, args.path, settings=settings, replace=args.replace)
+    _reindex_after_change(libraries.library(server), added_to_text(stored, library_label(server)), out)
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, out: TextIO) -> int:
+    """``citebot remove NAME``: the document moves to ``removed/`` beside the library's seeds
+    folder (nothing is deleted), then that library's reindex."""
+    from retrieval import DocumentNotFound, library_label, remove_document, shown
+
+    settings = _settings(args)
+    server = _server(args)
+    libraries = _libraries(settings)
+    seeds = libraries.seeds_folder(server)
+    if server is not None and not seeds.is_dir():
+        raise DocumentNotFound(f"there is no document named {shown(args.name)} in {library_label(server)}")
+    moved = remove_document(seeds, args.name)
+    _reindex_after_change(libraries.library(server), f"moved {shown(moved.name)} to {moved.parent}", out)
+    return EXIT_OK
+
+
+def cmd_forget(args: argparse.Namespace, out: TextIO) -> int:
+    """``citebot forget --server ID``: that server's whole library moves aside, kept."""
+    from retrieval import library_label
+
+    server = _server(args)
+    assert server is not None  # --server is required
+    aside = _libraries(_settings(args)).forget(server)
+    out.write(f"moved {library_label(server)} to {aside}\n(delete that folder to free its space, or move it back to restore it)\n")
     return EXIT_OK
 
 
 def cmd_sources(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import sources_to_text
 
-    out.write(sources_to_text(_open(_settings(args)).sources()) + "\n")
+    out.write(sources_to_text(_open(args, _settings(args)).sources()) + "\n")
     return EXIT_OK
 
 
 def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import echo, people_to_text, person_to_text
 
-    citebot = _open(_settings(args))
+    citebot = _open(args, _settings(args))
     name = " ".join(args.name).strip()
     if not name:
         people = citebot.people()
@@ -286,7 +405,7 @@ def cmd_who(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     from bot.console import quotes_to_text
 
-    citebot = _open(_settings(args))
+    citebot = _open(args, _settings(args))
     topic = " ".join(args.topic).strip() or None
     result = citebot.quotes(topic, args.speaker)
     if args.json:
@@ -316,6 +435,9 @@ COMMANDS = {
     "chat": cmd_chat,
     "index": cmd_index,
     "sources": cmd_sources,
+    "add": cmd_add,
+    "remove": cmd_remove,
+    "forget": cmd_forget,
     "who": cmd_who,
     "quote": cmd_quote,
     "run": cmd_run,

@@ -120,9 +120,11 @@ def sources_to_text(sources: Sequence[SourceInfo]) -> str:
     lines = []
     for i, s in enumerate(sources, start=1):
         where = ", ".join(x for x in (s.date, s.place) if x) or "undated"
+        # A server's own document says so: its name may also be one of the shared library's.
+        library = "" if s.library is None else f", server {s.library}"
         lines.append(
             f"{i:>3}. {_clean(s.title)} — {_clean(where)} · "
-            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}]"
+            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}{library}]"
             + (f" <{link}>" if (link := web_url(s.url)) else "")
         )
     return "\n".join(lines)
@@ -138,7 +140,7 @@ def _quote_line(q: Quote) -> str:
 
 def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str:
     """One person: roles, aliases, where mentioned (titles from ``sources`` when given)."""
-    lookup = {s.doc: s for s in sources}
+    lookup = {(s.library, s.doc): s for s in sources}  # two libraries may both have a "notes.txt"
     lines = [_clean(person.name)]
     if person.aliases:
         lines.append("  Also called: " + ", ".join(_clean(a) for a in person.aliases))
@@ -147,7 +149,7 @@ def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str
     if person.mentions:
         lines.append("  Mentioned in:")
         for m in person.mentions:
-            info = lookup.get(m.doc)
+            info = lookup.get((m.library, m.doc))
             title, date = (info.title, info.date) if info else (m.doc, None)
             cite = citation_for(title, date, m.cited_paragraph, page=m.page, section=m.section)
             lines.append(f"    - {_with_url(_clean(cite), info.url if info else None)}")
@@ -174,6 +176,6 @@ def quotes_to_text(quotes: Sequence[Quote], *, topic: str | None = None, speaker
     return "\n\n".join(_quote_line(q) for q in quotes)
 
 
-def added_to_text(stored: Stored) -> str:
-    """``citebot add``'s line: what was stored and what was found in it (``replies.added_summary``)."""
-    return added_summary(stored, lambda text: shown(_clean(text)))
+def added_to_text(stored: Stored, into: str | None = None) -> str:
+    """``citebot add``'s line: what was stored, where, and what was found in it (``replies.added_summary``)."""
+    return added_summary(stored, lambda text: shown(_clean(text)), into)

@@ -41,7 +41,7 @@ class GuildSettingsStore:
     ``guilds.sqlite`` into the servers' files (kept, renamed: ``server_state.split_old_file``)."""
 
     def __init__(self, data_dir: Path, *, max_open: int = OPEN_FILES) -> None:
-        split_old_file(data_dir, OLD_FILE, "guild_settings", "guild_id", SETTINGS_FILE, SCHEMA)
+        split_old_file(data_dir, OLD_FILE, "guild_id", SETTINGS_FILE, SCHEMA)
         self._files = StateFiles(data_dir, SETTINGS_FILE, SCHEMA, max_open=max_open)
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, GuildSettings] = OrderedDict()

@@ -53,11 +53,12 @@ def _count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def added_summary(stored: "Stored", show: Callable[[str], str]) -> str:
+def added_summary(stored: "Stored", show: Callable[[str], str], into: str | None = None) -> str:
     """What a moderator is told after a document is added (``/seed add``, ``citebot add``):
     its name, title, date, paragraphs (and pages for a PDF) and where it came from, so an
     extraction that went wrong (no date, one paragraph, the site's name as the title) shows
-    at once. ``show`` makes document text safe for where it is printed."""
+    at once. ``show`` makes document text safe for where it is printed; ``into`` names the
+    library it went to, when there is more than one ("server 123's library")."""
     title = stored.title.strip()
     if len(title) > _TITLE_SHOWN:
         title = title[: _TITLE_SHOWN - 1].rstrip() + "…"
@@ -67,4 +68,5 @@ def added_summary(stored: "Stored", show: Callable[[str], str]) -> str:
     when = stored.date or "no date found"
     source = f" from {show(stored.url)}" if stored.source is not None and stored.url else ""
     verb = "Replaced" if stored.replaced else "Saved"
-    return f"{verb} {show(stored.name)}{source}: “{show(title)}”, {when}, {found}."
+    where = f" in {into}" if into else ""
+    return f"{verb} {show(stored.name)}{source}{where}: “{show(title)}”, {when}, {found}."

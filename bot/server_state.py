@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from retrieval import open_state_db, split_state_file
+from retrieval import UnknownLibrary, open_state_db, server_folder, split_state_file
 
-SERVERS_DIR = "servers"
 DM_DIR = "dm"
 # Open SQLite files per store: the busy servers' stay open, a quiet one costs an open
 # (a few milliseconds) when it is used again.
@@ -34,25 +33,25 @@ T = TypeVar("T")
 
 
 def state_folder(data_dir: Path, scope: Scope) -> Path:
-    """The folder of a server's state (``scope`` its id), or of DMs' (``scope`` None)."""
+    """The folder of a server's state (``scope`` its id: the core's ``server_folder``, where
+    that server's votes are too), or of DMs' (``scope`` None). ``UnknownLibrary`` for an id
+    that cannot name a server."""
     if scope is None:
         return Path(data_dir) / DM_DIR
-    if not isinstance(scope, int) or isinstance(scope, bool) or scope <= 0:
-        raise ValueError(f"not a server id: {scope!r}")
-    return Path(data_dir) / SERVERS_DIR / str(scope) / "state"
+    return server_folder(data_dir, scope) / "state"
 
 
 def _folder_for_old_key(data_dir: Path) -> Callable[[object], Path | None]:
     def folder(key: object) -> Path | None:
         try:
             return state_folder(data_dir, key)  # type: ignore[arg-type]
-        except ValueError:
+        except UnknownLibrary:
             return None  # not a server's: left in the kept old file
 
     return folder
 
 
-def split_old_file(data_dir: Path, old_name: str, table: str, key_column: str, new_name: str, schema: str) -> None:
+def split_old_file(data_dir: Path, old_name: str, key_column: str, new_name: str, schema: str) -> None:
     """Upgrade an install from before per-server state: ``<data dir>/<old_name>``, one file
     for every server, becomes ``new_name`` in each server's folder (the DMs' rows in
     ``dm/``), and the old file is kept renamed (``retrieval.split_state_file``)."""
@@ -62,7 +61,7 @@ def split_old_file(data_dir: Path, old_name: str, table: str, key_column: str, n
         where = folder(key)
         return where / new_name if where is not None else None
 
-    split_state_file(Path(data_dir) / old_name, table, key_column, target, schema)
+    split_state_file(Path(data_dir) / old_name, schema, key_column, target)
 
 
 class StateFiles:

@@ -21,6 +21,16 @@ _EXPORTS: dict[str, str] = {
     "Citebot": "api",
     "ReindexFailed": "errors",
     "ReindexRunning": "errors",
+    # many libraries: the shared one and each server's own
+    "Libraries": "libraries",
+    "Scope": "libraries",
+    "LibraryId": "models",
+    "check_server_id": "libraries",
+    "library_label": "libraries",
+    "parse_server_id": "libraries",
+    "server_folder": "libraries",
+    "ReadOnlyLibrary": "errors",
+    "UnknownLibrary": "errors",
     "PersonMatch": "people",
     "QuoteResult": "people",
     # settings, and the parsers the edges' own settings share
@@ -64,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "add_document": "documents.seeds",
     "add_source": "documents.adding",
     "add_url": "documents.adding",
+    "looks_like_url": "documents.adding",
     "store_document": "documents.seeds",
     "type_problem": "documents.formats",
     "document_key": "documents.seeds",
@@ -99,7 +110,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_layers.py keeps the two in step)
     from .api import Citebot
-    from .documents.adding import add_source, add_url
+    from .documents.adding import add_source, add_url, looks_like_url
     from .documents.formats import type_problem
     from .documents.loading import DOCUMENT_SUFFIXES
     from .documents.seeds import (
@@ -120,15 +131,35 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_l
         IndexUnavailable,
         NoDocumentsError,
         QuestionError,
+        ReadOnlyLibrary,
         ReindexFailed,
         ReindexRunning,
         SeedRejected,
         SeedsFolderError,
         SettingsError,
         StorageError,
+        UnknownLibrary,
     )
     from .index.store import atomic_write_text
-    from .models import Answer, Mention, Passage, Person, Quote, Role, SourceInfo, citation_for
+    from .libraries import (
+        Libraries,
+        Scope,
+        check_server_id,
+        library_label,
+        parse_server_id,
+        server_folder,
+    )
+    from .models import (
+        Answer,
+        LibraryId,
+        Mention,
+        Passage,
+        Person,
+        Quote,
+        Role,
+        SourceInfo,
+        citation_for,
+    )
     from .people import PersonMatch, QuoteResult
     from .progress import ProgressFactory
     from .query.question import Question, parse_dates, parse_question

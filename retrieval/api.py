@@ -1,8 +1,12 @@
-"""The one API both front ends use: ask, sources, who, quote, and (re)indexing.
+"""One library's API: ask, sources, who, quote, and (re)indexing.
 
 ``Citebot`` owns the serving ``Searcher`` and swaps it for a new one only when a rebuild
 has fully succeeded, so a question asked during a reindex is answered from the old index,
 and a failed reindex leaves the old index serving.
+
+A ``Citebot`` is one library: the shared one (``library=None``, today's seeds folder), or a
+server's own (``library=<server id>``), which may hold no documents at all: it then serves
+nothing, without error. ``libraries.Libraries`` holds many of them over one embedding model.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .documents.loading import LoadResult, load_documents, seed_fingerprint
 from .index.embedder import Embedder, load_embedder
@@ -22,18 +26,19 @@ from .errors import (
     IndexUnavailable,
     NoDocumentsError,
     QuestionError,
+    ReadOnlyLibrary,
     ReindexFailed,
     ReindexRunning,
     first_line,
     storage_reason,
 )
 from .query.feedback import FeedbackStore
-from .index.build import ReindexReport, build_generation
-from .models import Answer, Document, Passage, Person, SourceInfo
-from .people import AnnotationCache, PersonMatch, QuoteResult, build_extras, check_name, find_person, find_quotes
+from .index.build import ReindexReport, build_generation, previous_documents
+from .models import Answer, Document, LibraryId, Passage, Person, SourceInfo
+from .people import AnnotationCache, PeopleIndex, PersonMatch, QuoteResult, build_extras, check_name, find_person, find_quotes
 from .progress import ProgressFactory
 from .query.question import AskOptions, Mode, Question, parse_question
-from .query.search import Searcher
+from .query.search import EmptySearcher, QueryVectors, Searcher
 from .text.clean import clean_text
 from .documents.formats.cache import ExtractCache
 from .documents.sentences import SplitCache
@@ -44,6 +49,7 @@ from .index.store import (
     current_generation,
     read_current,
     read_manifest,
+    unpublish,
 )
 
 log = logging.getLogger(__name__)
@@ -59,15 +65,26 @@ class IndexState:
     damaged: bool = False  # missing, partial or corrupted (logged as a warning)
 
 
+FEEDBACK_FILE = "feedback.sqlite"  # a library's votes, in its state folder
+
 # How much a document dated in the time a question names is preferred (same scale as scores).
 TIME_BOOST = 0.05
 
 
 class Citebot:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, *, library: LibraryId = None, builds: bool = True
+    ) -> None:
+        """One library over ``settings``' seeds and index folders. ``library`` is the server
+        whose own library this is (``None``: the shared one); what it serves says so, and a
+        server's library may be empty. ``builds=False``: this process only reads the index
+        (another one rebuilds it): an out-of-date index keeps serving, ``reindex`` raises
+        ``ReadOnlyLibrary``, and ``refresh`` switches to a generation the other publishes."""
         self.settings = settings
         self.embedder: Embedder = embedder or load_embedder(settings.model)
-        self._searcher: Searcher | None = None
+        self.library = library
+        self.builds = builds
+        self._searcher: Searcher | EmptySearcher | None = None
         self._swap_lock = threading.Lock()
         self._reindex_lock = threading.Lock()
         self._load_lock = threading.Lock()
@@ -86,7 +103,12 @@ class Citebot:
         return searcher.generation if searcher is not None else None
 
     @property
-    def searcher(self) -> Searcher:
+    def busy(self) -> bool:
+        """A reindex is running in this process."""
+        return self._reindex_lock.locked()
+
+    @property
+    def searcher(self) -> Searcher | EmptySearcher:
         """The serving searcher; loads (or builds) the index on first use."""
         searcher = self._searcher
         if searcher is None:
@@ -123,12 +145,20 @@ class Citebot:
         rebuild fails (the error still propagates, see ``reindex``).
         """
         state = self._inspect_index()
+        if state.folder is None and not state.damaged and self.library is not None and not self._has_candidates():
+            self._swap(EmptySearcher(self.library))  # a server's library before its first document
+            return None
         if state.usable and state.folder is not None:
             try:
                 self._serve(state.folder)
             except Exception as exc:  # faiss/sqlite/bm25 raise their own kinds on damaged files
                 state = IndexState(state.folder, f"index unreadable: {first_line(exc)}", usable=False, damaged=True)
         if state.problem is None:
+            return None
+        if not self.builds:
+            if self._searcher is None:
+                raise IndexUnavailable(f"{state.problem}: this process only reads the index of {self.index_dir}, another one builds it")
+            log.info("serving an index that is out of date (%s): another process rebuilds it", state.problem)
             return None
         if state.damaged:
             log.warning("rebuilding the index from the seeds, the one on disk is unusable: %s", state.problem)
@@ -157,13 +187,47 @@ class Citebot:
             return IndexState(folder, "documents changed", usable=True)
         return IndexState(folder, None, usable=True)
 
+    def _has_candidates(self) -> bool:
+        """Does the seeds folder hold anything to index (or to skip with a reason)?"""
+        try:
+            return bool(seed_fingerprint(self.settings.seeds_dir, self.settings.max_document_bytes))
+        except CitebotError:  # no seeds folder: a server's library that was never given a document
+            return False
+
     def _serve(self, folder: Path) -> None:
         current = self._searcher
         if current is not None and current.folder == folder:
             return
         # _inspect_index has just checked every file against the manifest: hashing a
         # million-sentence index twice would double the start-up time.
-        self._swap(Searcher(folder, self.embedder, verify=False))
+        self._swap(Searcher(folder, self.embedder, verify=False, library=self.library))
+
+    def refresh(self) -> bool:
+        """Serve the generation ``CURRENT`` names if it is not the one serving: another process
+        (``citebot index``, or the one that builds a shared library) has published a new one.
+        Never rebuilds. True when it switched; a generation that cannot be loaded is logged
+        and the current one keeps serving."""
+        folder, _ = read_current(self.index_dir)
+        current = self._searcher
+        if current is None:
+            return False  # nothing loaded yet: the first question loads whatever is current
+        if folder is None:
+            if self.library is not None and current.folder is not None and not (self.index_dir / "CURRENT").exists():
+                self._swap(EmptySearcher(self.library))  # its last document was removed elsewhere
+                return True
+            return False
+        if current.folder == folder:
+            return False
+        try:
+            manifest = read_manifest(folder, verify=True)
+            if manifest.model_id != self.embedder.model_id or manifest.dim != self.embedder.dim:
+                raise IndexUnavailable(f"built with {manifest.model_id}/{manifest.dim}")
+            searcher = Searcher(folder, self.embedder, verify=False, library=self.library)
+        except Exception as exc:  # damaged, partial, another model: keep what serves
+            log.warning("not switching to index %s: %s", folder.name, first_line(exc))
+            return False
+        self._swap(searcher)
+        return True
 
     def reindex(self, progress: ProgressFactory | None = None, reason: str = "requested") -> ReindexReport:
         """Build a new generation from the seeds and swap it in; the old one serves until then.
@@ -172,7 +236,15 @@ class Citebot:
         process), ``SeedsFolderError``/``NoDocumentsError`` for an unusable seeds folder, and
         ``ReindexFailed`` for anything else (its cause attached). Whatever the error, the
         previous index keeps serving and ``CURRENT`` still names it; the message says so.
+        A server's library with no documents left becomes empty instead of failing.
         """
+        if not self.builds:
+            raise ReadOnlyLibrary(f"this process only reads the index of {self.index_dir}; another one rebuilds it")
+        if self.library is not None and not Path(self.settings.seeds_dir).exists() and not self.index_dir.exists():
+            # A server's library that was never given a document: nothing to build, and no
+            # folder to make for it.
+            self._swap(EmptySearcher(self.library))
+            return self._empty_report(LoadResult((), (), {}), reason, time.perf_counter())
         if not self._reindex_lock.acquire(blocking=False):
             raise ReindexRunning("a reindex is already running")
         try:
@@ -239,7 +311,12 @@ class Citebot:
 
     def _reindex(self, progress: ProgressFactory | None, reason: str) -> ReindexReport:
         started = time.perf_counter()
-        loaded = self._load_documents(progress)
+        if self.library is not None and not Path(self.settings.seeds_dir).is_dir():
+            loaded = LoadResult((), (), {})  # never given a document: nothing to read
+        else:
+            loaded = self._load_documents(progress)
+        if not loaded.documents and self.library is not None:
+            return self._publish_empty(loaded, reason, started)
         if not loaded.documents:
             detail = "; ".join(f"{s.name}: {s.reason}" for s in loaded.skipped)
             raise NoDocumentsError(
@@ -253,12 +330,28 @@ class Citebot:
             vectors=lambda texts: self._embed(texts, progress),
             extras=lambda docs: self._extras(docs, progress),
             # Load it back before publishing: what we serve is what is on disk.
-            before_publish=lambda folder: loaded_back.append(Searcher(folder, self.embedder)),
+            before_publish=lambda folder: loaded_back.append(Searcher(folder, self.embedder, library=self.library)),
             reason=reason,
             started=started,
         )
         self._swap(loaded_back[0])
         return report
+
+    def _publish_empty(self, loaded: LoadResult, reason: str, started: float) -> ReindexReport:
+        """A server's library whose documents are all gone serves nothing (not the last
+        index, which would keep answering from removed documents)."""
+        removed = tuple(sorted(previous_documents(self.index_dir)))
+        unpublish(self.index_dir)
+        self._swap(EmptySearcher(self.library))
+        log.info("library %s has no documents: it answers nothing until one is added", self.library)
+        return self._empty_report(loaded, reason, started, removed)
+
+    @staticmethod
+    def _empty_report(loaded: LoadResult, reason: str, started: float, removed: tuple[str, ...] = ()) -> ReindexReport:
+        return ReindexReport(
+            added=(), changed=(), removed=removed, unchanged=(), skipped=loaded.skipped, documents=0,
+            paragraphs=0, sentences=0, embedded=0, seconds=time.perf_counter() - started, reason=reason,
+        )
 
     def _load_documents(self, progress: ProgressFactory | None) -> LoadResult:
         with SplitCache(self.index_dir / "splits.sqlite") as splits, ExtractCache(self.index_dir / "extracts.sqlite") as extracts:
@@ -277,7 +370,7 @@ class Citebot:
         with EmbeddingCache(self.index_dir / "embeddings.sqlite") as cache:
             return cache.embed(texts, self.embedder.model_id, encode, self.embedder.dim, progress)
 
-    def _swap(self, searcher: Searcher) -> None:
+    def _swap(self, searcher: Searcher | EmptySearcher) -> None:
         with self._swap_lock:
             self._searcher = searcher
         # The old searcher is not closed: a question in flight may still be using it. It is
@@ -311,32 +404,27 @@ class Citebot:
         elif since is not None or until is not None:
             raise TypeError("a parsed Question carries its own since/until")
         options = AskOptions(k=k, mode=mode, pool=pool, scope=scope)
-        return self.searcher.ask(question, options, adjust=self._adjuster(question, options.scope))
-
-    def _adjuster(self, question: Question, scope: int | None):
-        named = question.named_time
+        vectors = QueryVectors(self.embedder.encode)
         votes = self.feedback if scope is not None else None
-        if named is None and votes is None:
+        adjust = adjuster(question, votes, scope, vectors)
+        return self.searcher.ask(question, options, adjust=adjust, vectors=vectors)
+
+    @property
+    def feedback_path(self) -> Path:
+        return Path(self.settings.state_dir) / FEEDBACK_FILE
+
+    def existing_feedback(self) -> FeedbackStore | None:
+        """The votes, if any were ever cast: no file is made to find there are none."""
+        if self._feedback is None and not self.feedback_path.exists():
             return None
-
-        def adjust(passages: list[Passage]) -> list[float]:
-            boosts = [0.0] * len(passages)
-            if named is not None:
-                start, end = named
-                boosts = [b + (TIME_BOOST if p.date and start <= p.date <= end else 0.0) for b, p in zip(boosts, passages)]
-            if votes is not None:
-                vector = self.embedder.encode([question.text])[0]
-                boosts = [b + v for b, v in zip(boosts, votes.boosts(scope, vector, passages))]
-            return boosts
-
-        return adjust
+        return self.feedback
 
     @property
     def feedback(self) -> FeedbackStore:
         if self._feedback is None:
             with self._swap_lock:
                 if self._feedback is None:
-                    self._feedback = FeedbackStore(self.settings.state_dir / "feedback.sqlite", self.embedder.encode)
+                    self._feedback = FeedbackStore(self.feedback_path, self.embedder.encode)
         return self._feedback
 
     def sources(self) -> list[SourceInfo]:
@@ -353,16 +441,51 @@ class Citebot:
         return list(self.searcher.people_index.people)
 
     def who(self, name: str) -> PersonMatch:
-        return find_person(self.people(), check_name(clean_text(name)))
+        return who_in(self.people(), name)
 
     def quotes(self, topic: str | None = None, speaker: str | None = None) -> QuoteResult:
         """Quotes ranked by meaning against ``topic`` (all when no topic), by ``speaker``."""
         # One searcher for the whole call: a reindex may swap in another mid-way.
-        index = self.searcher.people_index
-        speaker = check_name(clean_text(speaker)) if speaker else None
-        topic = clean_text(topic) if topic else None
-        if topic and len(topic) > self.settings.max_question_chars:
-            raise QuestionError(f"the topic is too long ({len(topic):,} characters; the limit is {self.settings.max_question_chars:,})")
-        return find_quotes(index, topic, speaker, self.embedder.encode)
+        return quotes_in(self.searcher.people_index, topic, speaker, self.settings.max_question_chars, self.embedder.encode)
+
+
+# The rules below are shared by one library (``Citebot``) and a scope over several
+# (``libraries.Scope``): a question over two libraries is nudged, and a name or topic
+# checked, exactly as over one.
+
+
+def adjuster(
+    question: Question, votes: FeedbackStore | None, scope: int | None, vectors: QueryVectors
+) -> Callable[[list[Passage]], list[float]] | None:
+    """The bounded nudges of a question's ranking: a time the question names prefers
+    documents from then; ``votes`` (the server ``scope``'s) prefer passages voted up there."""
+    named = question.named_time
+    if named is None and (votes is None or scope is None):
+        return None
+
+    def adjust(passages: list[Passage]) -> list[float]:
+        boosts = [0.0] * len(passages)
+        if named is not None:
+            start, end = named
+            boosts = [b + (TIME_BOOST if p.date and start <= p.date <= end else 0.0) for b, p in zip(boosts, passages)]
+        if votes is not None and scope is not None:
+            boosts = [b + v for b, v in zip(boosts, votes.boosts(scope, vectors(question.text), passages))]
+        return boosts
+
+    return adjust
+
+
+def who_in(people: list[Person], name: str) -> PersonMatch:
+    return find_person(people, check_name(clean_text(name)))
+
+
+def quotes_in(
+    index: PeopleIndex, topic: str | None, speaker: str | None, max_chars: int, encode: Callable[[list[str]], Any]
+) -> QuoteResult:
+    speaker = check_name(clean_text(speaker)) if speaker else None
+    topic = clean_text(topic) if topic else None
+    if topic and len(topic) > max_chars:
+        raise QuestionError(f"the topic is too long ({len(topic):,} characters; the limit is {max_chars:,})")
+    return find_quotes(index, topic, speaker, encode)
 
 

@@ -70,6 +70,14 @@ class ReindexFailed(CitebotError):
     serving and ``CURRENT`` is untouched. The original exception is the ``__cause__``."""
 
 
+class ReadOnlyLibrary(CitebotError):
+    """This process only reads a library's index; another one rebuilds it."""
+
+
+class UnknownLibrary(CitebotError):
+    """A server id that names no library (not a Discord id, or no library kept for it)."""
+
+
 class SeedRejected(CitebotError):
     """A document that cannot be added or removed; the message says why."""
 

@@ -105,6 +105,18 @@ def citation_for(
     return f"{title}{when}{where}, ¶{paragraph}"
 
 
+# Which library a result is from: ``None`` is the shared library, an int the server whose own
+# library it is (``retrieval.libraries``). Results carry it so that "Show context", votes and
+# stored answers go back to the library the passage came from.
+LibraryId = int | None
+
+
+def library_json(library: LibraryId) -> dict[str, Any]:
+    """The ``"library"`` entry of a result's JSON: the server id as a string for a server's
+    library; nothing for the shared one, whose JSON is what it was before libraries existed."""
+    return {} if library is None else {"library": str(library)}
+
+
 @dataclass(frozen=True)
 class Passage:
     """One result: the best sentence of a paragraph, shown inside that paragraph."""
@@ -123,6 +135,7 @@ class Passage:
     page: int | None = None  # of a PDF, where the paragraph starts
     section: str | None = None  # the heading the paragraph stands under
     local_paragraph: int | None = None  # its number within the page or section (None: ``paragraph``)
+    library: LibraryId = None
 
     @property
     def cited_paragraph(self) -> int:
@@ -149,7 +162,7 @@ class Passage:
             "url": self.url,
             "page": self.page,
             "section": self.section,
-        }
+        } | library_json(self.library)
 
 
 @dataclass(frozen=True)
@@ -181,11 +194,16 @@ class SourceInfo:
     paragraphs: int
     sentences: int
     url: str | None = None  # the document's source, when it has one
+    library: LibraryId = None
 
 
 # People and quotes have two JSON forms: ``to_json`` is what ``--json`` prints (a person's
 # roles as text, a count of their quotes), and ``to_record``/``from_record`` is what the index
 # stores, read back to the same object.
+
+
+# Neither form stores the library: an index is the same whichever library holds it, and
+# ``Searcher`` tags what it serves with the library it serves it for.
 
 
 @dataclass(frozen=True)
@@ -195,6 +213,7 @@ class Mention:
     page: int | None = None
     section: str | None = None
     local_paragraph: int | None = None
+    library: LibraryId = None
 
     @property
     def cited_paragraph(self) -> int:
@@ -205,7 +224,9 @@ class Mention:
                 "local_paragraph": self.local_paragraph}
 
     def to_json(self) -> dict[str, Any]:
-        return {"doc": self.doc, "paragraph": self.paragraph, "page": self.page, "section": self.section}
+        return {"doc": self.doc, "paragraph": self.paragraph, "page": self.page, "section": self.section} | library_json(
+            self.library
+        )
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Mention:
@@ -225,6 +246,7 @@ class Quote:
     page: int | None = None
     section: str | None = None
     local_paragraph: int | None = None  # within the page or section (None: ``paragraph``)
+    library: LibraryId = None
 
     @property
     def cited_paragraph(self) -> int:
@@ -244,10 +266,12 @@ class Quote:
             "url": self.url,
             "page": self.page,
             "section": self.section,
-        }
+        } | library_json(self.library)
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        record = asdict(self)
+        del record["library"]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Quote:

@@ -17,6 +17,11 @@ from .errors import SettingsError
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
 # Larger seed files are skipped unread, with the reason in the index summary.
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# Server libraries kept loaded at once; the least recently used beyond it are unloaded.
+# benchmarks/libraries.py: a loaded one-document library holds ~185 kB and one open file,
+# and serving grows by ~4 kB a sentence (README, "Scale"): 200 libraries of 1,000 sentences
+# are under 1 GB. Loading one again costs a first answer of ~25-50 ms.
+DEFAULT_LIBRARY_BUDGET = 200
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 T = TypeVar("T")
@@ -117,6 +122,7 @@ class Settings:
     max_question_chars: int = 1000
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     data_dir: Path | None = None  # votes and server settings; default: beside the index folder
+    library_budget: int = DEFAULT_LIBRARY_BUDGET  # server libraries loaded at once
 
     # Let URLs reach loopback and private addresses (tests, or a bot serving only a LAN).
     fetch_allow_private: bool = False
@@ -144,10 +150,13 @@ class Settings:
             max_document_bytes=read(env_int, "CITEBOT_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES, 1, 1 << 40),
             data_dir=Path(env["CITEBOT_DATA_DIR"]) if env.get("CITEBOT_DATA_DIR") else None,
             fetch_allow_private=read(env_flag, "CITEBOT_FETCH_ALLOW_PRIVATE"),
+            library_budget=read(env_int, "CITEBOT_LIBRARY_BUDGET", DEFAULT_LIBRARY_BUDGET, 1, 1_000_000),
         )
 
     @property
     def state_dir(self) -> Path:
+        """The data folder: the shared library's state, and ``servers/`` (every server's own
+        library and state, ``retrieval.libraries``)."""
         return Path(self.data_dir) if self.data_dir else Path(self.index_dir).parent
 
     def with_overrides(self, **changes: object) -> "Settings":

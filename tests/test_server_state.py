@@ -127,7 +127,7 @@ async def test_an_old_single_folder_install_keeps_its_settings_and_answer_button
             dm_shown = await fake.wait_for_response(await fake.click(answer_dm, buttons(answer_dm)["Show paragraph"]))
             assert "10,000" in all_text(dm_shown)
         assert not old_settings.exists() and not old_answers.exists()
-        kept = (tmp_path / "guilds.sqlite.before-split", tmp_path / "answers.sqlite.before-split")
+        kept = (tmp_path / "guilds.sqlite.migrated", tmp_path / "answers.sqlite.migrated")
         assert (kept[0].read_bytes(), kept[1].read_bytes()) == old_bytes  # kept as they were
         assert sorted(p.name for p in tmp_path.glob("*.sqlite*")) == sorted(k.name for k in kept)
     assert GuildSettingsStore(tmp_path).get(b).answer_mode == "thread"
@@ -175,40 +175,40 @@ def test_a_split_stopped_halfway_is_finished_by_the_next_start_and_never_overwri
         return where(key)
 
     with pytest.raises(KeyboardInterrupt):
-        split_state_file(old, "notes", "server", crash_on_the_third, SCHEMA)
+        split_state_file(old, SCHEMA, "server", crash_on_the_third)
     assert old.exists()  # not renamed before every file has its rows
     done = [key for key in seen[:2]]
     with sqlite3.connect(where(done[0])) as db:  # the server changed its own file since
         db.execute("UPDATE notes SET extra = 99")
     db.close()
 
-    assert split_state_file(old, "notes", "server", where, SCHEMA) == 3
-    assert split_state_file(old, "notes", "server", where, SCHEMA) is None  # nothing left to do
+    assert len(split_state_file(old, SCHEMA, "server", where)) == 3
+    assert split_state_file(old, SCHEMA, "server", where) == {}  # nothing left to do
     assert rows(where(1), "SELECT server, note FROM notes ORDER BY note") == [(1, "a"), (1, "b")]
     assert rows(where(2), "SELECT server, note FROM notes") == [(2, "c")]
     assert rows(where(None), "SELECT server, note FROM notes") == [(None, "dm")]
     for key in (1, 2, None):  # the change made since is not overwritten; a new column has its default
         assert rows(where(key), "SELECT DISTINCT extra FROM notes") == [(99 if key == done[0] else 7,)]
-    assert rows(tmp_path / "notes.sqlite.before-split", "SELECT count(*) FROM notes") == [(4,)]
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["notes.sqlite.before-split"]
+    assert rows(tmp_path / "notes.sqlite.migrated", "SELECT count(*) FROM notes") == [(4,)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["notes.sqlite.migrated"]
 
 
 def test_processes_starting_together_split_once(tmp_path):
     old = tmp_path / "notes.sqlite"
     _old_notes(old, [(n, f"note {n}") for n in range(1, 41)])
-    results: list[int | None] = []
+    results: list[int] = []
     start = threading.Barrier(3)
 
     def split() -> None:
         start.wait()
-        results.append(split_state_file(old, "notes", "server", _folder(tmp_path), SCHEMA))
+        results.append(len(split_state_file(old, SCHEMA, "server", _folder(tmp_path))))
 
     threads = [threading.Thread(target=split) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results, key=str) == [40, None, None]
+    assert sorted(results) == [0, 0, 40]
     assert all(rows(_folder(tmp_path)(n), "SELECT count(*) FROM notes") == [(1,)] for n in range(1, 41))
 
 

@@ -98,7 +98,7 @@ def build_generation(
     from (default: now).
     """
     started = time.perf_counter() if started is None else started
-    previous = _previous_documents(index_dir)
+    previous = previous_documents(index_dir)
     docs = loaded.documents
     sentences = sentence_texts(docs)
     contexts = paragraph_texts(docs)
@@ -145,7 +145,7 @@ def build_generation(
     return report
 
 
-def _previous_documents(index_dir: Path) -> dict[str, str]:
+def previous_documents(index_dir: Path) -> dict[str, str]:
     """doc -> sha256 of the generation serving now (what the report compares against)."""
     folder = current_generation(index_dir)
     if folder is None:

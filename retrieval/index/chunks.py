@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import Document, Paragraph, Passage, Sentence, SkippedFile, SourceInfo, local_numbers
+from ..models import Document, LibraryId, Paragraph, Passage, Sentence, SkippedFile, SourceInfo, local_numbers
 
 CHUNKS_FILE = "chunks.sqlite"
 DATELINE_PARAGRAPH = 1
@@ -133,13 +133,14 @@ class ChunkStore:
     would cost ~150 MB.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, library: LibraryId = None) -> None:
         self.path = path
+        self.library = library  # every result and source says which library it is from
         # A URI ending in ?mode=ro: a reader never creates or writes the file.
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self.documents: list[SourceInfo] = [
-            SourceInfo(*row)
+            SourceInfo(*row, library=library)
             for row in self._db.execute(
                 "SELECT doc, title, date, place, paragraphs, sentences, url FROM documents ORDER BY id"
             )
@@ -227,7 +228,7 @@ class ChunkStore:
         window, offset = _excerpt(window, offset, start, end, bool(cut_before), bool(cut_after))
         return Passage(
             doc, title, date, para_no, number, text, window, score, start - offset, end - offset,
-            url=url, page=page, section=section, local_paragraph=local,
+            url=url, page=page, section=section, local_paragraph=local, library=self.library,
         )
 
     def read_documents(self) -> tuple[Document, ...]:

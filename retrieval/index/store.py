@@ -362,6 +362,19 @@ def publish(index_dir: Path, folder: Path) -> None:
         log.warning("could not sweep old index generations: %s", exc)
 
 
+def unpublish(index_dir: Path) -> None:
+    """Name no generation in ``CURRENT`` any more (a library left without documents), then
+    sweep as ``publish`` does. Call with the ``IndexLock`` held."""
+    previous = current_generation(index_dir)
+    _move_aside_if_folder(index_dir / CURRENT)
+    (index_dir / CURRENT).unlink(missing_ok=True)  # atomic: readers see the old name or none
+    fsync_dir(index_dir)
+    try:
+        sweep(index_dir, keep=(previous,))
+    except OSError as exc:
+        log.warning("could not sweep old index generations: %s", exc)
+
+
 def _move_aside_if_folder(path: Path) -> None:
     """A folder named like the pointer (``mkdir CURRENT``) would make every publish fail with
     "Is a directory": it is moved aside, not deleted (it may hold someone's files)."""

@@ -1,6 +1,8 @@
 """Votes on shown passages, and the bounded nudge they give later rankings.
 
-One vote per (scope, user, question, passage); a changed vote replaces the old one. A vote
+One vote per (scope, user, question, passage); a changed vote replaces the old one. Each
+server's votes live in its own file (``libraries.Libraries.feedback``); ``scope`` is still
+the server id in every row, so the one file of older versions splits by it. A vote
 counts for a later question in proportion to how similar the two questions are (below
 ``SIMILAR`` cosine it does not count at all), and the summed effect on a passage's score is
 squashed into ``±MAX_BOOST``. So votes reorder near ties but a passage cannot overtake one
@@ -20,7 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..models import Passage
-from ..state import open_state_db
+from ..state import open_state_db, split_state_file
 
 MAX_BOOST = 0.05
 SIMILAR = 0.6  # question cosine where a vote starts to count; full weight at 1.0
@@ -37,7 +39,10 @@ CREATE INDEX IF NOT EXISTS votes_scope ON votes (scope, passage);
 
 
 def passage_key(p: Passage) -> str:
-    return f"{p.doc}#{p.paragraph}#{p.sentence}"
+    """A shared-library passage is keyed as before libraries existed (its old votes still
+    count); a server library's names its library, so its "notes.txt" is not the shared one's."""
+    where = "" if p.library is None else f"{p.library}/"
+    return f"{where}{p.doc}#{p.paragraph}#{p.sentence}"
 
 
 def question_key(question: str) -> str:
@@ -56,6 +61,13 @@ class PassageVotes:
     text: str
     up: int
     down: int
+
+
+def split_votes(source: Path, destination: Callable[[int], Path | None]) -> dict[int, Path]:
+    """Older versions kept every server's votes in one file: move each server's rows to its
+    own file at ``destination(server id)`` (``state.split_state_file``: whole files, resumable,
+    the old file kept as ``<name>.migrated``)."""
+    return split_state_file(source, _SCHEMA, "scope", destination)
 
 
 class FeedbackStore:

@@ -22,7 +22,7 @@ from .question import AskOptions, Mode, Question
 from ..index.embedder import Embedder
 from ..index.vectors import load_index
 from ..index.lexical import LexicalIndex, tokenize
-from ..models import Answer, Passage, SourceInfo
+from ..models import Answer, LibraryId, Passage, SourceInfo
 from ..people import PeopleIndex
 from ..index.chunks import CHUNKS_FILE, ChunkStore, is_dateline, vocabulary_texts
 from ..index.store import Manifest, read_manifest
@@ -47,18 +47,35 @@ MIN_DENSE = 0.30
 MIN_DENSE_WITH_TERMS = 0.22
 
 
+class QueryVectors:
+    """The vector of each text a question is embedded as, computed once for one question:
+    its search in each library of a scope and its votes share one embedding, whether or not
+    the embedder caches questions."""
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray]) -> None:
+        self._encode = encode
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def __call__(self, text: str) -> np.ndarray:
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self._vectors[text] = self._encode([text])[0]
+        return vector
+
+
 class Searcher:
     """Answers questions from one loaded index generation. Thread-safe for reading."""
 
-    def __init__(self, folder: Path, embedder: Embedder, *, verify: bool = True) -> None:
-        self.folder = folder
-        self.generation = folder.name  # which index answered: generations never change once written
+    def __init__(self, folder: Path, embedder: Embedder, *, verify: bool = True, library: LibraryId = None) -> None:
+        self.folder: Path | None = folder
+        self.generation: str | None = folder.name  # which index answered: generations never change once written
+        self.library = library  # what it serves says which library it is from
         self.manifest: Manifest = read_manifest(folder, verify=verify)
         self.embedder = embedder
         self._sentences = load_index(folder / "sentences.faiss", self.manifest.index_kind)
         self._paragraphs = load_index(folder / "paragraphs.faiss", self.manifest.paragraph_index_kind)
         self._lexical = LexicalIndex.load(folder / "bm25")
-        self.chunks = ChunkStore(folder / CHUNKS_FILE)
+        self.chunks = ChunkStore(folder / CHUNKS_FILE, library)
         self.documents: list[SourceInfo] = self.chunks.documents
         self.extras = self.chunks.extras
         self._para_doc = self.chunks.paragraph_doc
@@ -80,7 +97,7 @@ class Searcher:
     def people_index(self) -> PeopleIndex:
         """People, quotes and reported speech of this generation, read once (autocomplete asks
         on every keystroke)."""
-        return PeopleIndex.from_extras(self.extras)
+        return PeopleIndex.from_extras(self.extras).in_library(self.library)
 
     # ---- public API -------------------------------------------------------------------
 
@@ -92,11 +109,13 @@ class Searcher:
         question: Question,
         options: AskOptions = AskOptions(),
         adjust: Callable[[list[Passage]], list[float]] | None = None,
+        vectors: QueryVectors | None = None,
     ) -> Answer:
-        """The answer to ``question``, taken as ``parse_question`` made it (not checked again)."""
+        """The answer to ``question``, taken as ``parse_question`` made it (not checked again).
+        ``vectors`` embeds the question (default: this searcher's embedder, uncached)."""
         question = question.with_repair(self.vocab.correct)  # "Wher was..." asks where
         k, mode = options.k, options.mode
-        ranked, evidence = self._rank(question, mode)
+        ranked, evidence = self._rank(question, mode, vectors or QueryVectors(self.embedder.encode))
         if not ranked:
             return Answer(question.text, False, None, ())
         pooled = ranked[: max(k, options.pool)]
@@ -147,7 +166,7 @@ class Searcher:
 
     # ---- ranking ----------------------------------------------------------------------
 
-    def _rank(self, parsed: Question, mode: Mode):
+    def _rank(self, parsed: Question, mode: Mode, vectors: QueryVectors):
         question = parsed.text
         total = len(self._sent_para)
         if total == 0:
@@ -156,7 +175,7 @@ class Searcher:
         candidates: set[int] = set()
         dense_s: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
-            query = self.embedder.encode([self.vocab.spell_out(question)])[0]
+            query = vectors(self.vocab.spell_out(question))
             scores, ids = self._sentences.search(query[None, :], CANDIDATES)
             for score, sid in zip(scores[0], ids[0]):
                 if sid >= 0:
@@ -293,3 +312,34 @@ class Searcher:
             if self._para_doc[self._sent_para[neighbour]] == doc_id:
                 out.append(passage if neighbour == sid else self.chunks.passage(neighbour, 0.0))
         return out
+
+
+class EmptySearcher:
+    """What a library without documents serves (a server's library before its first
+    document): no sources, no people, and every question unanswered. Not an error: asking a
+    server that has added nothing yet is normal."""
+
+    folder: Path | None = None
+    generation: str | None = None
+    people_index = PeopleIndex()
+
+    def __init__(self, library: LibraryId = None) -> None:
+        self.library = library
+
+    def sources(self) -> list[SourceInfo]:
+        return []
+
+    def ask(
+        self,
+        question: Question,
+        options: AskOptions = AskOptions(),
+        adjust: Callable[[list[Passage]], list[float]] | None = None,
+        vectors: QueryVectors | None = None,
+    ) -> Answer:
+        return Answer(question.text, False, None, ())
+
+    def context(self, passage: Passage, radius: int = 1) -> list[Passage]:
+        return [passage]
+
+    def close(self) -> None:
+        pass
