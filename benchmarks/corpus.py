@@ -33,7 +33,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import tarfile
 import zlib
 from pathlib import Path
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.service import Citebot  # noqa: E402
+from retrieval.api import Citebot  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import corpus  # noqa: E402
 
-from retrieval.service import Citebot  # noqa: E402
+from retrieval.api import Citebot  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
 # Numbered by the clock, so every run adds text no cache has seen.

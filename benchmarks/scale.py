@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from timers import Timers  # noqa: E402
 
 import corpus  # noqa: E402
 
@@ -89,7 +90,7 @@ def stats_path(size: str) -> Path:
 
 def servable(size: str) -> bool:
     """Can the current code read the cached generation of ``size`` as it is?"""
-    from retrieval.store import current_generation, read_manifest
+    from retrieval.index.store import current_generation, read_manifest
 
     generation = current_generation(index_dir(size))
     try:
@@ -106,27 +107,15 @@ def dir_bytes(folder: Path) -> int:
 # ---- build (child process) --------------------------------------------------------------
 
 
-class Timers(dict):
-    def wrap(self, owner, name: str, label: str):
-        original = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self[label] = self.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(owner, name, timed)
 
 
 def build_child(size: str) -> None:
     import random
 
-    import numpy as np
-
-    import retrieval.service as service
-    from retrieval.embedder import load_embedder
+    import retrieval.api as service
+    import retrieval.index.build as build
+    from retrieval.index.chunks import paragraph_texts, sentence_texts
+    from retrieval.index.embedder import load_embedder
     from retrieval.settings import Settings
 
     folder, target = seeds_dir(size), index_dir(size)
@@ -140,9 +129,9 @@ def build_child(size: str) -> None:
     timers = Timers()
     timers.wrap(service, "load_documents", "load documents + split sentences")
     timers.wrap(service.EmbeddingCache, "embed", "embedding (cache + model)")
-    timers.wrap(service.LexicalIndex, "build", "BM25 build")
+    timers.wrap(build.LexicalIndex, "build", "BM25 build")
     timers.wrap(service, "build_extras", "people/quotes extraction")
-    timers.wrap(service, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
+    timers.wrap(build, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
     timers.wrap(service, "Searcher", "load it back")
     encoded = []
     original_encode = embedder.encode
@@ -161,8 +150,7 @@ def build_child(size: str) -> None:
     log(f"{size}: built in {total:.1f}s; model alone on a sample")
     # The model alone on the same kind of text: a sample of what the pipeline embedded.
     docs = service.load_documents(folder).documents
-    texts = [s.text for d in docs for p in d.paragraphs for s in p.sentences]
-    texts += [service.paragraph_context(d, p.number) for d in docs for p in d.paragraphs]
+    texts = sentence_texts(docs) + paragraph_texts(docs)
     sample = random.Random(0).sample(texts, min(MODEL_SAMPLE, len(texts)))
     model = embedder._reference._load()
     model.encode(sample[:64], batch_size=64)
@@ -195,12 +183,12 @@ def build_replicated(target: Path) -> None:
 
     import numpy as np
 
-    from retrieval.documents import load_documents
-    from retrieval.index import load_index
-    from retrieval.service import build_extras, lexical_texts  # noqa: F401
-    from retrieval.lexical import LexicalIndex
-    from retrieval.store import current_generation, new_generation_folder, publish, read_manifest, write_generation
-    import sqlite3
+    import retrieval.index.build as build
+    from retrieval.documents.loading import LoadResult, load_documents
+    from retrieval.index import vectors as index_module
+    from retrieval.index.chunks import CHUNKS_FILE, ChunkStore
+    from retrieval.index.store import IndexLock, current_generation, read_manifest
+    from retrieval.index.vectors import load_index
 
     source = replica_source()
     source_folder, source_index = seeds_dir(source), index_dir(source)
@@ -209,13 +197,13 @@ def build_replicated(target: Path) -> None:
         raise SystemExit("build the 100k (or 10k) index first (--sizes 100k)")
     manifest = read_manifest(generation, verify=False)
     copies = -(-1_000_000 // manifest.sentences)
-    sent = load_index(generation / "sentences.faiss", manifest.index_kind)._index
-    para = load_index(generation / "paragraphs.faiss", "flat")._index
-    sent_vectors = sent.reconstruct_n(0, sent.ntotal)
-    para_vectors = para.reconstruct_n(0, para.ntotal)
-    db = sqlite3.connect(generation / "chunks.sqlite")
-    extras = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM extras")}
-    db.close()
+    sent = load_index(generation / "sentences.faiss", manifest.index_kind)
+    para = load_index(generation / "paragraphs.faiss", manifest.paragraph_index_kind)
+    sent_vectors = sent.reconstruct(np.arange(len(sent)))
+    para_vectors = para.reconstruct(np.arange(len(para)))
+    chunks = ChunkStore(generation / CHUNKS_FILE)
+    source_extras = chunks.extras
+    chunks.close()
     del sent, para
     started = time.perf_counter()
     loaded = load_documents(source_folder)
@@ -239,8 +227,7 @@ def build_replicated(target: Path) -> None:
     # cut the HNSW graph into islands (recall@10 0.51) and say nothing about real corpora.
     perms = [np.arange(sent_vectors.shape[1])] + [rng.permutation(sent_vectors.shape[1]) for _ in range(copies - 1)]
 
-    def replicate(vectors: np.ndarray) -> np.ndarray:
-        out = np.empty((len(vectors) * copies, vectors.shape[1]), dtype=np.float32)
+    def replicate(vectors: np.ndarray, out: np.ndarray) -> None:
         noise = np.random.default_rng(1)
         for copy in range(copies):
             block = np.array(vectors[:, perms[copy]], dtype=np.float32)
@@ -248,50 +235,52 @@ def build_replicated(target: Path) -> None:
                 block += noise.normal(0, PERTURB_SIGMA, vectors.shape).astype(np.float32)
             block /= np.linalg.norm(block, axis=1, keepdims=True)
             out[copy * len(vectors) : (copy + 1) * len(vectors)] = block
-        return out
 
-    sentences = replicate(sent_vectors)
-    paragraphs = replicate(para_vectors)
-    del sent_vectors, para_vectors
-    gc.collect()
-    log(f"1m: {len(sentences):,} sentence vectors, {len(paragraphs):,} paragraph vectors; BM25")
-    timers: dict[str, float] = {f"load documents ({source}, then renamed x{copies})": load_s}
-    t = time.perf_counter()
-    lexical = LexicalIndex.build(lexical_texts(tuple(documents)))
-    timers["BM25 build"] = time.perf_counter() - t
-    log("1m: write generation (HNSW build)")
+    sentence_count, paragraph_count = len(sent_vectors) * copies, len(para_vectors) * copies
+
+    def replicated_vectors(texts: list[str]) -> tuple[np.ndarray, int]:
+        # In the order the build asks for them (every sentence, then every paragraph), one
+        # matrix filled in place: no second copy of a million vectors. Nothing is embedded.
+        assert len(texts) == sentence_count + paragraph_count
+        matrix = np.empty((len(texts), sent_vectors.shape[1]), dtype=np.float32)
+        replicate(sent_vectors, matrix[:sentence_count])
+        replicate(para_vectors, matrix[sentence_count:])
+        log(f"1m: {sentence_count:,} sentence vectors, {paragraph_count:,} paragraph vectors; BM25, then the generation")
+        return matrix, 0
+
+    timers = Timers({f"load documents ({source}, then renamed x{copies})": load_s})
+    timers.wrap(build.LexicalIndex, "build", "BM25 build")
+    timers.wrap(build.Vocabulary, "from_texts", "vocabulary")
+    timers.wrap(build, "write_generation", "write generation (FAISS, SQLite, BM25 save, hashes)")
+    timers.wrap(index_module, "build_index", "of which the vector indexes (HNSW) build")
     target.mkdir(parents=True, exist_ok=True)
-    out = new_generation_folder(target)
-    t = time.perf_counter()
-    from retrieval import index as index_module
-
-    t_index = {}
-    original_build = index_module.build_index
-
-    def timed_build(vectors, kind=None):
-        s = time.perf_counter()
-        try:
-            return original_build(vectors, kind)
-        finally:
-            t_index[kind or "auto"] = time.perf_counter() - s
-
-    index_module.build_index = timed_build
-    write_generation(out, documents, loaded.skipped, sentences, paragraphs, "sentence-transformers/all-MiniLM-L6-v2",
-                     extras, lexical.save, hashes)
-    timers["write generation (FAISS, SQLite, BM25 save, hashes)"] = time.perf_counter() - t
-    timers["of which the sentence index (HNSW) build"] = t_index.get("auto", 0.0)
-    publish(target, out)
+    lock = IndexLock(target)
+    assert lock.acquire(), f"another build holds {target}"
+    try:
+        build.build_generation(
+            target,
+            LoadResult(tuple(documents), loaded.skipped, hashes),
+            model_id="sentence-transformers/all-MiniLM-L6-v2",
+            vectors=replicated_vectors,
+            # People and quotes as the source found them (spaCy over 1M sentences would take
+            # hours and say nothing new; nor any reading aids: the replica is for speed at scale);
+            # the vocabulary the build makes itself.
+            extras=lambda docs: build.Extracted({k: v for k, v in source_extras.items() if k != "vocabulary"}),
+            reason="1m replica",
+        )
+    finally:
+        lock.release()
     stats = {
         "size": "1m",
         "source": source,
         "measured": time.strftime("%Y-%m-%d %H:%M"),
         "documents": len(documents),
-        "sentences": len(sentences),
-        "paragraphs": len(paragraphs),
+        "sentences": sentence_count,
+        "paragraphs": paragraph_count,
         "texts embedded": 0,
         "replicated": f"NOT embedded: the {source} real corpus x{copies}, its real vectors copied with dimensions shuffled per copy and perturbed (sigma {PERTURB_SIGMA}); copy 0 is the real index",
         "total s": sum(v for k, v in timers.items() if not k.startswith("of which")),
-        "stages s": timers,
+        "stages s": dict(timers),
         "build peak RSS MB": peak_rss_mb(),
     }
     stats_path("1m").write_text(json.dumps(stats, indent=2))
@@ -327,20 +316,16 @@ class BruteForce:
     def __init__(self, searcher) -> None:
         import numpy as np
 
-        from retrieval.lexical import tokenize
-        from retrieval.service import lexical_texts  # noqa: F401
+        from retrieval.index.chunks import lexical_texts
+        from retrieval.index.lexical import tokenize
 
-        index = searcher._sentences._index
-        self.sentences = index.reconstruct_n(0, index.ntotal)
-        paragraphs = getattr(searcher, "_paragraph_vectors", None)
-        if paragraphs is None:  # paragraphs behind their own index (no in-memory matrix)
-            p_index = searcher._paragraphs._index
-            paragraphs = p_index.reconstruct_n(0, p_index.ntotal)
-        self.paragraphs = paragraphs
+        self.sentences = searcher._sentences.reconstruct(np.arange(len(searcher._sentences)))
+        self.paragraphs = searcher._paragraphs.reconstruct(np.arange(len(searcher._paragraphs)))
         self.sent_para = searcher._sent_para
         vocab: dict[str, int] = {}
         ids, lengths = [], []
-        for text in self._lexical_texts(searcher):
+        # The same texts the shipped BM25 indexed, from the documents the index holds.
+        for text in lexical_texts(searcher.chunks.read_documents()):
             tokens = tokenize(text)
             lengths.append(len(tokens))
             ids.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
@@ -350,22 +335,10 @@ class BruteForce:
         self.owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
         self.avg = float(self.lengths.mean()) if len(lengths) else 1.0
 
-    @staticmethod
-    def _lexical_texts(searcher) -> list[str]:
-        # The same text BM25 sees (sentence twice + previous sentence), rebuilt from SQLite.
-        rows = searcher._db.execute("SELECT paragraph_id, text FROM sentences ORDER BY id").fetchall()
-        out, previous, last = [], "", None
-        for para, text in rows:
-            if para != last:
-                previous, last = "", para
-            out.append(" ".join(filter(None, [text, text, previous])))
-            previous = text
-        return out
-
     def bm25(self, query: str):
         import numpy as np
 
-        from retrieval.lexical import tokenize
+        from retrieval.index.lexical import tokenize
 
         scores = np.zeros(len(self.lengths), dtype=np.float32)
         n = len(self.lengths)
@@ -393,20 +366,18 @@ class BruteForce:
 
 
 def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
-    import hashlib  # noqa: F401
-
     import numpy as np
 
-    from retrieval.documents import list_document_files
-    from retrieval.embedder import load_embedder
-    from retrieval.index import HNSWIndex, load_index
-    from retrieval.lexical import LexicalIndex
-    from retrieval.search import Searcher
-    from retrieval.service import Citebot
+    from retrieval.documents.loading import seed_fingerprint
+    from retrieval.index.embedder import load_embedder
+    from retrieval.index.vectors import HNSWIndex, load_index
+    from retrieval.index.lexical import LexicalIndex
+    from retrieval.query.search import Searcher
+    from retrieval.api import Citebot
     from retrieval.settings import Settings
-    from retrieval.store import current_generation, read_manifest, seed_fingerprint
+    from retrieval.index.store import current_generation, read_manifest
 
-    import retrieval.embedder as embedder_module
+    import retrieval.index.embedder as embedder_module
 
     folder, target = seeds_dir(size), index_dir(size)
     generation = current_generation(target)
@@ -436,7 +407,7 @@ def serve_child(size: str, count: int, quick: bool, hnsw_probe: bool) -> None:
     searcher = citebot.searcher
     parts = {}
     t = time.perf_counter(); read_manifest(generation, verify=True); parts["manifest check (sha256 of data files)"] = time.perf_counter() - t
-    t = time.perf_counter(); seed_fingerprint(list_document_files(folder)); parts["seed fingerprint (sha256 of documents)"] = time.perf_counter() - t
+    t = time.perf_counter(); seed_fingerprint(folder); parts["seed fingerprint (sha256 of documents)"] = time.perf_counter() - t
     manifest = read_manifest(generation, verify=False)
     t = time.perf_counter(); load_index(generation / "sentences.faiss", manifest.index_kind); parts["FAISS read"] = time.perf_counter() - t
     t = time.perf_counter(); LexicalIndex.load(generation / "bm25"); parts["BM25 load"] = time.perf_counter() - t

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.embedder import load_embedder  # noqa: E402
-from retrieval.service import Citebot  # noqa: E402
+from retrieval.index.embedder import load_embedder  # noqa: E402
+from retrieval.api import Citebot  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     ]
     embedder = load_embedder()
     embedder.warm_up()
-    from retrieval.people import get_nlp
+    from retrieval.people.nlp import get_nlp
 
     get_nlp()  # "after model load": spaCy's model too, for people and quotes
     rows: list[tuple[str, str]] = []
@@ -59,7 +59,7 @@ def main() -> None:
         rows.append(("seed index build, warm cache", f"{time.perf_counter() - started:.2f} s ({report.embedded} texts embedded)"))
 
         # Measure the real work: the query-vector cache would turn repeats into lookups.
-        import retrieval.embedder as embedder_module
+        import retrieval.index.embedder as embedder_module
 
         cache_size = embedder_module.QUERY_CACHE_SIZE
         embedder_module.QUERY_CACHE_SIZE = 0

@@ -218,7 +218,7 @@ def misses(rows: list[dict[str, Any]]) -> str:
 @contextlib.contextmanager
 def squad_citebot(cache: Path | None = None, data: Path = DATA) -> Iterator[tuple[Any, list[Question]]]:
     """A Citebot over the articles written as seed files (in a temporary folder), and the questions."""
-    from retrieval.service import Citebot
+    from retrieval.api import Citebot
     from retrieval.settings import Settings
 
     files, questions = load(data)
@@ -236,7 +236,7 @@ def squad_citebot(cache: Path | None = None, data: Path = DATA) -> Iterator[tupl
 def use_model(citebot: Any, path: Path | None) -> None:
     """Read with the reader model in ``path`` instead of the shipped one (cross-article checks)."""
     if path is not None:
-        from retrieval.scorer import ReaderModel
+        from retrieval.query.reader.model import ReaderModel
 
         citebot.searcher.reader = ReaderModel.from_json(json.loads(path.read_text(encoding="utf-8")))
 

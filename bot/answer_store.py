@@ -4,6 +4,10 @@ A button's custom id carries only an action and a key (Discord allows 100 charac
 rest — the question, every ranked passage, who asked, the page shown — lives here. In-memory
 views die with the process or their timeout, and Discord then shows "This interaction failed"
 under every earlier answer; with this store a click after a restart behaves as before it.
+
+Each server's answers are in its own state folder (``servers/<id>/state/answers.sqlite``),
+the DMs' in ``dm/``: a click is looked up where it happens, so an answer posted in one
+server cannot be acted on from another.
 """
 
 from __future__ import annotations
@@ -11,20 +15,30 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
-import threading
+import sqlite3
 import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from retrieval.models import Answer, Passage
-from retrieval.store import open_state_db
+from retrieval import Answer, Passage
+
+from .server_state import OPEN_FILES, Scope, StateFiles, split_old_file
 
 # Buttons older than this answer "ask again": their passages may be long reindexed away.
 KEEP_SECONDS = 30 * 24 * 3600
-# A bot runs for months: old answers are also dropped as it goes, not only at start-up.
+# A bot runs for months: old answers are dropped when a server's file is opened, and then
+# hourly while it stays open.
 PRUNE_EVERY_SECONDS = 3600
+ANSWERS_FILE = "answers.sqlite"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, created REAL NOT NULL, asker_id INTEGER NOT NULL,"
+    " scope INTEGER, deletable INTEGER NOT NULL, page INTEGER NOT NULL, answer BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS answers_created ON answers (created);"
+)
+# Before per-server state: every server's answers in one file in the data folder.
+OLD_FILE = "answers.sqlite"
 
 
 @dataclass
@@ -65,16 +79,26 @@ def _answer_from_json(data: dict[str, Any]) -> Answer:
 
 
 class AnswerStore:
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    """Posted answers of every server and of DMs, each in its own file under ``data_dir``.
+    Opening the store upgrades an old install's single ``answers.sqlite`` into the servers'
+    files (kept, renamed: ``server_state.split_old_file``), so earlier answers' buttons work on."""
+
+    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time, max_open: int = OPEN_FILES) -> None:
         self._clock = clock
-        self._pruned = 0.0
-        self._lock = threading.Lock()
-        self._db = open_state_db(
-            path,
-            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, created REAL NOT NULL, asker_id INTEGER NOT NULL,"
-            " scope INTEGER, deletable INTEGER NOT NULL, page INTEGER NOT NULL, answer BLOB NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS answers_created ON answers (created);",
+        self._pruned: dict[Scope, float] = {}  # when each open file was last pruned
+        split_old_file(data_dir, OLD_FILE, "scope", ANSWERS_FILE, SCHEMA)
+        self._files = StateFiles(
+            data_dir, ANSWERS_FILE, SCHEMA, max_open=max_open,
+            on_open=self._prune_file, on_close=lambda scope: self._pruned.pop(scope, None),
         )
+
+    def path(self, scope: Scope) -> Path:
+        return self._files.path(scope)
+
+    def open(self, scope: Scope) -> None:
+        """Open (creating) the file of ``scope`` now, rather than at its first answer."""
+        with self._files.connection(scope):
+            pass
 
     def save(self, state: AnswerState) -> None:
         now = self._clock()
@@ -82,17 +106,21 @@ class AnswerStore:
         # 1.6 kB compressed), and a busy server posts thousands of answers a day.
         answer = zlib.compress(json.dumps(_answer_to_json(state.answer)).encode(), 6)
         row = (state.key, now, state.asker_id, state.scope, int(state.deletable), state.page, answer)
-        with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?,?)", row)
-        if now - self._pruned >= PRUNE_EVERY_SECONDS:
-            self.prune()
+        with self._files.connection(state.scope) as db:
+            assert db is not None  # created on demand
+            with db:
+                db.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?,?)", row)
+            if now - self._pruned.get(state.scope, now) >= PRUNE_EVERY_SECONDS:
+                self._prune_file(state.scope, db)
 
-    def get(self, key: str) -> AnswerState | None:
-        with self._lock:
-            row = self._db.execute(
+    def get(self, key: str, scope: Scope) -> AnswerState | None:
+        """The answer ``key`` posted where ``scope`` says (the server a click came from, or
+        None for a DM); None when it is not there, or too old."""
+        with self._files.connection(scope, create=False) as db:
+            row = db.execute(
                 "SELECT asker_id, scope, deletable, page, answer FROM answers WHERE key = ? AND created >= ?",
                 (key, self._clock() - KEEP_SECONDS),
-            ).fetchone()
+            ).fetchone() if db is not None else None
         if row is None:
             return None
         try:
@@ -101,14 +129,21 @@ class AnswerStore:
             return None  # written by an incompatible version: the button says "ask again"
         return AnswerState(key, answer, int(row[0]), row[1], bool(row[2]), int(row[3]))
 
-    def set_page(self, key: str, page: int) -> None:
-        with self._lock, self._db:
-            self._db.execute("UPDATE answers SET page = ? WHERE key = ?", (page, key))
+    def set_page(self, state: AnswerState) -> None:
+        """Remember the page ``state`` shows now (its buttons act on that page)."""
+        with self._files.connection(state.scope, create=False) as db:
+            if db is not None:
+                with db:
+                    db.execute("UPDATE answers SET page = ? WHERE key = ?", (state.page, state.key))
 
     def prune(self) -> int:
-        self._pruned = self._clock()
-        with self._lock, self._db:
-            return self._db.execute("DELETE FROM answers WHERE created < ?", (self._pruned - KEEP_SECONDS,)).rowcount
+        """Drop answers older than ``KEEP_SECONDS`` from every file open now; how many."""
+        return sum(self._files.for_each_open(self._prune_file))
+
+    def _prune_file(self, scope: Scope, db: sqlite3.Connection) -> int:
+        now = self._pruned[scope] = self._clock()
+        with db:
+            return db.execute("DELETE FROM answers WHERE created < ?", (now - KEEP_SECONDS,)).rowcount
 
     def close(self) -> None:
-        self._db.close()
+        self._files.close()

@@ -1,7 +1,14 @@
-"""The Discord bot: a ``commands.Bot`` subclass handed its Citebot service and settings.
+"""The Discord bot: a ``commands.Bot`` subclass handed everything it uses.
 
-Shaped like discord.py's ``examples/advanced_startup.py``: cogs loaded in ``setup_hook``,
-one tree error handler, ``AllowedMentions.none()`` bot-wide.
+Shaped like discord.py's ``examples/advanced_startup.py``: the start-up code (``run_bot``,
+or a test) opens the Citebot service and the bot's state stores and hands them to the bot,
+which closes the stores in ``close()``; cogs load in ``setup_hook``; one tree error handler;
+``AllowedMentions.none()`` bot-wide.
+
+Sharded (``CITEBOT_SHARD_COUNT`` set) the bot is :class:`ShardedCitebotBot`, the same bot
+over discord.py's ``AutoShardedBot``, serving the shards ``CITEBOT_SHARD_IDS`` names. One
+process serves shard 0 (every unsharded process does): it alone rebuilds the shared library,
+watches its folder and syncs the slash commands (``builds_shared``); every process reads it.
 """
 
 from __future__ import annotations
@@ -10,24 +17,29 @@ import asyncio
 import hashlib
 import json
 import logging
-import time
-from collections import defaultdict, deque
+import re
+import socket
+import ssl
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.errors import CitebotError, QuestionError
-from retrieval.service import Citebot, ReindexRunning
-from retrieval.settings import Settings
+from retrieval import Citebot, CitebotError, QuestionError, ReindexRunning, Settings, StorageError, atomic_write_text
 
 from .answer_store import AnswerStore
+from .checks import RateLimiter, application_owners
+from .checks import is_owner as owner_rule
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
 from .render import render_error
-from .text import UNEXPECTED
+from .settings import BotSettings
+from .replies import REINDEX_RUNNING, UNEXPECTED
 
 log = logging.getLogger("citebot.bot")
 
@@ -42,70 +54,149 @@ COG_MODULES = (
 )
 
 
-class CooldownHit(app_commands.CheckFailure):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"You're asking quickly: try again in {max(1, round(retry_after))} s.")
-        self.retry_after = retry_after
+_API_VERSION_PATH = re.compile(r"/api/v\d+$")
 
 
-class NotModerator(app_commands.CheckFailure):
-    pass
+def api_base_url(base: str, version: int) -> str:
+    """The REST base discord.py wants (``…/api/v10``) from a server's address given with or
+    without the version path, or with a trailing slash: people copy either form."""
+    base = base.strip().rstrip("/")
+    if _API_VERSION_PATH.search(base):
+        return base
+    return f"{base.removesuffix('/api')}/api/v{version}"
 
 
-class RateLimiter:
-    """At most ``per_minute`` questions per user in any 60 seconds (0 = unlimited)."""
-
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._refused: dict[int, float] = {}
-        self._hits = 0
-
-    def first_refusal(self, user_id: int) -> bool:
-        """True the first time a user is refused in a minute: one "you're asking quickly"
-        notice is enough, a reply to every extra message would be spam of our own."""
-        now = self._clock()
-        if now - self._refused.get(user_id, -60.0) < 60:
-            return False
-        self._refused[user_id] = now
-        return True
-
-    def hit(self, user_id: int) -> float | None:
-        """Record a question; return seconds to wait when over the limit, else None."""
-        if self.per_minute <= 0:
-            return None
-        now = self._clock()
-        self._hits += 1
-        if self._hits % 1000 == 0:  # forget users idle for a minute: the tables stay small
-            self._seen = defaultdict(deque, {u: s for u, s in self._seen.items() if s and now - s[-1] < 60})
-            self._refused = {u: t for u, t in self._refused.items() if now - t < 60}
-        seen = self._seen[user_id]
-        while seen and now - seen[0] >= 60:
-            seen.popleft()
-        if len(seen) >= self.per_minute:
-            return 60 - (now - seen[0])
-        seen.append(now)
-        return None
-
-
-def configure_discord_endpoints(settings: Settings) -> None:
+def configure_discord_endpoints(settings: BotSettings) -> None:
     """Point discord.py at another Discord-compatible server when the settings say so."""
     from discord import gateway, http
-    import yarl
 
-    if settings.discord_api_base:
+    if settings.discord_api_base and settings.discord_api_base.strip():
         # _set_api_version() rebuilds Route.BASE from the version: set ours after it.
-        http.Route.BASE = settings.discord_api_base.rstrip("/")
-    if settings.discord_gateway_url:
-        gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        http.Route.BASE = api_base_url(settings.discord_api_base, http.INTERNAL_API_VERSION)
+    if settings.discord_gateway_url and settings.discord_gateway_url.strip():
+        gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url.strip())
+
+
+class GatewayUnreachable(Exception):
+    """The gateway could not be reached for the first connection, however often we tried."""
+
+
+# Seconds a start-up connection attempt may take (a gateway that drops packets never refuses).
+GATEWAY_TIMEOUT = 10.0
+
+
+def backoff_delays(attempts: int, first: float = 1.0, cap: float = 60.0) -> tuple[float, ...]:
+    """The waits between ``attempts`` tries: doubling from ``first``, at most ``cap`` each."""
+    return tuple(min(cap, first * 2**i) for i in range(max(1, attempts) - 1))
+
+
+async def gateway_problem(url: yarl.URL, timeout: float = GATEWAY_TIMEOUT) -> str | None:
+    """Why a connection to the gateway at ``url`` cannot be opened now, or None if it can.
+
+    Name resolution, TCP and (for ``wss``) TLS: the steps that fail when the gateway is down,
+    unroutable or its name does not resolve. Nothing is sent over the connection.
+    """
+    secure = url.scheme in ("wss", "https")
+    host, port = url.host or "", url.port or (443 if secure else 80)
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=ssl.create_default_context() if secure else None), timeout
+        )
+    except asyncio.TimeoutError:
+        return f"no answer in {timeout:g} s"
+    except ConnectionRefusedError:
+        return "connection refused"
+    except socket.gaierror as exc:
+        return f"cannot resolve {host} ({exc.strerror or exc})"
+    except ssl.SSLError as exc:
+        return f"TLS failed ({exc.reason or exc})"
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return None
+
+
+def _reason(exc: BaseException | None) -> str:
+    """A failed connection's cause in a few words (the exception discord.py was handling)."""
+    if exc is None:
+        return "the connection failed"
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return f"the gateway refused the WebSocket ({exc.status} {exc.message})"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "the gateway did not answer in time"
+    return str(getattr(exc, "strerror", None) or exc) or type(exc).__name__
+
+
+discord_log = logging.getLogger("discord.client")
+
+
+class _UntilConnected(logging.Filter):
+    """Drops discord.py's "Attempting a reconnect" traceback while no connection was ever
+    made: it will not reconnect then (see ``CitebotBot.connect``), and our line says why."""
+
+    def __init__(self, bot: discord.Client) -> None:
+        super().__init__()
+        self.bot = bot
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.bot.ws is not None or not str(record.msg).startswith("Attempting a reconnect")
+
+
+async def websocket_problem(url: yarl.URL, timeout: float = GATEWAY_TIMEOUT) -> str | None:
+    """Why the gateway at ``url`` refuses a WebSocket now (reachable, but not a gateway: a
+    wrong path, a proxy's error page), or None if it accepts one. Closed at once, before
+    IDENTIFY: Discord counts sessions started, not connections."""
+    from discord.http import INTERNAL_API_VERSION
+
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(url.with_query(v=INTERNAL_API_VERSION, encoding="json"), timeout=timeout):
+                return None
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        return _reason(exc)
+
+
+# Seconds between two IDENTIFYs of this process (a second shard, a reconnect): Discord
+# allows one every 5 seconds, and discord.py's own hook waits as long.
+IDENTIFY_DELAY = 5.0
+# Seconds between two looks at who owns the application (a team changes rarely).
+OWNERS_REFRESH_SECONDS = 3600.0
 
 
 class CitebotBot(commands.Bot):
-    def __init__(self, citebot: Citebot, settings: Settings, **options: Any) -> None:
+    """The bot over ``citebot``, with its own ``settings`` and the stores it keeps its state
+    in (opened by the caller, see :func:`open_bot`, closed by :meth:`close`); ``state_dir``
+    holds the marker that spares a command sync when nothing changed.
+
+    ``builds_shared``: whether this process may rebuild the shared library (and watch its
+    folder, and sync the commands). True unsharded, and in the one process that holds
+    shard 0; the others only read the shared library's generations. Until the core offers
+    a read-only mode, every process still runs ``ensure_serving`` at start-up, and the
+    index lock keeps a second rebuild from starting.
+    """
+
+    def __init__(
+        self,
+        citebot: Citebot,
+        settings: BotSettings,
+        *,
+        answers: AnswerStore,
+        guild_settings: GuildSettingsStore,
+        state_dir: Path,
+        connect_delays: Sequence[float] | None = None,
+        identify_delay: float = IDENTIFY_DELAY,
+        **options: Any,
+    ) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged; mentions carry their content without it
         options.setdefault("guild_ready_timeout", 2.0)
+        # The bot never joins voice: discord.py's two warnings that voice libraries are
+        # missing would otherwise open every start, and every start-up error, on stderr.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -115,12 +206,33 @@ class CitebotBot(commands.Bot):
         )
         self.citebot = citebot
         self.settings = settings
+        self.answers = answers
+        self.guild_settings = guild_settings
+        self.state_dir = Path(state_dir)
         self.limiter = RateLimiter(settings.cooldown_per_minute)
-        self.guild_settings = GuildSettingsStore(settings.state_dir / "guilds.sqlite")
-        self.answers = AnswerStore(settings.state_dir / "answers.sqlite")
         # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
         self.heavy = asyncio.Semaphore(2)
+        # Waits between start-up attempts to reach the gateway (tests pass zeros).
+        self.connect_delays = tuple(connect_delays) if connect_delays is not None else backoff_delays(settings.connect_attempts)
+        self.identify_delay = identify_delay
+        self.builds_shared = settings.holds_shard_zero
+        # The bot's owners (see checks.is_owner): the setting's until Discord has been asked.
+        self._owners = application_owners(None, settings.owner_ids)
+        self._owners_checked = float("-inf")
+        self._owners_lock = asyncio.Lock()
         self.tree.on_error = self.on_app_command_error  # type: ignore[assignment]
+
+    @property
+    def sharded(self) -> bool:
+        return False
+
+    async def close(self) -> None:
+        # discord.py unloads the cogs first (the seeds watcher stops), then the stores close.
+        try:
+            await super().close()
+        finally:
+            self.answers.close()
+            self.guild_settings.close()
 
     async def setup_hook(self) -> None:
         # Load (or rebuild) the index before commands arrive, off the event loop. With nothing
@@ -128,13 +240,93 @@ class CitebotBot(commands.Bot):
         problem = await asyncio.to_thread(self.citebot.ensure_serving)
         if problem is not None:  # the rebuild could not happen; the previous index answers
             log.error("rebuilding the index failed; serving the previous one: %s", problem)
-        await asyncio.to_thread(self.answers.prune)
+        # login() has just fetched the application: its owner or team, without another request.
+        self._remember_owners(self.application)
         for module in COG_MODULES:
             await self.load_extension(module)
-        await self.sync_commands_if_changed()
+        if self.builds_shared:  # the commands are the application's: one process syncs them
+            await self.sync_commands_if_changed()
+
+    # ---- owners -------------------------------------------------------------------------
+
+    def _remember_owners(self, app: discord.AppInfo | None) -> None:
+        if app is not None:
+            self._owners = application_owners(app, self.settings.owner_ids)
+        self._owners_checked = asyncio.get_running_loop().time()
+
+    async def owners(self, *, refresh: bool = False) -> frozenset[int]:
+        """The ids of the bot's owners, as ``checks.application_owners`` says; Discord is asked
+        again after ``OWNERS_REFRESH_SECONDS`` (or now, with ``refresh``). When Discord cannot
+        say, the owners known last stay, and Discord is asked again only after as long."""
+        loop = asyncio.get_running_loop()
+        if refresh or loop.time() - self._owners_checked >= OWNERS_REFRESH_SECONDS:
+            async with self._owners_lock:
+                if refresh or loop.time() - self._owners_checked >= OWNERS_REFRESH_SECONDS:
+                    try:
+                        app = await self.application_info()
+                    except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                        log.warning("could not ask Discord who owns the application (%s); keeping the owners known", exc)
+                        app = None
+                    self._remember_owners(app)
+        return self._owners
+
+    async def is_owner(self, user: discord.abc.User, /) -> bool:
+        # discord.py's own rule knows nothing of CITEBOT_OWNER_IDS: one rule, in checks.py.
+        return await owner_rule(self, user)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self.identify_delay)
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """discord.py's connection loop, once the gateway has been reached.
+
+        discord.py retries a connection it once had, but when the very first one fails it
+        reads ``self.ws`` (still None) to resume and dies of an AttributeError (2.7.1), after
+        logging a traceback. So until the gateway answers we retry here: one line per
+        attempt, doubling waits, then ``GatewayUnreachable`` for ``run_bot`` to report.
+        """
+        from discord.gateway import DiscordWebSocket
+
+        attempts = len(self.connect_delays) + 1
+        for attempt in range(1, attempts + 1):
+            url = DiscordWebSocket.DEFAULT_GATEWAY
+            problem = await gateway_problem(url)
+            if problem is None and self.sharded:
+                # discord.py retries a shard that cannot connect every 5 s forever, with a
+                # traceback each time: a gateway that refuses the WebSocket is found first.
+                problem = await websocket_problem(url)
+            if problem is None:
+                quiet = _UntilConnected(self)
+                discord_log.addFilter(quiet)
+                try:
+                    await super().connect(reconnect=reconnect)
+                    return
+                except AttributeError as exc:
+                    if self.ws is not None or self.sharded:  # not the first-connection failure: a real bug
+                        raise
+                    # The gateway went away between our check and discord.py's connection,
+                    # or refused the WebSocket: what went wrong is what the bug interrupted.
+                    problem = _reason(exc.__context__)
+                finally:
+                    discord_log.removeFilter(quiet)
+            if self.is_closed():
+                return
+            if attempt == attempts:
+                raise GatewayUnreachable(f"cannot reach the Discord gateway at {url}: {problem} (tried {attempts} times)")
+            delay = self.connect_delays[attempt - 1]
+            log.warning(
+                "cannot reach the Discord gateway at %s (attempt %d of %d): %s; retrying in %g s",
+                url, attempt, attempts, problem, delay,
+            )
+            await asyncio.sleep(delay)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        shards = ""
+        if self.sharded:
+            ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count or 0)
+            shards = f" on shards {_ranges(ids)} of {self.shard_count}"
+        log.info("connected as %s (%s) to %d servers%s", self.user, getattr(self.user, "id", "?"), len(self.guilds), shards)
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: mentions are questions, handled by the Ask cog's listener.
@@ -153,7 +345,7 @@ class CitebotBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
         digest = self._commands_hash(guild)
         # Per application too: a new token (another application) has none of our commands yet.
-        marker = Path(self.settings.state_dir) / f"commands-{self.application_id}-{self.settings.guild_id or 'global'}.sha256"
+        marker = self.state_dir / f"commands-{self.application_id}-{self.settings.guild_id or 'global'}.sha256"
         try:
             if marker.read_text().strip() == digest:
                 log.info("slash commands unchanged; not syncing")
@@ -162,18 +354,11 @@ class CitebotBot(commands.Bot):
             pass
         await self.tree.sync(guild=guild)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        from retrieval.store import atomic_write_text
-
         atomic_write_text(marker, digest + "\n")
         log.info("slash commands synced %s", f"to guild {self.settings.guild_id}" if guild else "globally")
         return True
 
     # ---- shared helpers for cogs ------------------------------------------------------------
-
-    def check_rate(self, user_id: int) -> None:
-        wait = self.limiter.hit(user_id)
-        if wait is not None:
-            raise CooldownHit(wait)
 
     async def run_heavy(self, func, *args, **kwargs):
         async with self.heavy:
@@ -186,7 +371,7 @@ class CitebotBot(commands.Bot):
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         elif isinstance(original, ReindexRunning):
-            message = "A reindex is already running; the current index keeps answering."
+            message = REINDEX_RUNNING
         elif isinstance(original, (QuestionError, CitebotError)):
             message = str(original)
         else:
@@ -197,6 +382,35 @@ class CitebotBot(commands.Bot):
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         # The default prints to stderr; we want the traceback in the log, and to keep running.
         log.exception("error in %s", event_method)
+
+
+class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
+    """:class:`CitebotBot` over discord.py's ``AutoShardedBot``: the shards of the settings
+    (all of them when ``CITEBOT_SHARD_IDS`` is unset; as many as Discord recommends when the
+    count is ``auto``), one gateway connection each, in this process."""
+
+    def __init__(self, citebot: Citebot, settings: BotSettings, **options: Any) -> None:
+        count = settings.shard_count
+        options["shard_count"] = count if isinstance(count, int) else None  # None: discord.py asks Discord
+        options["shard_ids"] = list(settings.shard_ids) if settings.shard_ids is not None else None
+        super().__init__(citebot, settings, **options)
+
+    @property
+    def sharded(self) -> bool:
+        return True
+
+
+def _ranges(ids: Sequence[int] | None) -> str:
+    """Shard ids as the setting spells them: ``0-3,6``."""
+    if not ids:
+        return "all"
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in runs)
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
@@ -217,27 +431,61 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not deliver an error message to the user", exc_info=True)
 
 
-def run_bot(settings: Settings) -> int:
-    """``citebot run``: returns the process exit status."""
+def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None = None, **options: Any) -> CitebotBot:
+    """The bot over ``citebot`` with its stores opened in ``state_dir`` (default: the data
+    folder of ``citebot``'s settings; each server's state in its own folder there, see
+    ``server_state``); ``bot.close()`` closes them. An install from before per-server state
+    is upgraded here, once: its single files are split by server and kept, renamed.
+
+    Raises ``OSError`` when the folder cannot be used, ``StorageError`` for a state file the
+    disk refuses; nothing is left open then.
+    """
+    folder = Path(state_dir) if state_dir is not None else citebot.settings.state_dir
+    folder.mkdir(parents=True, exist_ok=True)  # a file in its place fails here, with its name
+    guild_settings = GuildSettingsStore(folder)
+    try:
+        answers = AnswerStore(folder)
+    except BaseException:
+        guild_settings.close()
+        raise
+    if settings.holds_shard_zero:
+        # The DMs' answers are this process's (Discord sends DMs to shard 0): opened now, a
+        # disk that refuses the data folder stops the start in one line, not the first answer.
+        try:
+            answers.open(None)
+        except BaseException:
+            answers.close()
+            guild_settings.close()
+            raise
+    bot_class = ShardedCitebotBot if settings.sharded else CitebotBot
+    return bot_class(citebot, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
+
+
+def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
+    """``citebot run`` once the command line has checked the settings, the token and the
+    folders: returns the process exit status.
+
+    ``bot.run`` is discord.py's ``async with bot: await bot.start(token)`` (plus Ctrl-C
+    handling), so ``close()`` runs, and closes the stores, however the bot stops.
+    """
     import sys
 
-    setup_logging(settings.log_level)
-    if not settings.discord_token:
-        print("citebot: DISCORD_TOKEN is not set (put it in .env or the environment)", file=sys.stderr)
-        return 1
-    configure_discord_endpoints(settings)
-    if not Path(settings.seeds_dir).is_dir() and not (Path(settings.index_dir) / "CURRENT").exists():
-        print(f"citebot: seeds folder not found: {settings.seeds_dir}", file=sys.stderr)
-        return 2
+    setup_logging(bot_settings.log_level)
+    configure_discord_endpoints(bot_settings)
     try:
-        bot = CitebotBot(Citebot(settings), settings)
+        bot = open_bot(Citebot(settings), bot_settings)
     except OSError as exc:  # the server settings and answers live in the data folder
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"citebot: cannot use the data folder {settings.state_dir}: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
+    except StorageError as exc:  # a state file the disk refuses (full, I/O error, locked)
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 1
+    token = bot_settings.discord_token
+    assert token, "citebot run checks the token first"
     try:
         # log_handler=None: we configured logging ourselves (and the token is never logged).
-        bot.run(settings.discord_token, log_handler=None)
+        bot.run(token, log_handler=None)
     except discord.LoginFailure:
         print("citebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
         return 1
@@ -245,6 +493,9 @@ def run_bot(settings: Settings) -> int:
         print("citebot: the bot asked for an intent it is not allowed", file=sys.stderr)
         return 1
     except CitebotError as exc:
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 1
+    except GatewayUnreachable as exc:
         print(f"citebot: {exc}", file=sys.stderr)
         return 1
     except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.models import Answer, Passage, Person, Quote, SourceInfo, citation_for
+from retrieval import Answer, Passage, Person, Quote, SourceInfo, Stored, citation_for, shown, web_url
 
-from .text import NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, snippet, truncate
+from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, added_summary, no_quotes_found
+from .text import SNIPPET_CHARS, snippet, truncate
 
 __all__ = [
+    "added_to_text",
     "answer_to_text",
     "echo",
     "highlight",
@@ -46,9 +48,12 @@ def _clean(text: str) -> str:
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
-    """User input repeated back in a message: printable, valid UTF-8, and short enough
-    that a runaway line cannot turn one error into megabytes of output."""
-    return truncate(_clean(text), limit)
+    """User input repeated back in a message: every control, invisible or direction-changing
+    character spelled out (an RTL override in ``--speaker`` must not flip the line), and short
+    enough that a runaway line cannot turn one error into megabytes of output."""
+    # Undecodable input bytes read as U+FFFD here (what a user typed is not a file name whose
+    # exact bytes matter); everything else that does not print is spelled out.
+    return truncate(shown(_SURROGATE.sub("\ufffd", text)), limit)
 
 
 def highlight(text: str, *, colour: bool = False) -> str:
@@ -65,6 +70,13 @@ def _dim(text: str, colour: bool) -> str:
 def _passage_text(passage: Passage, *, colour: bool, context: int | None) -> str:
     sn = snippet(passage, context)
     return _clean(sn.before) + highlight(_clean(sn.sentence), colour=colour) + _clean(sn.after)
+
+
+def _with_url(citation: str, url: str | None) -> str:
+    """A citation with its source's URL after it, when it has an http(s) one (``web_url``:
+    percent-encoded, so no character of it can act on the terminal)."""
+    link = web_url(url)
+    return f"{citation} <{link}>" if link else citation
 
 
 def _source_line(s: SourceInfo) -> str:
@@ -97,7 +109,7 @@ def answer_to_text(
         lines += [f"Answer: {_clean(answer.short_answer.strip())}", ""]
     for number, passage in enumerate(ranked, start=1):
         lines.append(f"[{number}] {_passage_text(passage, colour=colour, context=context)}")
-        lines.append("    " + _dim(f"— {_clean(passage.citation)}", colour))
+        lines.append("    " + _dim(f"— {_with_url(_clean(passage.citation), passage.url)}", colour))
         lines.append("")
     return "\n".join(lines).rstrip("\n")
 
@@ -108,9 +120,12 @@ def sources_to_text(sources: Sequence[SourceInfo]) -> str:
     lines = []
     for i, s in enumerate(sources, start=1):
         where = ", ".join(x for x in (s.date, s.place) if x) or "undated"
+        # A server's own document says so: its name may also be one of the shared library's.
+        library = "" if s.library is None else f", server {s.library}"
         lines.append(
             f"{i:>3}. {_clean(s.title)} — {_clean(where)} · "
-            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{_clean(s.doc)}]"
+            f"{s.paragraphs} paragraphs, {s.sentences} sentences  [{shown(s.doc)}{library}]"
+            + (f" <{link}>" if (link := web_url(s.url)) else "")
         )
     return "\n".join(lines)
 
@@ -120,12 +135,12 @@ def _quote_line(q: Quote) -> str:
     text = _clean(q.text.strip())
     if not (text[:1] in "“‘\"«" and text[-1:] in "”’\"»"):
         text = f"“{text}”"
-    return f"{text}\n    — {who}, {_clean(q.citation)}"
+    return f"{text}\n    — {who}, {_with_url(_clean(q.citation), q.url)}"
 
 
 def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str:
     """One person: roles, aliases, where mentioned (titles from ``sources`` when given)."""
-    lookup = {s.doc: s for s in sources}
+    lookup = {(s.library, s.doc): s for s in sources}  # two libraries may both have a "notes.txt"
     lines = [_clean(person.name)]
     if person.aliases:
         lines.append("  Also called: " + ", ".join(_clean(a) for a in person.aliases))
@@ -134,9 +149,10 @@ def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str
     if person.mentions:
         lines.append("  Mentioned in:")
         for m in person.mentions:
-            info = lookup.get(m.doc)
-            cite = citation_for(info.title, info.date, m.paragraph) if info else citation_for(m.doc, None, m.paragraph)
-            lines.append(f"    - {_clean(cite)}")
+            info = lookup.get((m.library, m.doc))
+            title, date = (info.title, info.date) if info else (m.doc, None)
+            cite = citation_for(title, date, m.cited_paragraph, page=m.page, section=m.section)
+            lines.append(f"    - {_with_url(_clean(cite), info.url if info else None)}")
     if person.quotes:
         lines.append("  Quotes:")
         lines.extend("    " + _quote_line(q).replace("\n", "\n    ") for q in person.quotes)
@@ -145,7 +161,7 @@ def person_to_text(person: Person, *, sources: Sequence[SourceInfo] = ()) -> str
 
 def people_to_text(people: Sequence[Person]) -> str:
     if not people:
-        return "No people are named in the documents yet."
+        return NO_PEOPLE
     lines = []
     for p in people:
         roles = "; ".join(_clean(str(r)) for r in p.roles)
@@ -155,8 +171,11 @@ def people_to_text(people: Sequence[Person]) -> str:
 
 
 def quotes_to_text(quotes: Sequence[Quote], *, topic: str | None = None, speaker: str | None = None) -> str:
-    about = f" about “{_clean(topic.strip())}”" if topic and topic.strip() else ""
-    by = f" by {_clean(speaker.strip())}" if speaker and speaker.strip() else ""
     if not quotes:
-        return f"No quotes found{about}{by}."
+        return no_quotes_found(topic, speaker, echo)
     return "\n\n".join(_quote_line(q) for q in quotes)
+
+
+def added_to_text(stored: Stored, into: str | None = None) -> str:
+    """``citebot add``'s line: what was stored, where, and what was found in it (``replies.added_summary``)."""
+    return added_summary(stored, lambda text: shown(_clean(text)), into)

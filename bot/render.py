@@ -29,10 +29,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from retrieval.models import Answer, Passage, Person, Quote, SourceInfo
+from retrieval import Answer, Passage, Person, Quote, SourceInfo, citation_for, web_url
 
-# Re-exported: the text helpers are part of what renderers offer their callers.
-from .text import ELLIPSIS, NOT_FOUND, SNIPPET_CHARS, SPEAKER_NOT_NAMED, Snippet, _clean_end, _locate, _tail, snippet, truncate  # noqa: F401
+# Re-exported: the text helpers and wordings are part of what renderers offer their callers.
+from .replies import NO_PEOPLE, NOT_FOUND, SPEAKER_NOT_NAMED, no_quotes_found, quotes_about
+from .text import ELLIPSIS, SNIPPET_CHARS, Snippet, _locate, snippet, truncate  # noqa: F401
 
 __all__ = [
     "AUTOCOMPLETE_CHOICES_LIMIT",
@@ -69,6 +70,7 @@ __all__ = [
     "render_person",
     "render_quotes",
     "render_sources",
+    "render_text",
     "snippet",
     "truncate",
 ]
@@ -89,6 +91,9 @@ EMBEDS_PER_MESSAGE = 10
 AUTOCOMPLETE_CHOICES_LIMIT = 25
 CHOICE_LIMIT = 100  # both the name and the value of an autocomplete choice
 CUSTOM_ID_LIMIT = 100
+# A citation links to its source only when the URL is at most this long: a longer one would
+# crowd out the passage it cites (the console and the JSON give it whole).
+LINK_URL_LIMIT = 512
 
 CUSTOM_ID_PREFIX = "citebot"
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -233,16 +238,49 @@ def _snippet_markup(passage: Passage, limit: int, cap: int | None) -> str:
     return _fit(limit, lambda n: _markup(snippet(passage, n)), upper)
 
 
-def _cite(title: str, date: str | None, paragraph: int, *, title_limit: int = 150) -> str:
-    """Markdown citation: ``*Title*, 2025-01-23, ¶7`` (the title escaped inside italics)."""
-    shown = _escaped(title.strip(), title_limit)
+# Square brackets inside a masked link's text end it early (Discord's parser wants them
+# paired, escaped or not): in a link's text they are shown as parentheses.
+_LINK_TEXT = str.maketrans("[]", "()")
+
+
+def _linked(text: str, url: str | None, limit: int = LINK_URL_LIMIT) -> str:
+    """``text`` (markdown) as a masked link to ``url`` when that is an http(s) URL of at most
+    ``limit`` characters; else ``text`` as it is.
+
+    ``web_url`` percent-encodes everything that could end the link or the line (spaces,
+    parentheses, brackets, angle brackets, quotes, backslashes), so a URL from a document
+    (a page's own canonical link) cannot break out of it; any other scheme is never linked."""
+    link = web_url(url)
+    if link is None or len(link) > limit:
+        return text
+    return f"[{text}]({link})"
+
+
+def _cite(
+    title: str,
+    date: str | None,
+    paragraph: int,
+    *,
+    page: int | None = None,
+    section: str | None = None,
+    url: str | None = None,
+    title_limit: int = 150,
+    link_limit: int = LINK_URL_LIMIT,
+) -> str:
+    """Markdown citation: ``citation_for``'s format (``*Title*, 2025-01-23, p. 3, ¶7``) with the
+    title escaped inside italics and the section escaped; a link to the source when it has one."""
+    linking = web_url(url) is not None
+    raw_title = title.strip().translate(_LINK_TEXT) if linking else title.strip()
+    shown = _escaped(raw_title, title_limit)
     head = f"*{shown}*" if shown else ""
-    when = f", {escape(date)}" if date else ""
-    return f"{head}{when}, ¶{paragraph}".lstrip(", ")
+    where = section.strip().translate(_LINK_TEXT) if section and linking else (section or "").strip()
+    text = citation_for(head, escape(date) if date else None, paragraph, page=page,
+                        section=_escaped(where, 100) or None).lstrip(", ")
+    return _linked(text, url, link_limit)
 
 
-def _cite_passage(p: Passage | Quote) -> str:
-    return _cite(p.title, p.date, p.paragraph)
+def _cite_passage(p: Passage | Quote, link_limit: int = LINK_URL_LIMIT) -> str:
+    return _cite(p.title, p.date, p.cited_paragraph, page=p.page, section=p.section, url=p.url, link_limit=link_limit)
 
 
 # --------------------------------------------------------------------------- message parts
@@ -360,7 +398,8 @@ def render_answer(
     blocks: list[str] = []
     for number, passage in enumerate(shown, start=first + 1):
         label = f"**{number}.** "
-        cite = f"— {_cite_passage(passage)}"
+        # The link may take a third of the block: ten results a page leave each ~400 characters.
+        cite = f"— {_cite_passage(passage, link_limit=min(LINK_URL_LIMIT, per_block // 3))}"
         limit = per_block - len(label) - 1 - len(cite)
         # Short sentences get the standard context; a long one keeps some context too.
         cap = max(SNIPPET_CHARS, min(len(passage.text), 1500) + 200)
@@ -418,7 +457,7 @@ def render_context(passage: Passage, around: Sequence[Passage]) -> MessageParts:
         text = _escaped(p.text, share - 20)
         if (p.paragraph, p.sentence) == (passage.paragraph, passage.sentence):
             text = f"**{text}**"
-        lines.append(f"`¶{p.paragraph}.{p.sentence}` {text}")
+        lines.append(f"`¶{p.cited_paragraph}.{p.sentence}` {text}")
     draft = _Draft(
         title=_escaped(passage.title, EMBED_TITLE_LIMIT) or "Context",
         description="\n".join(lines) + f"\n\n— {_cite_passage(passage)}",
@@ -437,7 +476,8 @@ def render_sources(sources: Sequence[SourceInfo]) -> MessageParts:
     for i, s in enumerate(sources, start=1):
         where = ", ".join(escape(x) for x in (s.date, s.place) if x) or "undated"
         counts = f"{_plural(s.paragraphs, 'paragraph')}, {_plural(s.sentences, 'sentence')}"
-        lines.append(f"**{i}.** *{_escaped(s.title, 150)}* — {where} · {counts}")
+        title = _escaped(s.title.translate(_LINK_TEXT) if web_url(s.url) else s.title, 150)
+        lines.append(f"**{i}.** {_linked(f'*{title}*', s.url, 300)} — {where} · {counts}")
     total_p = sum(s.paragraphs for s in sources)
     total_s = sum(s.sentences for s in sources)
     draft = _Draft(
@@ -460,7 +500,8 @@ def _mention_lines(person: Person, sources: dict[str, SourceInfo]) -> list[str]:
     for m in person.mentions:
         info = sources.get(m.doc)
         title, date = (info.title, info.date) if info else (m.doc, None)
-        lines.append(f"• {_cite(title, date, m.paragraph, title_limit=100)}")
+        url = info.url if info else None
+        lines.append(f"• {_cite(title, date, m.cited_paragraph, page=m.page, section=m.section, url=url, title_limit=100, link_limit=200)}")
     return lines
 
 
@@ -526,7 +567,7 @@ def render_person(person: Person, *, sources: Sequence[SourceInfo] = ()) -> Mess
 def render_people(people: Sequence[Person], *, sources: Sequence[SourceInfo] = ()) -> MessageParts:
     """/who without a name: an embed per person (up to 10), the rest named in the content."""
     if not people:
-        return MessageParts(content="No people are named in the documents yet.")
+        return MessageParts(content=NO_PEOPLE)
     lookup = _source_lookup(sources)
     shown = list(people)[:EMBEDS_PER_MESSAGE]
     share = EMBED_TOTAL_LIMIT // len(shown)
@@ -546,13 +587,18 @@ def render_people(people: Sequence[Person], *, sources: Sequence[SourceInfo] = (
 
 
 def render_quotes(
-    quotes: Sequence[Quote], topic: str | None = None, speaker: str | None = None
+    quotes: Sequence[Quote], topic: str | None = None, speaker: str | None = None, *, note: str | None = None
 ) -> MessageParts:
-    """/quote: an embed per quote (up to 10) with its speaker and citation."""
-    about = f" about “{_escaped(topic.strip(), 200)}”" if topic and topic.strip() else ""
-    by = f" by {_escaped(speaker.strip(), 200)}" if speaker and speaker.strip() else ""
+    """/quote: an embed per quote (up to 10) with its speaker and citation; ``note`` (the
+    core's, e.g. the closest reported speech) goes under the content line."""
+    def show(text: str) -> str:
+        return _escaped(text, 200)
+
+    def with_note(content: str) -> str:
+        return _content(f"{content}\n{escape(note)}".strip() if note else content)
+
     if not quotes:
-        return MessageParts(content=_content(f"No quotes found{about}{by}."))
+        return MessageParts(content=with_note(no_quotes_found(topic, speaker, show)))
     shown = list(quotes)[:EMBEDS_PER_MESSAGE]
     share = EMBED_TOTAL_LIMIT // len(shown)
     drafts = []
@@ -561,10 +607,10 @@ def render_quotes(
         tail = f"\n— {who}\n{_cite_passage(q)}"
         body = _escaped(_quote_body(q.text), min(EMBED_DESCRIPTION_LIMIT, share) - len(tail))
         drafts.append(_Draft(description=body + tail))
-    content = f"{_plural(len(quotes), 'quote')}{about}{by}"
+    content = f"{_plural(len(quotes), 'quote')}{quotes_about(topic, speaker, show)}"
     if len(quotes) > len(shown):
         content += f"; showing the first {len(shown)}."
-    return MessageParts(content=_content(content), embeds=_build_all(drafts))
+    return MessageParts(content=with_note(content), embeds=_build_all(drafts))
 
 
 # ------------------------------------------------------------------------- help and errors
@@ -585,10 +631,16 @@ def render_help() -> MessageParts:
     draft = _Draft(
         title="citebot",
         description="I answer questions about a fixed set of documents and cite every passage "
-        "(title, date, ¶ paragraph).\n\n" + "\n".join(lines),
+        "(title, date, page or section, ¶ paragraph; linked to its source when it has one).\n\n" + "\n".join(lines),
         footer="Answers come only from the indexed documents.",
     )
     return MessageParts(embeds=[draft.build()], ephemeral=True)
+
+
+def render_text(text: str, *, markdown: bool = False, ephemeral: bool = False) -> MessageParts:
+    """One message of plain ``text`` (escaped here) or of ``markdown`` (rendered already),
+    cut to Discord's 2,000 characters."""
+    return MessageParts(content=_content(text if markdown else escape(text)), ephemeral=ephemeral)
 
 
 def render_error(message: str) -> MessageParts:

@@ -7,12 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.models import Passage
+from retrieval import Passage
 
 ELLIPSIS = "…"
-NOT_FOUND = "I couldn't find that in the documents."
-UNEXPECTED = "Something went wrong while answering; the error has been logged."
-SPEAKER_NOT_NAMED = "speaker not named in the source"
 # The raw context shown around a best sentence in /ask: enough to read it in place, short
 # enough that three results stay skimmable.
 SNIPPET_CHARS = 700
@@ -59,6 +56,17 @@ def _clean_end(text: str) -> str:
     if (len(text) - len(text.rstrip("\\"))) % 2:
         text = text[:-1].rstrip()
     return text
+
+
+# Discord's mention syntax: users (<@id>, <@!id>), roles (<@&id>), channels (<#id>), slash
+# commands (</name:id>) and the @everyone/@here pings.
+_MENTIONS = re.compile(r"<(?:@[!&]?|#)\d+>|</[^<>:\s][^<>:]*:\d+>|@(?:everyone|here)\b")
+
+
+def strip_mentions(text: str) -> str:
+    """``text`` without Discord mentions, spaces folded: a question asked in a message is
+    what it asks, not whom it pings, and it becomes the answer's title and thread name."""
+    return " ".join(_MENTIONS.sub(" ", text).split())
 
 
 def _tail(text: str, limit: int) -> str:

@@ -1,18 +1,38 @@
-"""Shared fixtures: one small index over the bundled seeds, built once per session."""
+"""Shared fixtures: one small index over the bundled seeds, built once per session, and every
+test isolated from the developer's shell and ``.env``."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from retrieval.embedder import load_embedder
-from retrieval.service import Citebot
+from retrieval.index.embedder import load_embedder
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory, monkeypatch):
+    """No CITEBOT_*/DISCORD_* variable from the developer's shell, and a fresh empty working folder,
+    so ``Settings.from_env`` finds no ``.env`` (it searches the working folder and its parents).
+
+    ``load_dotenv`` writes straight into ``os.environ``, out of monkeypatch's sight: whatever a
+    test's in-process CLI run loads is removed again afterwards.
+    """
+    before = dict(os.environ)
+    for name in before:
+        if name.startswith(("CITEBOT_", "DISCORD_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    for name in set(os.environ) - set(before):
+        del os.environ[name]
 
 
 @pytest.fixture(scope="session")

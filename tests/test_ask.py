@@ -13,7 +13,8 @@ def test_answer_json_contract(seed_citebot):
     assert 0.0 < data["short_answer_confidence"] <= 1.0
     assert 1 <= len(data["results"]) <= 3
     first = data["results"][0]
-    assert set(first) == {"doc", "title", "date", "paragraph", "sentence", "text", "paragraph_text", "score", "citation"}
+    assert set(first) == {"doc", "title", "date", "paragraph", "sentence", "text", "paragraph_text", "score", "citation",
+                          "url", "page", "section"}
     assert first["paragraph"] == 7 and "10,000 tents" in first["text"]
     assert first["text"] in first["paragraph_text"]
     assert first["date"] == "2025-01-23"

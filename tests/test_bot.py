@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-
 import pytest
 import pytest_asyncio
 
-from bot.app import CitebotBot, RateLimiter
+from bot.app import RateLimiter, open_bot
+from bot.settings import BotSettings
 from retrieval.errors import IndexUnavailable
-from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
+from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
 MANAGE_GUILD = 0x20
 
@@ -18,11 +16,8 @@ MANAGE_GUILD = 0x20
 @pytest_asyncio.fixture(scope="module")
 async def world(seed_citebot, tmp_path_factory):
     """One fake Discord and one running bot for the module; tests reset what they change."""
-    settings = dataclasses.replace(
-        seed_citebot.settings, cooldown_per_minute=0, index_dir=seed_citebot.settings.index_dir
-    )
     async with FakeDiscord() as fake:
-        bot = CitebotBot(seed_citebot, settings)
+        bot = open_bot(seed_citebot, BotSettings(cooldown_per_minute=0))
         async with running_bot(bot, fake):
             yield fake, bot
 
@@ -102,12 +97,27 @@ async def test_mention_gets_a_reply_that_pings_nobody(world):
     assert not any(reply.pings().values())  # nobody is notified
 
 
+async def test_mentions_are_not_part_of_the_question_or_its_title(world):
+    fake, bot = world
+    message = await fake.send_message(
+        "@everyone <@&123> <@!456> <#789> @here How many tents were sent? <@42>", mentions_bot=True
+    )
+    reply = await fake.wait_for_reply(message)
+    assert reply.embeds[0]["title"] == "How many tents were sent?"
+    assert "10,000" in all_text(reply)
+    # /ask too: the client turns a picked @name into <@id> in the option's text
+    it = await fake.slash("ask", {"question": "<@&123> How many tents were sent? @everyone"})
+    reply = await fake.wait_for_followup(it)
+    assert reply.embeds[0]["title"] == "How many tents were sent?"
+
+
 async def test_message_without_mention_is_ignored(world):
     fake, bot = world
     before = len(fake.bot_messages(fake.channel_id))
-    await fake.send_message("where did the meeting take place?")
+    ignored = await fake.send_message("where did the meeting take place?")
     await fake.send_message("ping", mentions_bot=True)  # a later message that is answered
     await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) >= before + 1, what="reply to mention")
+    await fake.wait_until_handled(ignored)  # whatever the bot did with it is recorded by now
     replies = fake.bot_messages(fake.channel_id)[before:]
     assert len(replies) == 1
 
@@ -165,10 +175,9 @@ async def test_spam_mentions_get_one_notice_and_a_typo_costs_no_question(world):
         first = await fake.send_message("how many tents were sent?", mentions_bot=True)
         assert "10,000" in all_text(await fake.wait_for_reply(first))
         before = len(fake.bot_messages(fake.channel_id))
-        for _ in range(3):
-            await fake.send_message("and how many tents again?", mentions_bot=True)
-        await fake.wait_until(lambda: len(fake.bot_messages(fake.channel_id)) > before, what="the notice")
-        await asyncio.sleep(0.3)  # give any further (wrong) notices time to arrive
+        spam = [await fake.send_message("and how many tents again?", mentions_bot=True) for _ in range(3)]
+        for message in spam:
+            await fake.wait_until_handled(message)  # the bot is done with it: whatever it sent is recorded
         notices = [all_text(m) for m in fake.bot_messages(fake.channel_id)[before:]]
         assert len(notices) == 1 and "asking quickly" in notices[0]
     finally:
@@ -253,6 +262,8 @@ async def test_who_renders_a_person_card_with_citations(world):
     it = await fake.slash("who", {"name": "Angela Merkel"})
     response = await fake.wait_for_response(it)
     assert response.ephemeral and "No one called" in response.content
+    # The same sentence as `citebot who` and the chat give (tests/test_cli.py).
+    assert response.content.startswith("No one called 'Angela Merkel' in the documents.")
 
 
 async def test_quote_shows_speakers_and_unattributed(world):
@@ -268,8 +279,8 @@ async def test_quote_shows_speakers_and_unattributed(world):
 
 
 async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebot, embedder, monkeypatch):
-    from retrieval import service
-    from retrieval.service import Citebot
+    from retrieval.index import build
+    from retrieval.api import Citebot
 
     built = make_citebot({"bridge.txt": "date 2024-03-01\nOslo - The council approved a new bridge costing 40 million kroner."})
     built.ensure_index()
@@ -278,10 +289,10 @@ async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebo
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service, "write_generation", disk_full)
+    monkeypatch.setattr(build, "write_generation", disk_full)
     restarted = Citebot(built.settings, embedder=embedder)  # a new process: nothing loaded yet
     async with FakeDiscord() as fake:
-        bot = CitebotBot(restarted, dataclasses.replace(built.settings, cooldown_per_minute=0))
+        bot = open_bot(restarted, BotSettings(cooldown_per_minute=0))
         async with running_bot(bot, fake):
             it = await fake.slash("ask", {"question": "How much does the bridge cost?"})
             reply = await fake.wait_for_followup(it)
@@ -290,8 +301,7 @@ async def test_bot_starts_on_the_previous_index_when_a_rebuild_fails(make_citebo
 
 async def test_guild_id_setting_syncs_commands_to_that_server_only(seed_citebot, tmp_path):
     async with FakeDiscord() as fake:
-        settings = dataclasses.replace(seed_citebot.settings, guild_id=fake.guild_id, data_dir=tmp_path)
-        bot = CitebotBot(seed_citebot, settings)
+        bot = open_bot(seed_citebot, BotSettings(guild_id=fake.guild_id), state_dir=tmp_path)
         async with running_bot(bot, fake):
             assert {c["name"] for c in fake.guild_commands()} >= {"ask", "who", "reindex"}
             assert fake.global_commands == []

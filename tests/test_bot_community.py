@@ -3,28 +3,32 @@ deleting answers, date filters — through the real discord.py client and the fa
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
+import sqlite3
 import time
 
 import pytest
 import pytest_asyncio
 
 from bot.answer_store import KEEP_SECONDS, AnswerStore
-from bot.app import CitebotBot
-from fake_discord import FakeDiscord, Perm, all_text, running_bot
-from retrieval.feedback import MAX_BOOST
-from retrieval.service import Citebot
+from bot.app import open_bot
+from bot.guild_settings import GuildSettingsStore
+from bot.settings import BotSettings
+from fakediscord import FakeDiscord, Perm, all_text, running_bot
+from retrieval.query.feedback import MAX_BOOST
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 from conftest import SEEDS
+
+NO_COOLDOWN = BotSettings(cooldown_per_minute=0)
 
 
 @pytest.fixture(scope="module")
 def community_citebot(tmp_path_factory, embedder) -> Citebot:
     base = tmp_path_factory.mktemp("community")
     shutil.copytree(SEEDS, base / "seeds")
-    citebot = Citebot(Settings(seeds_dir=base / "seeds", index_dir=base / "index", cooldown_per_minute=0), embedder=embedder)
+    citebot = Citebot(Settings(seeds_dir=base / "seeds", index_dir=base / "index"), embedder=embedder)
     citebot.ensure_index()
     return citebot
 
@@ -38,10 +42,11 @@ async def fake():
 
 @pytest_asyncio.fixture
 async def bot(fake, community_citebot):
-    bot = CitebotBot(community_citebot, community_citebot.settings)
+    bot = open_bot(community_citebot, NO_COOLDOWN)
     async with running_bot(bot, fake):
         yield bot
-    bot.guild_settings.update(fake.guild_id, answer_mode="channel", private=False, channels=frozenset())
+        # Before the bot's close() closes its stores.
+        bot.guild_settings.update(fake.guild_id, answer_mode="channel", private=False, channels=frozenset())
     community_citebot.feedback.reset(fake.guild_id)
 
 
@@ -105,14 +110,14 @@ async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot, 
 
 
 async def test_settings_persist_across_a_restart_and_thread_mode_makes_a_thread(fake, community_citebot):
-    first = CitebotBot(community_citebot, community_citebot.settings)
+    first = open_bot(community_citebot, NO_COOLDOWN)
     async with running_bot(first, fake):
         it = await fake.slash("settings", {"answer_in": "thread"}, user=fake.moderator)
         saved = await fake.wait_for_response(it)
         assert saved.ephemeral and "thread" in saved.content
-    restarted = CitebotBot(community_citebot, community_citebot.settings)
-    try:
-        async with running_bot(restarted, fake):
+    restarted = open_bot(community_citebot, NO_COOLDOWN)
+    async with running_bot(restarted, fake):
+        try:
             message = await fake.send_message("how many tents were sent?", mentions_bot=True)
             thread = await fake.wait_for_thread(lambda t: t.message_id == int(message["id"]))
             reply = await fake.wait_for_message(thread.id)
@@ -122,17 +127,17 @@ async def test_settings_persist_across_a_restart_and_thread_mode_makes_a_thread(
             anchor = await fake.wait_for_followup(it)
             assert "thread" in anchor.content
             await fake.wait_for_thread(lambda t: t.message_id == anchor.id)
-    finally:
-        restarted.guild_settings.update(fake.guild_id, answer_mode="channel")
+        finally:  # before the bot's close() closes its stores
+            restarted.guild_settings.update(fake.guild_id, answer_mode="channel")
 
 
 async def test_answer_buttons_keep_working_after_the_bot_restarts(fake, community_citebot):
-    first = CitebotBot(community_citebot, community_citebot.settings)
+    first = open_bot(community_citebot, NO_COOLDOWN)
     async with running_bot(first, fake):
         _, reply = await ask(fake, "What did the Hamas leaders and Rehman talk about?")
     before = reply.embeds[0]["description"]
 
-    restarted = CitebotBot(community_citebot, community_citebot.settings)
+    restarted = open_bot(community_citebot, NO_COOLDOWN)
     async with running_bot(restarted, fake):
         more = await fake.click(reply, buttons(reply)["More results"])
         update = await fake.wait_for_response(more)
@@ -153,30 +158,49 @@ async def test_answer_buttons_keep_working_after_the_bot_restarts(fake, communit
 
 async def test_buttons_of_an_answer_older_than_a_month_ask_for_the_question_again(fake, bot, community_citebot):
     _, reply = await ask(fake, "How many tents were sent?")
-    path = community_citebot.settings.state_dir / "answers.sqlite"
-    bot.answers = AnswerStore(path, clock=lambda: time.time() + KEEP_SECONDS + 60)
+    bot.answers = AnswerStore(community_citebot.settings.state_dir, clock=lambda: time.time() + KEEP_SECONDS + 60)
     click = await fake.click(reply, buttons(reply)["Show paragraph"])
     response = await fake.wait_for_response(click)
     assert response.ephemeral and "ask the question again" in response.content
 
 
-async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake, tmp_path, embedder):
+def _garbage(path, table: str) -> None:
+    path.write_bytes(b"not a database " * 50)
+
+
+def _another_layout(path, table: str) -> None:
+    # A sound SQLite file whose table has the right name and other columns (another
+    # program's, or another version's): every read and write would fail on it.
+    db = sqlite3.connect(path)
+    db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, note TEXT)")
+    db.execute(f"INSERT INTO {table} VALUES (1, 'keep me')")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [_garbage, _another_layout], ids=["garbage", "another-table-layout"])
+async def test_damaged_state_files_are_set_aside_and_the_bot_still_answers(fake, tmp_path, embedder, damage):
     shutil.copytree(SEEDS, tmp_path / "seeds")
-    settings = Settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "data" / "index", cooldown_per_minute=0)
+    settings = Settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "data" / "index")
     settings.state_dir.mkdir(parents=True)
-    garbage = b"not a database " * 50
-    names = ("guilds.sqlite", "answers.sqlite", "feedback.sqlite")  # server settings, posted answers, votes
-    for name in names:
-        (settings.state_dir / name).write_bytes(garbage)
-    bot = CitebotBot(Citebot(settings, embedder=embedder), settings)
+    # server settings, posted answers, votes
+    tables = {"guilds.sqlite": "guild_settings", "answers.sqlite": "answers", "feedback.sqlite": "votes"}
+    before = {}
+    for name, table in tables.items():
+        damage(settings.state_dir / name, table)
+        before[name] = (settings.state_dir / name).read_bytes()
+    bot = open_bot(Citebot(settings, embedder=embedder), NO_COOLDOWN)
     async with running_bot(bot, fake):
         _, reply = await ask(fake, "How many tents were sent?")
         assert "10,000" in all_text(reply)
         vote = await fake.click(reply, buttons(reply)["👍 1"], user=fake.voter)
         assert "recorded" in (await fake.wait_for_followup(vote)).content
-    for name in names:
+        it = await fake.slash("settings", {"private": True}, user=fake.moderator)
+        await fake.wait_for_response(it)
+    assert GuildSettingsStore(settings.state_dir).get(fake.guild_id).private  # kept in the new file
+    for name in tables:
         kept = list(settings.state_dir.glob(f"{name}.corrupt-*"))
-        assert len(kept) == 1 and kept[0].read_bytes() == garbage  # nothing thrown away
+        assert len(kept) == 1 and kept[0].read_bytes() == before[name]  # nothing thrown away
 
 
 async def test_thread_mode_without_the_thread_permission_answers_in_the_channel(fake, bot):
@@ -199,10 +223,11 @@ async def test_mentions_outside_the_allowlist_get_no_answer(fake, bot):
     await fake.wait_for_response(it)
     offtopic = other_channel(fake)
     before = len(fake.bot_messages(offtopic))
-    await fake.send_message("how many tents were sent?", mentions_bot=True, channel_id=offtopic)
-    # The allowed channel still answers; by then the other message has long been handled.
+    outside = await fake.send_message("how many tents were sent?", mentions_bot=True, channel_id=offtopic)
+    # The allowed channel still answers.
     message = await fake.send_message("how many tents were sent?", mentions_bot=True)
     await fake.wait_for_reply(message)
+    await fake.wait_until_handled(outside)
     assert len(fake.bot_messages(offtopic)) == before
 
     # In thread mode, a follow-up inside the answer's thread belongs to the allowed channel.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shutil
+from dataclasses import replace
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -12,12 +14,17 @@ import discord
 import pytest
 import pytest_asyncio
 
-from bot.app import CitebotBot
+from bot.app import open_bot
 from bot.cogs.seed import attachment_problem
-from fake_discord import CommandUnavailable, FakeDiscord, all_text, running_bot
-from retrieval.seeds import add_document
-from retrieval.service import Citebot, ReindexRunning
+from bot.settings import BotSettings
+from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
+from make_documents import MINUTES_TITLE, encrypted_pdf, image_only_pdf, minutes_pdf, timetable_docx
+from retrieval.documents.formats import word
+from retrieval.documents.seeds import add_document
+from retrieval.api import Citebot
+from retrieval.errors import ReindexRunning
 from retrieval.settings import Settings
+from webserver import PUBLIC, FakeNetwork, Seen, Server, redirect, send
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE_GUILD = 0x20
@@ -40,11 +47,8 @@ async def world(tmp_path_factory, embedder):
     citebot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
     async with FakeDiscord() as fake:
         audit_channel = fake.add_channel("mod-log")
-        settings = Settings(
-            seeds_dir=seeds, index_dir=base / "index", cooldown_per_minute=0,
-            audit_channel_id=audit_channel, max_upload_bytes=64 * 1024,
-        )
-        bot = CitebotBot(citebot, settings)
+        settings = BotSettings(cooldown_per_minute=0, audit_channel_id=audit_channel, max_upload_bytes=64 * 1024)
+        bot = open_bot(citebot, settings)
         async with running_bot(bot, fake, timeout=REINDEX_TIMEOUT):
             yield fake, bot, seeds, audit_channel
 
@@ -76,6 +80,14 @@ def downloads(monkeypatch) -> list[str]:
         ("notes.md", 10, "application/octet-stream", None),
         ("notes.txt", 10, "image/png", "image/png"),
         ("notes.txt", 10, "application/pdf", "application/pdf"),
+        ("report.pdf", 10, "application/pdf", None),
+        ("report.pdf", 10, None, None),
+        ("report.pdf", 10, "image/png", "report.pdf is image/png, not a PDF"),
+        ("statement.docx", 10, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", None),
+        ("statement.docx", 10, "application/msword", "not a Word file"),
+        ("page.html", 10, "text/html; charset=utf-8", None),
+        ("page.htm", 10, "application/xhtml+xml", None),
+        ("page.html", 10, "application/pdf", "not a web page"),
         ("notes.png", 10, "image/png", ".txt or .md"),
         ("notes.txt", 1001, "text/plain", "limit is 1,000 bytes"),
         ("notes.txt", 0, "text/plain", "empty"),
@@ -101,7 +113,8 @@ async def test_seed_group_is_synced_for_moderators_in_servers_only(world):
     assert int(command["default_member_permissions"]) == MANAGE_GUILD
     assert {o["name"] for o in command["options"]} == {"add", "remove"}
     add = next(o for o in command["options"] if o["name"] == "add")
-    assert [o["name"] for o in add["options"]] == ["file", "replace"]
+    assert [(o["name"], o.get("required", False)) for o in add["options"]] == [
+        ("file", False), ("url", False), ("replace", False)]  # a file or a url: the bot checks which
     with pytest.raises(CommandUnavailable):
         await fake.slash("seed add", {"file": fake.add_attachment("x.txt", HARBOUR, "text/plain")},
                          user=fake.moderator, guild=False)
@@ -175,6 +188,11 @@ async def test_seed_add_refused_for_member_without_manage_server(world, download
         ("next\x85line.txt", HARBOUR, "text/plain", "U+0085"),
         ("line\u2028sep.txt", HARBOUR, "text/plain", "U+2028"),
         ("para\u2029sep.txt", HARBOUR, "text/plain", "U+2029"),
+        ("x\u3164.txt", HARBOUR, "text/plain", "U+3164"),  # a Hangul filler: shows as "x.txt"
+        ("x\u2800.txt", HARBOUR, "text/plain", "U+2800"),  # braille blank
+        ("\uff58.txt", HARBOUR, "text/plain", "look-alike"),  # full-width x
+        ("conin$.txt", HARBOUR, "text/plain", "reserved"),
+        ("\ud800.txt", HARBOUR, "text/plain", "U+D800"),  # a lone surrogate: refused, not a crash
     ],
 )
 async def test_seed_add_refuses_by_name_or_type_before_downloading(world, downloads, filename, data, content_type, reason):
@@ -194,6 +212,25 @@ async def test_seed_add_refusal_of_a_line_separator_name_is_one_readable_audit_l
     notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed add next" in unescape(m.content))
     text = unescape(notice.content)
     assert "seed add next<U+0085>line.txt" in text and "\x85" not in text and "\n" not in text
+
+
+@pytest.mark.parametrize("filename, spelled", [("x\u3164.txt", "x<U+3164>.txt"), ("\ud800.txt", "<U+D800>.txt")])
+async def test_seed_add_refusal_of_a_blank_or_surrogate_name_spells_it_out(world, filename, spelled):
+    fake, bot, seeds, audit_channel = world
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment(filename, HARBOUR, "text/plain")})
+    assert "Not added" in reply.content and filename not in reply.content
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: spelled in unescape(m.content))
+    assert filename not in notice.content and "\n" not in notice.content
+
+
+async def test_seed_add_respects_a_document_limit_lower_than_the_upload_limit(world, downloads, monkeypatch):
+    fake, bot, seeds, _ = world
+    monkeypatch.setattr(bot.citebot, "settings", replace(bot.citebot.settings, max_document_bytes=1000))
+    assert bot.settings.max_upload_bytes > 1000
+    data = HARBOUR + b"The ferry ran late. " * 60
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment("ferry.txt", data, "text/plain")})
+    assert "Not added" in reply.content and "the limit is 1,000 bytes" in unescape(reply.content)
+    assert downloads == [] and not (seeds / "ferry.txt").exists()
 
 
 async def test_seed_add_refuses_a_too_large_attachment_before_downloading(world, downloads):
@@ -330,13 +367,15 @@ async def test_reindex_is_audited(world):
     assert "done" in notice.content and "\n" not in notice.content
 
 
-# ---- CITEBOT_WATCH glue (the watcher itself is retrieval.watch's, tested there) ----------
+# ---- CITEBOT_WATCH glue (the watcher itself is retrieval.documents.watch's, tested there) ----------
 
 
 async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_cog(tmp_path, monkeypatch):
-    pytest.importorskip("retrieval.watch")  # another change brings the watcher itself
     from bot.cogs import seed as seed_cog
+    from retrieval.documents import watch
 
+    looked = asyncio.Event()  # set by the watcher once its first look (the baseline) is taken
+    monkeypatch.setattr(watch, "watch_seeds", functools.partial(watch.watch_seeds, started=looked))
     monkeypatch.setattr(seed_cog, "WATCH_INTERVAL", 0.02)
     monkeypatch.setattr(seed_cog, "WATCH_DEBOUNCE", 0.05)
     seeds = tmp_path / "seeds"
@@ -356,14 +395,15 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
         return await asyncio.to_thread(func, *args, **kwargs)
 
     bot = SimpleNamespace(
-        settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index", watch=True),
-        citebot=SimpleNamespace(reindex=reindex),
+        settings=BotSettings(watch=True),
+        builds_shared=True,
+        citebot=SimpleNamespace(reindex=reindex, settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index")),
         run_heavy=run_heavy,
     )
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
     try:
-        await asyncio.sleep(0.1)  # let it take its first look
+        await asyncio.wait_for(looked.wait(), 10)
         (seeds / "b.txt").write_bytes(HARBOUR)  # dropped in by hand
         await asyncio.wait_for(done.wait(), timeout=10)
         assert calls == ["seeds folder changed", "seeds folder changed"]
@@ -376,8 +416,166 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
 async def test_no_watcher_without_the_setting(tmp_path):
     from bot.cogs import seed as seed_cog
 
-    bot = SimpleNamespace(settings=Settings(seeds_dir=tmp_path, index_dir=tmp_path / "index"))
+    bot = SimpleNamespace(settings=BotSettings(), citebot=SimpleNamespace(settings=Settings(seeds_dir=tmp_path, index_dir=tmp_path / "index")))
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
     assert cog._watch_task is None
     await cog.cog_unload()
+
+
+# ---- PDF, Word and web pages: attachments and URLs ---------------------------------------------
+
+NEWS = (ROOT / "tests" / "data" / "news_article.html").read_bytes()
+NEWS_TITLE = "Ferry service returns to the harbour after winter repairs"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def allow_private(world, monkeypatch):
+    """CITEBOT_FETCH_ALLOW_PRIVATE on for this test: the test's server is on 127.0.0.1."""
+    bot = world[1]
+    monkeypatch.setattr(bot.citebot, "settings", replace(bot.citebot.settings, fetch_allow_private=True))
+
+
+async def test_seed_add_url_fetches_the_page_says_what_it_found_and_answers_link_to_it(world, server, allow_private):
+    fake, bot, seeds, audit_channel = world
+    server.routes["/news/ferry"] = lambda handler, seen: send(handler, 200, NEWS)
+    url = server.url("/news/ferry")
+    first, reply = await seed(fake, "add", {"url": url})
+    assert first.type == 5 and first.ephemeral and reply.ephemeral
+    text = unescape(reply.content)
+    assert text.startswith(f"Saved {NEWS_TITLE}.html from {url}: “{NEWS_TITLE}”, 2024-05-17, 6 paragraphs.\nReindexed")
+    assert (seeds / f"{NEWS_TITLE}.html").read_bytes() == NEWS
+    assert (seeds / f"{NEWS_TITLE}.html.source.json").exists()
+    server.close()  # answering needs no network
+
+    it = await fake.slash("ask", {"question": "How much did the repairs to the landing stage cost?"})
+    description = (await fake.wait_for_followup(it, timeout=30)).embeds[0]["description"]
+    assert "3.2 million kroner" in unescape(description)
+    # The citation is a masked link to the page, naming its section.
+    assert f"— [*{NEWS_TITLE}*, 2024-05-17, § Funding, ¶1]({url})" in description
+
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: f"seed add url {url}" in unescape(m.content))
+    assert "\n" not in notice.content and "Saved" in notice.content
+
+
+async def test_seed_add_url_of_a_private_address_is_refused_with_the_setting_off(world, server):
+    fake, bot, seeds, audit_channel = world
+    assert not bot.citebot.settings.fetch_allow_private
+    server.routes["/news/ferry"] = lambda handler, seen: send(handler, 200, NEWS)
+    before = sorted(p.name for p in seeds.iterdir())
+    _, reply = await seed(fake, "add", {"url": server.url("/news/ferry")})
+    assert reply.ephemeral and "\n" not in reply.content
+    assert unescape(reply.content) == "Not added: 127.0.0.1 is a loopback address; only public addresses are fetched."
+    assert server.seen == [] and sorted(p.name for p in seeds.iterdir()) == before
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: "seed add url http://127.0.0.1" in unescape(m.content))
+    assert "refused: Not added: 127.0.0.1 is a loopback address" in unescape(notice.content)
+
+
+async def test_seed_add_url_redirected_to_a_private_address_is_refused(world, server, monkeypatch):
+    fake, bot, seeds, _ = world
+    server.routes["/story"] = redirect("http://10.0.0.7/admin")
+    network = FakeNetwork(server, {"news.example": [PUBLIC]})
+    monkeypatch.setattr(bot.get_cog("Seed"), "network", network)
+    _, reply = await seed(fake, "add", {"url": server.url("/story", "news.example")})
+    assert unescape(reply.content) == "Not added: 10.0.0.7 is a private address; only public addresses are fetched."
+    assert network.connected == [PUBLIC]  # the redirect's target was never connected to
+
+
+async def test_seed_add_url_claiming_a_gigabyte_is_refused_before_the_download(world, server, allow_private):
+    fake, bot, seeds, _ = world
+
+    def huge(handler, seen: Seen) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/pdf")
+        handler.send_header("Content-Length", str(10**9))
+        handler.end_headers()
+        chunk = bytes(256 * 1024)
+        while seen.body_bytes_sent < 10**9:  # until the client hangs up
+            handler.wfile.write(chunk)
+            seen.body_bytes_sent += len(chunk)
+
+    server.routes["/huge.pdf"] = huge
+    _, reply = await seed(fake, "add", {"url": server.url("/huge.pdf")})
+    assert unescape(reply.content) == "Not added: the file is 953.7 MiB; the limit is 64 KiB."
+    seen = server.seen[0]
+    assert await asyncio.to_thread(seen.done.wait, 10)
+    assert seen.write_failed and seen.body_bytes_sent < 64 * (1 << 20)
+    assert not any(p.suffix == ".pdf" for p in seeds.iterdir())
+
+
+@pytest.mark.parametrize("url", ["/etc/hostname", "file:///etc/hostname", "seeds/000_456f3f2e67ceee91.txt"])
+async def test_seed_add_url_is_never_read_as_a_local_path(world, url):
+    fake, bot, seeds, _ = world
+    _, reply = await seed(fake, "add", {"url": url})
+    assert unescape(reply.content).startswith("Not added: only http and https URLs are fetched")
+
+
+async def test_seed_add_needs_a_file_or_a_url_but_not_both(world, downloads):
+    fake, bot, seeds, _ = world
+    for options in ({}, {"file": fake.add_attachment("both.txt", HARBOUR, "text/plain"), "url": "https://x.example/"}):
+        _, reply = await seed(fake, "add", options)
+        assert reply.content == "Not added: give either a file or a url, not both or neither."
+    assert downloads == [] and not (seeds / "both.txt").exists()
+
+
+async def test_seed_add_a_pdf_says_its_pages_and_answers_cite_the_page(world):
+    fake, bot, seeds, _ = world
+    url = fake.add_attachment("minutes.pdf", minutes_pdf().pdf, "application/pdf")
+    _, reply = await seed(fake, "add", {"file": url})
+    text = unescape(reply.content)
+    assert text.startswith(f"Saved minutes.pdf: “{MINUTES_TITLE}”, no date found, 4 paragraphs on 2 pages.\nReindexed")
+    it = await fake.slash("ask", {"question": "How much does the LED lantern for the lighthouse cost?"})
+    description = (await fake.wait_for_followup(it, timeout=30)).embeds[0]["description"]
+    assert "18,000 kroner" in unescape(description)
+    assert f"— *{MINUTES_TITLE}*, § Lighthouse, p. 2, ¶2" in description and "](" not in description
+
+
+async def test_seed_add_a_word_file_says_what_it_found(world):
+    fake, bot, seeds, _ = world
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment("timetable.docx", timetable_docx(), DOCX_TYPE)})
+    assert unescape(reply.content).startswith(
+        "Saved timetable.docx: “Summer timetable statement”, no date found, 5 paragraphs.\nReindexed")
+    assert (seeds / "timetable.docx").read_bytes() == timetable_docx()
+
+
+def _zip_bomb() -> bytes:
+    """A .docx whose document.xml unpacks to 8 MiB of zeros (a few KiB packed)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as member:
+            for _ in range(8):
+                member.write(bytes(1 << 20))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "filename, make, content_type, reason",
+    [
+        ("scan.pdf", image_only_pdf, "application/pdf", "scan.pdf: a PDF without a text layer (a scan?)"),
+        ("locked.pdf", lambda: encrypted_pdf(minutes_pdf().pdf, "secret"), "application/pdf", "it needs a password"),
+        ("broken.pdf", lambda: minutes_pdf().pdf[:400], "application/pdf", "broken.pdf: a damaged PDF"),
+        ("bomb.docx", _zip_bomb, DOCX_TYPE, "bomb.docx: a Word file of 8 KiB that unpacks to 8.0 MiB"),
+        ("old.docx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), DOCX_TYPE, "damaged Word file"),
+    ],
+)
+async def test_seed_add_refuses_an_unreadable_pdf_or_word_file_in_one_line(world, monkeypatch, filename, make, content_type, reason):
+    fake, bot, seeds, audit_channel = world
+    monkeypatch.setattr(word, "MAX_UNPACKED_BYTES", 1 << 20)
+    _, reply = await seed(fake, "add", {"file": fake.add_attachment(filename, make(), content_type)})
+    text = unescape(reply.content)
+    assert reply.ephemeral and text.startswith("Not added: ") and reason in text and "\n" not in text
+    assert not (seeds / filename).exists()
+    notice = await fake.wait_for_message(audit_channel, predicate=lambda m: f"seed add {filename}" in unescape(m.content))
+    assert "refused" in notice.content

@@ -2,6 +2,7 @@
 
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -13,8 +14,6 @@ import pytest
 
 from bot.cli import main
 from conftest import SEEDS
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -53,10 +52,23 @@ def test_ask_for_a_person_shows_sentence_and_citation(cli):
 
 
 def test_batch_questions_from_stdin_one_json_per_line(cli):
-    code, out = cli("ask", "--json", "-", stdin="How many tents were sent?\n\nWhere did the meeting take place?\n")
-    assert code == 0
-    answers = [json.loads(line) for line in out.strip().splitlines()]
-    assert [a["question"] for a in answers] == ["How many tents were sent?", "Where did the meeting take place?"]
+    code, out = cli("ask", "--json", "-", stdin="How many tents were sent?\n\n  \nWhere did the meeting take place?\n")
+    answers = [json.loads(line) for line in out.splitlines()]
+    # Output line n answers input line n: a blank line gets an error object, not silence.
+    assert len(answers) == 4 and code == 1
+    assert [a["question"] for a in answers] == ["How many tents were sent?", "", "  ", "Where did the meeting take place?"]
+    assert answers[1] == {"line": 2, "question": "", "error": "the question is empty"}
+    assert answers[2]["line"] == 3 and "error" in answers[2]
+    assert answers[0]["answered"] and answers[3]["answered"]
+
+
+def test_batch_plain_text_names_the_line_of_each_unusable_question(cli, capsys):
+    code, out = cli("ask", "-", stdin="\nHow many tents were sent?\n" + "x" * 1001 + "\n")
+    assert code == 1 and "10,000" in out
+    assert capsys.readouterr().err.splitlines() == [
+        "citebot: line 1: the question is empty",
+        "citebot: line 3: the question is too long (1,001 characters; the limit is 1,000)",
+    ]
 
 
 @pytest.mark.parametrize("argv", [("ask", ""), ("ask", "x" * 1001), ("ask", "-k", "0", "hello")])
@@ -94,13 +106,34 @@ def test_index_shows_each_stage_on_a_terminal_and_nothing_in_a_pipe(tmp_path, mo
     assert shown == (["splitting:", "embedding:", "finding people:"] if terminal else [])
 
 
+def test_index_summary_and_skip_warnings_spell_out_hostile_file_names(tmp_path, caplog):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "title\x1b]0;PWN\x07.txt").write_text("The ferry leaves the harbour at noon every day.")
+    (seeds / "two\nlines.txt").write_text("The ferry comes back at six in the evening.")
+    (seeds / "empty\u202etxt.md").write_text("")  # skipped, with a warning naming it
+    out = io.StringIO()
+    with caplog.at_level(logging.WARNING):
+        code = main(["index", "--seeds", str(seeds), "--index-dir", str(tmp_path / "index")], out=out)
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    # counts, added, skipped, unchanged, where: a newline in a name does not add a line
+    assert len(lines) == 5, lines
+    assert lines[1] == "added: title<U+001B>]0;PWN<U+0007>.txt, two<U+000A>lines.txt"
+    assert lines[2] == "skipped: empty<U+202E>txt.md (empty file)"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "skipping empty<U+202E>txt.md: empty file" in warnings
+    for text in [out.getvalue(), *warnings]:
+        assert not {"\x1b", "\x07", "\u202e"} & set(text)
+
+
 def test_installed_entry_point_answers(seed_citebot, tmp_path):
     """The real ``citebot`` process, as a user runs it, on the persisted index."""
     settings = seed_citebot.settings
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--seeds", str(settings.seeds_dir), "--index-dir", str(settings.index_dir),
          "ask", "--json", "Who is the current head of Hamas?"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -121,7 +154,7 @@ def test_who_json_contract_and_alias_lookup(cli):
     assert set(person) == {"name", "aliases", "roles", "mentions", "quotes"}
     assert person["name"] == "Hafiz Naeem ur Rehman"
     assert "Hafiz Naeem" in person["aliases"]
-    assert {"doc": "000_456f3f2e67ceee91.txt", "paragraph": 7} in person["mentions"]
+    assert {"doc": "000_456f3f2e67ceee91.txt", "paragraph": 7, "page": None, "section": None} in person["mentions"]
     assert person["quotes"] == 1
 
 
@@ -133,11 +166,20 @@ def test_who_unknown_person_offers_closest_names(cli):
     assert "No one called" in out and "Closest:" in out
 
 
+def test_a_name_that_matches_no_one_reads_the_same_in_who_chat_and_quote(cli):
+    _, who = cli("who", "Angela Merkel")
+    _, chat = cli("chat", stdin="/who Angela Merkel\n\n")
+    _, quote = cli("quote", "--speaker", "Angela Merkel")
+    line = who.strip()
+    assert line.startswith("No one called 'Angela Merkel' in the documents.")
+    assert line in chat.splitlines() and line in quote.splitlines()
+
+
 def test_quote_json_contract_speaker_filter_and_unattributed(cli):
     code, out = cli("quote", "--json")
     assert code == 0
     quotes = json.loads(out)["quotes"]
-    assert all(set(q) == {"text", "speaker", "doc", "paragraph", "citation"} for q in quotes)
+    assert all(set(q) == {"text", "speaker", "doc", "paragraph", "citation", "url", "page", "section"} for q in quotes)
     by_paragraph = {q["paragraph"]: q["speaker"] for q in quotes}
     assert by_paragraph[3] == "Hafiz Naeem ur Rehman"
     assert by_paragraph[5] == "Hassan Darwish"
@@ -153,6 +195,17 @@ def test_quote_by_topic_ranks_by_meaning_and_points_to_reported_speech(cli):
     assert first["paragraph"] in (3, 5)
     code, out = cli("quote", "tents")
     assert "not a quote" in out and "¶7" in out
+
+
+def test_direction_overrides_and_controls_in_echoed_input_are_spelled_out(cli):
+    _, by_speaker = cli("quote", "--speaker", "\u202eLIVE\x1b[2J", "ferries")
+    assert "No quotes found about “ferries” by <U+202E>LIVE<U+001B>[2J." in by_speaker
+    _, on_topic = cli("quote", "\u2067tents\u2069", "--speaker", "darwish")
+    assert "about “<U+2067>tents<U+2069>”" in on_topic
+    code, who = cli("who", "Nobody\u202etxt.exe")
+    assert code == 1 and "No one called 'Nobody<U+202E>txt.exe'" in who
+    for text in (by_speaker, on_topic, who):
+        assert not {"\u202e", "\u2067", "\u2069", "\x1b"} & set(text)
 
 
 def test_chat_answers_questions_and_commands_until_an_empty_line(cli):
@@ -208,7 +261,7 @@ def test_blank_folders_and_bad_dates_exit_2_before_doing_anything(cli, monkeypat
 def _citebot(settings, *argv, **options) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "--seeds", str(settings.seeds_dir), "--index-dir", str(settings.index_dir), *argv],
-        capture_output="stdout" not in options, cwd=ROOT, timeout=120, **options,
+        capture_output="stdout" not in options, timeout=120, **options,
     )
 
 
@@ -252,7 +305,7 @@ def _seeds_emptied(seeds: Path, index: Path):
 
 
 def _rebuilt_elsewhere(seeds: Path, index: Path):
-    from retrieval.store import IndexLock
+    from retrieval.index.store import IndexLock
 
     (seeds / "new.txt").write_text("Ferries run every hour.")  # stale: a rebuild is due
     lock = IndexLock(index)  # ...and another process holds the index while it rebuilds
@@ -266,7 +319,7 @@ def _rebuilt_elsewhere(seeds: Path, index: Path):
     ids=["rebuild-fails", "rebuild-elsewhere"],
 )
 def test_ask_answers_from_the_built_index_when_it_cannot_be_rebuilt(tmp_path, embedder, capsys, situation, warning):
-    from retrieval.service import Citebot
+    from retrieval.api import Citebot
     from retrieval.settings import Settings
 
     seeds, index = tmp_path / "seeds", tmp_path / "index"

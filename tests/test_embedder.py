@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from retrieval.embedder import NumpyBertEmbedder, SentenceTransformerEmbedder, resolve_model
+from retrieval.index.embedder import NumpyBertEmbedder, SentenceTransformerEmbedder, resolve_model
 
 
 def test_default_model_resolves_to_the_packaged_folder():
@@ -24,3 +24,14 @@ def test_numpy_path_matches_sentence_transformers():
     cosines = (fast * reference).sum(axis=1)
     assert np.all(cosines > 0.9999), cosines
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+
+
+def test_every_embedder_knows_the_words_of_its_model_and_a_folder_without_a_word_list_knows_none(tmp_path):
+    from retrieval.index.embedder import load_embedder
+
+    model_id, path = resolve_model("packaged:all-MiniLM-L6-v2")
+    for embedder in (load_embedder(), NumpyBertEmbedder(path, model_id), SentenceTransformerEmbedder()):
+        words = embedder.known_words()
+        assert {"where", "announced", "delegation"} <= words  # real words: typo repair leaves them alone
+        assert not any(w.startswith("##") or not w.isalpha() for w in words)  # no word pieces
+    assert SentenceTransformerEmbedder(str(tmp_path)).known_words() == frozenset()

@@ -1,4 +1,4 @@
-"""Proves tests/fake_discord.py works with the real discord.py client, using a throwaway bot defined here.
+"""Proves tests/fakediscord/ works with the real discord.py client, using a throwaway bot defined here.
 
 The bot below is deliberately not the project's bot: it only exercises the fake's surface (slash commands, defers,
 follow-ups, double responses, autocomplete, buttons, attachments, mentions, threads, typing, reactions).
@@ -16,13 +16,14 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from fake_discord import (
+from fakediscord import (
     CallbackType,
     CommandUnavailable,
     FakeDiscord,
     MessageFlags,
     Perm,
     running_bot,
+    shard_of,
 )
 
 TOPICS = ["alpha", "alphabet", "beta", "gamma"]
@@ -525,3 +526,102 @@ async def test_channel_rest_send_edit_reply_and_permissions(fake: FakeDiscord, b
     with pytest.raises(discord.Forbidden) as forbidden:
         await channel.send("not allowed")
     assert forbidden.value.code == 50013
+
+
+async def test_wait_until_handled_returns_once_the_bot_is_done_with_a_message(fake: FakeDiscord, bot: ThrowawayBot) -> None:
+    ignored = await fake.send_message("not for the bot")
+    await fake.wait_until_handled(ignored)
+    assert int(ignored["id"]) in bot.seen and fake.bot_messages() == []
+    asked = await fake.send_message("hello", mentions_bot=True)
+    await fake.wait_until_handled(asked)  # no wait_for_reply: the handler's reply and reaction are recorded already
+    assert [m.reply_to for m in fake.bot_messages()] == [int(asked["id"])]
+    assert [r.message_id for r in fake.reactions] == [int(asked["id"])]
+
+
+# ---------------------------------------------------------------------------------------------- many guilds, shards
+
+
+class ShardedThrowaway(commands.AutoShardedBot):
+    """discord.py's AutoShardedBot, recording the messages it is given; no 5 s between its own IDENTIFYs (the fake
+    has no identify rate limit)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None,
+                         guild_ready_timeout=0.05, **options)
+        self.seen: list[discord.Message] = []
+
+        @self.tree.command(name="where", description="Which shards answer")
+        async def where(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message(f"shards {self.shard_ids}")
+
+    async def before_identify_hook(self, shard_id: Optional[int], *, initial: bool = False) -> None:
+        return
+
+    async def on_message(self, message: discord.Message) -> None:
+        self.seen.append(message)
+
+
+async def test_each_shard_gets_only_its_guilds_and_their_events_and_dms_go_to_shard_zero(fake: FakeDiscord) -> None:
+    fake.shard_count = 2
+    first = fake.add_guild("On shard 0", shard=(0, 2))
+    second = fake.add_guild("On shard 1", shard=(1, 2))
+    zero, one = ShardedThrowaway(shard_count=2, shard_ids=[0]), ShardedThrowaway(shard_count=2, shard_ids=[1])
+    async with running_bot(zero, fake), running_bot(one, fake):
+        assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]
+        on = {shard: {gid for gid in fake.guilds if shard_of(gid, 2) == shard} for shard in (0, 1)}
+        assert first.id in on[0] and second.id in on[1]
+        assert {g.id for g in zero.guilds} == on[0] and {g.id for g in one.guilds} == on[1]
+        await fake.wait_until_handled(await fake.send_message("hi", mentions_bot=True, channel_id=second.channel_id))
+        await fake.wait_until_handled(await fake.send_message("hello", mentions_bot=True, dm=True))
+        assert [m.guild.id for m in one.seen if m.guild] == [second.id] and not [m for m in one.seen if not m.guild]
+        assert [m.content.split()[-1] for m in zero.seen] == ["hello"]  # the DM, and nothing of shard 1's guild
+        await zero.tree.sync()
+        it = await fake.slash("where", channel_id=second.channel_id)
+        assert (await fake.wait_for_response(it)).content == "shards [1]"
+        it = await fake.slash("where", guild=False)
+        assert (await fake.wait_for_response(it)).content == "shards [0]"
+        delivered = await fake.dispatch("TYPING_START", {"guild_id": str(first.id), "channel_id": str(first.channel_id),
+                                                         "user_id": str(fake.user.id), "timestamp": 0})
+        assert delivered == 1 and fake.dispatched[-1]["shard"] == (0, 2)
+
+
+async def test_without_a_shard_count_discord_py_asks_for_one_and_runs_every_shard(fake: FakeDiscord) -> None:
+    fake.shard_count = 2
+    second = fake.add_guild("On shard 1", shard=(1, 2))
+    bot = ShardedThrowaway()
+    async with running_bot(bot, fake):
+        assert any(r.path == "/gateway/bot" for r in fake.requests)
+        assert bot.shard_count == 2 and sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]
+        assert {g.id for g in bot.guilds} == set(fake.guilds) and bot.get_guild(second.id).shard_id == 1
+
+
+async def test_an_interaction_in_another_guild_is_that_guilds_and_a_removed_bot_gets_nothing(fake: FakeDiscord,
+                                                                                            bot: ThrowawayBot) -> None:
+    other = fake.add_guild("Other", channel_names=("lobby",))
+    await fake.invite_bot(other.id)
+    await fake.wait_until(lambda: bot.get_guild(other.id) is not None, what="the new guild in the bot's cache")
+    assert bot.get_guild(other.id).default_role.id == other.id
+    assert [c.name for c in bot.get_guild(other.id).text_channels] == ["lobby"]
+    it = await fake.slash("admin", channel_id=other.channel_id, user=fake.moderator)
+    assert it.guild_id == other.id and "manage_guild=True" in (await fake.wait_for_response(it)).content
+    assert int(it.payload["guild_id"]) == other.id
+
+    await fake.remove_bot(other.id)
+    await fake.wait_until(lambda: bot.get_guild(other.id) is None, what="the guild gone from the bot's cache")
+    with pytest.raises(CommandUnavailable, match="not in guild"):
+        await fake.slash("admin", channel_id=other.channel_id, user=fake.moderator)
+    assert await fake.dispatch("TYPING_START", {"guild_id": str(other.id), "channel_id": str(other.channel_id),
+                                                "user_id": str(fake.user.id), "timestamp": 0}) == 0
+    await fake.invite_bot(other.id)
+    await fake.wait_until(lambda: bot.get_guild(other.id) is not None, what="the guild back after a new invite")
+
+
+async def test_the_application_names_its_owner_or_its_team(fake: FakeDiscord, bot: ThrowawayBot) -> None:
+    app = await bot.application_info()
+    assert app.owner.id == fake.owner.id and app.team is None
+    admin, reader = fake.add_user("lead"), fake.add_user("reader")
+    fake.team = [(admin, "admin"), (reader, "read_only")]
+    app = await bot.application_info()
+    assert app.team is not None and app.team.owner_id == admin.id
+    assert {(m.id, m.role.name) for m in app.team.members} == {(admin.id, "admin"), (reader.id, "read_only")}
+    assert app.owner.id == app.team.id  # the team's pseudo-user, as Discord reports a team-owned application

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.service as service
-import retrieval.store as store
-from retrieval.errors import CitebotError, NoDocumentsError, SeedsFolderError
-from retrieval.service import Citebot, ReindexFailed, ReindexRunning
-from retrieval.store import CURRENT, current_generation
+import retrieval.api as service
+import retrieval.index.build as build
+import retrieval.index.store as store
+from retrieval.errors import CitebotError, NoDocumentsError, ReindexFailed, ReindexRunning, SeedsFolderError
+from retrieval.api import Citebot
+from retrieval.index.store import CURRENT, current_generation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +82,9 @@ class GatedEmbedder:
             self.entered.set()
             assert self.release.wait(30), "test never released the rebuild"
         return self.inner.encode(texts, **kwargs)
+
+    def known_words(self) -> frozenset[str]:
+        return self.inner.known_words()
 
 
 # ---- the report ---------------------------------------------------------------------------
@@ -170,7 +174,7 @@ def _fail_faiss_write(monkeypatch):
 
 
 def _fail_bm25_write(monkeypatch):
-    monkeypatch.setattr(service.LexicalIndex, "save", disk_full)
+    monkeypatch.setattr(build.LexicalIndex, "save", disk_full)
 
 
 def _fail_sqlite_write(monkeypatch):
@@ -181,7 +185,7 @@ def _fail_sqlite_write(monkeypatch):
             raise sqlite3.OperationalError("database or disk is full")
         return real(database, *args, **kwargs)
 
-    monkeypatch.setattr(store.sqlite3, "connect", connect)
+    monkeypatch.setattr(sqlite3, "connect", connect)
 
 
 def _fail_named_write(name: str):
@@ -269,7 +273,7 @@ def test_failed_rebuild_on_start_still_serves_the_intact_old_index(built, monkey
     assert restarted.generation == built.generation  # ...and the old index is loaded
     assert restarted.ask(BRIDGE_Q).to_json() == before
     # A front end that just asks (``citebot ask``) gets the old index and a logged error.
-    caplog.set_level(logging.ERROR, logger="retrieval.service")
+    caplog.set_level(logging.ERROR, logger="retrieval.api")
     lazy = Citebot(built.settings, embedder=built.embedder)
     assert lazy.ask(BRIDGE_Q).to_json() == before
     assert any("serving the previous index" in r.getMessage() for r in caplog.records)
@@ -361,7 +365,7 @@ def test_start_rebuilds_a_missing_partial_or_corrupted_index(built, caplog, dama
     expected = built.ask(BRIDGE_Q).to_json()
     do_damage(built.index_dir)
 
-    caplog.set_level(logging.INFO, logger="retrieval.service")
+    caplog.set_level(logging.INFO, logger="retrieval.api")
     restarted = Citebot(built.settings, embedder=built.embedder)
     report = restarted.ensure_index()
 
@@ -390,9 +394,11 @@ def test_damaged_caches_are_replaced_not_fatal(built):
 KILLED_BUILD = r"""
 import sys, time
 from pathlib import Path
-import retrieval.index as index
-import retrieval.service as service
-from retrieval.service import Citebot
+import retrieval.index.embedder as embedder
+import retrieval.index.vectors as index
+import retrieval.index.build as build
+import retrieval.index.store as store
+from retrieval.api import Citebot
 from retrieval.settings import Settings
 
 seeds, index_dir, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
@@ -409,11 +415,20 @@ if point == "after-faiss":  # mid-write: one data file written, the rest not
             pause()
     index._FaissIndex.save = save_then_pause
 elif point == "before-publish":  # the generation is complete but not yet named in CURRENT
-    publish = service.publish
+    publish = build.publish
     def pause_then_publish(*args):
         pause()
         publish(*args)
-    service.publish = pause_then_publish
+    build.publish = pause_then_publish
+elif point == "mid-embedding":  # two batches of vectors back from the model, the rest not
+    store.EMBED_BATCH = 16  # a few dozen texts make several batches
+    encode, calls = embedder.ModelEmbedder.encode, []
+    def encode_or_pause(self, texts, **kwargs):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            pause()
+        return encode(self, texts, **kwargs)
+    embedder.ModelEmbedder.encode = encode_or_pause
 
 Citebot(Settings(seeds_dir=seeds, index_dir=index_dir)).reindex()
 print("FINISHED", flush=True)
@@ -472,6 +487,23 @@ def test_killed_first_build_is_rebuilt_on_the_next_start(make_citebot):
     assert citebot.ask(BRIDGE_Q).answered
 
 
+def test_killed_build_keeps_the_vectors_it_embedded(make_citebot):
+    # 62 sentences in four paragraphs, no two texts alike: several batches of 16.
+    paragraphs = [
+        " ".join(f"Crate {p * 20 + i} on pier {i % 7} holds {3 * i + p} tins of {word}." for i in range(20))
+        for p, word in enumerate(("herring", "apricots", "paint"))
+    ]
+    citebot = make_citebot({"ledger.txt": "\n\n".join(paragraphs) + "\n\nThe harbour cat is called Mildred. She sleeps on the ferry."})
+    run_and_kill(citebot.settings.seeds_dir, citebot.index_dir, "mid-embedding")
+
+    report = citebot.ensure_index()
+    assert report is not None and report.reason == "no index yet"
+    texts = report.sentences + report.paragraphs  # all distinct: each one needs a vector
+    assert report.embedded == texts - 2 * 16, "the two batches embedded before the kill were embedded again"
+    # The shortest texts go first, so the cat's came from the killed build's cache.
+    assert "Mildred" in citebot.ask("What is the harbour cat called?").results[0].text
+
+
 # ---- the seeds folder vanishes or becomes unreadable ----------------------------------------------
 
 
@@ -520,7 +552,7 @@ def test_seeds_folder_vanishing_keeps_the_last_good_index(built, monkeypatch, ca
     assert built.ask(BRIDGE_Q).to_json() == expected
     assert (built.index_dir / CURRENT).read_bytes() == pointer
     # A restart meanwhile serves the index it has, with a warning.
-    caplog.set_level(logging.WARNING, logger="retrieval.service")
+    caplog.set_level(logging.WARNING, logger="retrieval.api")
     restarted = Citebot(built.settings, embedder=built.embedder)
     assert restarted.ensure_index() is None
     assert restarted.ask(BRIDGE_Q).to_json() == expected

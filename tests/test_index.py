@@ -1,9 +1,10 @@
-"""The contract every vector index backend passes: build, save, reload, search, k > count."""
+"""The contract every vector index backend passes: build, save, reload, search, k > count,
+and the lookup of stored vectors by id (the searcher scores candidates with it)."""
 
 import numpy as np
 import pytest
 
-from retrieval.index import BACKENDS, build_index, load_index
+from retrieval.index.vectors import BACKENDS, build_index, load_index
 
 
 def unit_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -30,6 +31,14 @@ def test_backend_contract(kind, tmp_path):
     assert np.array_equal(again_ids, ids)
     assert np.allclose(again_scores, scores)
 
+    # Looking vectors up by id gives them back as built, in the order asked, after a reload too.
+    wanted = np.array([7, 0, 199, 7])
+    for source in (index, reloaded):
+        looked_up = source.reconstruct(wanted)
+        assert looked_up.shape == (4, 32)
+        assert np.allclose(looked_up, vectors[wanted], atol=1e-6)
+    assert index.reconstruct(np.array([], dtype=np.int64)).shape == (0, 32)
+
     # Asking for more neighbours than there are vectors returns them all, no padding ids.
     small = build_index(unit_vectors(4), kind)
     scores, ids = small.search(unit_vectors(1, seed=9), 10)
@@ -46,7 +55,7 @@ def test_truncated_index_file_is_refused(kind, tmp_path):
 
 
 def test_large_corpus_switches_to_approximate_index(monkeypatch):
-    import retrieval.index as index_module
+    import retrieval.index.vectors as index_module
 
     monkeypatch.setattr(index_module, "HNSW_THRESHOLD", 100)
     assert build_index(unit_vectors(150)).kind == "hnsw"

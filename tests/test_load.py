@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import retrieval.embedder as embedder_module
-import retrieval.service as service
+import retrieval.index.embedder as embedder_module
+import retrieval.index.build as build
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -69,14 +69,14 @@ def test_questions_during_a_reindex_come_wholly_from_the_old_or_the_new_index(ma
     # Hold the finished rebuild back from publishing until enough questions have been
     # answered meanwhile, so the overlap is certain rather than a matter of timing.
     at_publish, release, swapped = threading.Event(), threading.Event(), threading.Event()
-    publish = service.publish
+    publish = build.publish
 
     def held_publish(index_dir, folder):
         at_publish.set()
         assert release.wait(60), "questions never reached the release point"
         publish(index_dir, folder)
 
-    monkeypatch.setattr(service, "publish", held_publish)
+    monkeypatch.setattr(build, "publish", held_publish)
     rebuild: dict[str, object] = {}
 
     def run_rebuild() -> None:

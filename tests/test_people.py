@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import people as people_module
-from retrieval.documents import load_documents, parse_document
+from retrieval.documents.loading import load_documents, parse_document
 from retrieval.models import Role
-from retrieval.people import PersonMatch, extract_people, find_person
+from retrieval.people import AliasMatcher, PersonMatch, extract_people, find_person
+from retrieval.people import extract as people_module
+from retrieval.people import nlp as nlp_module
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_DOC = "000_456f3f2e67ceee91.txt"
@@ -178,7 +179,9 @@ def test_person_json_shape(seed_people):
     data = by_name(seed_people, "Hassan Darwish").to_json()
     assert data["name"] == "Hassan Darwish"
     assert "current head, Hamas" in data["roles"]
-    assert data["mentions"] == [{"doc": SEED_DOC, "paragraph": 1}, {"doc": SEED_DOC, "paragraph": 5}]
+    # page and section are null in a text file without headings
+    assert data["mentions"] == [{"doc": SEED_DOC, "paragraph": 1, "page": None, "section": None},
+                                {"doc": SEED_DOC, "paragraph": 5, "page": None, "section": None}]
     assert data["quotes"] == 1
 
 
@@ -293,7 +296,7 @@ def test_a_role_in_apposition_after_the_name():
 
 
 def test_without_spacy_patterns_still_find_the_titled_people(seed_docs, monkeypatch):
-    monkeypatch.setattr(people_module, "get_nlp", lambda: None)
+    monkeypatch.setattr(nlp_module, "get_nlp", lambda: None)
     people = extract_people(seed_docs)
     names = {p.name for p in people}
     # the people with a title, role or attribution; the two named in passing need the model
@@ -303,16 +306,16 @@ def test_without_spacy_patterns_still_find_the_titled_people(seed_docs, monkeypa
 
 
 def test_no_spacy_model_logs_a_warning_and_does_not_crash(monkeypatch, caplog):
-    monkeypatch.setattr(people_module, "SPACY_MODELS", ("citebot_no_such_model",))
-    with caplog.at_level(logging.WARNING, logger="retrieval.people"):
-        assert people_module._load_spacy() is None
+    monkeypatch.setattr(nlp_module, "SPACY_MODELS", ("citebot_no_such_model",))
+    with caplog.at_level(logging.WARNING, logger="retrieval.people.nlp"):
+        assert nlp_module._load_spacy() is None
     assert "patterns alone" in caplog.text
 
 
 def test_spacy_is_loaded_once():
-    first = people_module.get_nlp()
+    first = nlp_module.get_nlp()
     assert first is not None  # the test environment has the model installed
-    assert people_module.get_nlp() is first
+    assert nlp_module.get_nlp() is first
     # the parser is kept for the sentence structure stored with the index; these are not used
     assert "parser" in first.pipe_names and "lemmatizer" not in first.pipe_names
 
@@ -321,7 +324,7 @@ def test_spacy_is_loaded_once():
 
 
 def test_fifty_documents_in_reasonable_time(tmp_path):
-    people_module.get_nlp()  # loading the model is not what we measure
+    nlp_module.get_nlp()  # loading the model is not what we measure
     for i in range(50):
         (tmp_path / f"{i:03}.txt").write_text(BRIDGE, encoding="utf-8")
     docs = load_documents(tmp_path).documents
@@ -330,3 +333,50 @@ def test_fifty_documents_in_reasonable_time(tmp_path):
     elapsed = time.perf_counter() - started
     assert elapsed < 20, elapsed
     assert len(by_name(people, "Jane van der Berg").mentions) == 150
+
+
+def test_alias_matching_takes_the_longest_whole_alias():
+    matcher = AliasMatcher(
+        {"Hafiz Naeem": {"rehman"}, "Hafiz Naeem ur Rehman": {"rehman"}, "Rehman": {"rehman"}, "van der Berg": {"berg"}, "Hamas": {"hamas"}}
+    )
+    text = "Hafiz Naeem ur Rehman met Van der Berg; Hafiz Naeem ur Rehmani, Hamas's envoy, and Rehman's aide did not."
+    found = [(text[a:b], keys) for a, b, keys in matcher.finditer(text)]
+    # The longest alias wins; where it runs into a longer word the shorter one that ends on a
+    # word boundary does; the first letter may be either case; "Hamas's" is Hamas.
+    assert found == [
+        ("Hafiz Naeem ur Rehman", {"rehman"}),
+        ("Van der Berg", {"berg"}),
+        ("Hafiz Naeem", {"rehman"}),
+        ("Hamas", {"hamas"}),
+        ("Rehman", {"rehman"}),
+    ]
+
+
+# ------------------------------------------------------------------------------ package shape
+
+
+def test_the_people_modules_import_each_other_without_a_cycle():
+    """Every import inside ``retrieval/people`` counts, those inside functions too (that is
+    how extraction and quotes used to import each other): the graph must have an order."""
+    import ast
+    import graphlib
+
+    folder = Path(people_module.__file__).parent
+    modules = {path.stem for path in folder.glob("*.py")} - {"__init__"}
+    graph: dict[str, set[str]] = {}
+    for name in modules:
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("retrieval.people."):
+                found.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                found.update(a.name.split(".")[2] for a in node.names if a.name.startswith("retrieval.people."))
+        graph[name] = found & modules
+    assert len(graph) >= 10 and graph["quotes"]  # the walk found the package and its imports
+    try:
+        list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        pytest.fail(f"import cycle in retrieval/people: {' -> '.join(exc.args[1])}")

@@ -11,11 +11,11 @@ import pytest
 
 from bot.console import answer_to_text
 from bot.render import render_answer
-from retrieval.said import NO_SPEAKER
-from retrieval.scorer import Linear, reader_model
-from retrieval.service import Citebot
+from retrieval.api import Citebot
+from retrieval.query.reader.model import Linear, reader_model
+from retrieval.query.said import NO_SPEAKER
+from retrieval.query.wants import wants
 from retrieval.settings import Settings
-from retrieval.wants import wants
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = (ROOT / "seeds" / "000_456f3f2e67ceee91.txt").read_text(encoding="utf-8")
@@ -186,7 +186,7 @@ def test_the_shipped_model_is_plain_json_numbers():
 
 
 def test_reading_aids_are_prepared_once_and_reused_by_the_next_build(make_citebot, monkeypatch):
-    import retrieval.aids as aids
+    import retrieval.index.aids as aids
 
     calls = []
     real = aids.prepare
@@ -200,9 +200,9 @@ def test_reading_aids_are_prepared_once_and_reused_by_the_next_build(make_citebo
 
 
 def test_an_index_built_without_spacy_answers_from_the_patterns(make_citebot, monkeypatch):
-    import retrieval.people as people
+    import retrieval.people.nlp as nlp
 
-    monkeypatch.setattr(people, "get_nlp", lambda: None)
+    monkeypatch.setattr(nlp, "get_nlp", lambda: None)
     bot = make_citebot({"hamas.txt": SEED})
     bot.ensure_index()
     answer = bot.ask("How many tents were sent?")

@@ -567,3 +567,79 @@ def test_text_renderers_strip_terminal_control_and_handle_not_found() -> None:
     person = Person("Ann", ("A.",), (Role("head", "Org"),), (Mention("a.txt", 2),))
     assert "Talks in Doha, 2025-01-23, ¶2" in console.person_to_text(person, sources=sources)
     assert "Ann — head, Org (1 mention)" in console.people_to_text([person])
+
+
+# ------------------------------------------------------------------- citations with a source
+
+
+def located(sentence: str = "The fund paid 3.2 million kroner.", *, url: str | None, title: str = "Ferry returns",
+            page: int | None = 3, section: str | None = None, local: int | None = 2) -> Passage:
+    p = passage(sentence, "Before. ", " After.", title=title, paragraph=17)
+    return Passage(**{**p.__dict__, "url": url, "page": page, "section": section, "local_paragraph": local})
+
+
+def test_a_citation_names_page_and_section_and_links_to_its_source() -> None:
+    p = located(url="https://herald.example/news/ferry", section="Funding")
+    link = "[*Ferry returns*, 2025-01-23, § Funding, p. 3, ¶2](https://herald.example/news/ferry)"
+    d = render_answer(Answer("q", True, None, (p,))).embeds[0].description
+    assert d.endswith(f"— {link}") and live_markdown(d)[-1] == link
+    assert render_paragraph(p).embeds[0].description.endswith(f"— {link}")
+    # "Show context" labels sentences by the number the citation shows.
+    from bot.render import render_context
+    assert "`¶2.2`" in render_context(p, [p]).embeds[0].description
+    # The same words as the one citation format, without the markdown.
+    assert p.citation == "Ferry returns, 2025-01-23, § Funding, p. 3, ¶2"
+    assert visible(link.replace("*", "")) == f"[{p.citation}](https://herald.example/news/ferry)"
+
+
+def test_a_url_cannot_break_out_of_its_link() -> None:
+    hostile = "https://herald.example/a) [free nitro](https://evil.example/x) <b>\"q\" \\ `c`"
+    p = located(url=hostile, title="Report [draft] (v2)", section="Costs ] [x")
+    d = render_answer(Answer("q", True, None, (p,))).embeds[0].description
+    assert len([m for m in live_markdown(d) if m.startswith("[")]) == 1
+    link = d[d.index("— [") + 2 :]
+    target = link[link.index("](") + 2 : -1]
+    # One link, to the host it names, every character that could end it percent-encoded;
+    # brackets in the title and section shown as parentheses so its text cannot end early.
+    assert target == ("https://herald.example/a%29%20%5Bfree%20nitro%5D%28https://evil.example/x%29%20"
+                      "%3Cb%3E%22q%22%20%5C%20%60c%60")
+    assert visible(link[1 : link.index("](")]) == "*Report (draft) (v2)*, 2025-01-23, § Costs ) (x, p. 3, ¶2"
+
+
+def test_only_http_and_https_sources_are_linked() -> None:
+    for url in ("javascript:alert(1)", "data:text/html,x", "ftp://files.example/a.pdf", "https://user:pw@x.example/",
+                "https://" + "a" * 600 + ".example/", None):
+        d = render_answer(Answer("q", True, None, (located(url=url),))).embeds[0].description
+        assert "](" not in d and d.endswith("— *Ferry returns*, 2025-01-23, p. 3, ¶2"), url
+
+
+def test_quotes_mentions_and_sources_link_their_source() -> None:
+    url = "https://herald.example/news/ferry"
+    q = Quote("We waited all winter.", "Lars Berg", "ferry.html", "Ferry returns", "2024-05-17", 6,
+              url=url, section="Passengers", local_paragraph=2)
+    d = render_quotes([q]).embeds[0].description
+    assert d.endswith(f"[*Ferry returns*, 2024-05-17, § Passengers, ¶2]({url})")
+    source = SourceInfo("ferry.html", "Ferry returns", "2024-05-17", None, 6, 12, url=url)
+    person = Person("Lars Berg", (), (), (Mention("ferry.html", 6, None, "Passengers", 2),), (q,))
+    fields = {f.name: f.value for f in render_person(person, sources=[source]).embeds[0].fields}
+    assert fields["Mentioned in"] == f"• [*Ferry returns*, 2024-05-17, § Passengers, ¶2]({url})"
+    assert f"[*Ferry returns*]({url}) — 2024-05-17" in render_sources([source]).embeds[0].description
+    for parts in (render_quotes([q] * 12), render_person(person, sources=[source])):
+        assert_within_limits(parts)
+
+
+def test_ten_linked_results_a_page_stay_within_the_limits() -> None:
+    url = "https://herald.example/" + "segment/" * 50  # 423 characters
+    results = tuple(located(f"Sentence {i} " + "word " * 300, url=url, title="T" * 300) for i in range(10))
+    parts = render_answer(Answer("q", True, None, results), per_page=10)
+    assert_within_limits(parts)
+    assert all(f"Sentence {i}" in parts.embeds[0].description for i in range(10))
+    linked = render_answer(Answer("q", True, None, results[:3]), per_page=3)
+    assert linked.embeds[0].description.count(f"]({url})") == 3  # room for the link at 3 a page
+
+
+def test_the_console_prints_the_url_after_the_citation() -> None:
+    p = located(url="https://herald.example/a b", section="Funding")
+    text = console.answer_to_text(Answer("q", True, None, (p,)))
+    assert "— Ferry returns, 2025-01-23, § Funding, p. 3, ¶2 <https://herald.example/a%20b>" in text
+    assert "<" not in console.answer_to_text(Answer("q", True, None, (located(url="javascript:x"),)))

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import CitebotError
-from retrieval.seeds import (
-    DocumentNotFound,
-    SeedRejected,
+from retrieval.errors import CitebotError, DocumentNotFound, SeedRejected
+from retrieval.documents.seeds import (
     add_document,
     document_key,
     find_document,
@@ -67,7 +65,7 @@ def only_documents(folder: Path) -> list[str]:
         ("   ", "empty"),
         ("x" * 98 + ".txt", "limit is 100"),
         ("photo.png", ".txt or .md"),
-        ("report.pdf", ".txt or .md"),
+        ("report.doc", ".pdf or .docx"),  # the old binary Word format is not read
         ("notes", ".txt or .md"),
         ("what?.txt", "must not contain"),
         (" leading.txt", "space"),
@@ -272,3 +270,79 @@ def test_removing_a_long_name_twice_keeps_both_copies(seeds: Path) -> None:
         remove_document(seeds, name)
     copies = sorted(p.read_bytes() for p in removed_dir(seeds).iterdir())
     assert copies == [TEXT + b"0", TEXT + b"1"]
+
+
+# ---- names that look like other names, or like nothing ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("x\u3164.txt", "U+3164"),  # Hangul filler: shows as "x.txt"
+        ("x\u115f.txt", "U+115F"),  # Hangul choseong filler
+        ("x\uffa0.txt", "U+FFA0"),  # halfwidth Hangul filler
+        ("x\u2800.txt", "U+2800"),  # braille pattern blank
+        ("x\u034f.txt", "U+034F"),  # combining grapheme joiner
+        ("x\u180b.txt", "U+180B"),  # Mongolian free variation selector
+        ("x\ufe0f.txt", "U+FE0F"),  # variation selector-16
+        ("x\U000e0041.txt", "U+E0041"),  # tag latin capital A
+        ("x\u00ad.txt", "U+00AD"),  # soft hyphen
+        ("\ud800.txt", "U+D800"),  # a lone surrogate: not text, and no file system takes it
+        ("\udce9t\u00e9.md", "U+DCE9"),
+        ("\uff58.txt", "look-alike"),  # full-width x
+        ("\ufb01le.txt", "look-alike"),  # the "fi" ligature
+        ("cafe\u0301.md", "look-alike"),  # a decomposed é beside the composed one
+        ("conin$.txt", "reserved"),
+        ("CONOUT$.md", "reserved"),
+        ("CON.tar.txt", "reserved"),
+        ("aux.notes.md", "reserved"),
+        ("com0.txt", "reserved"),
+        ("LPT0.md", "reserved"),
+        ("COM\u00b9.txt", "reserved"),  # COM¹: Windows reads it as COM1
+        ("lpt\u00b3.md", "reserved"),
+        ("prn .txt", "reserved"),
+    ],
+)
+def test_blank_look_alike_surrogate_and_device_names_are_refused_cleanly(seeds: Path, name: str, reason: str) -> None:
+    with pytest.raises(SeedRejected) as info:
+        safe_document_name(name)
+    message = str(info.value)
+    assert reason in message
+    message.encode("utf-8")  # printable and sendable: no lone surrogate copied into the message
+    with pytest.raises(SeedRejected):
+        add_document(seeds, name, TEXT)  # refused, never a UnicodeEncodeError from the file system
+    assert only_documents(seeds) == ["existing.txt"]
+
+
+@pytest.mark.parametrize("name", ["conin.txt", "com10.md", "lpt.txt", "aux-notes.txt", "caf\u00e9.md", "x.txt"])
+def test_names_near_the_refused_ones_pass(name: str) -> None:
+    assert safe_document_name(name) == name
+
+
+# ---- /seed remove reaches documents only ----------------------------------------------------
+
+
+def test_remove_cannot_reach_outside_the_folder_through_a_link(seeds: Path) -> None:
+    secret = seeds.parent / "secret.txt"
+    secret.write_bytes(b"SECRETPW=hunter2\n")
+    (seeds / "leak.txt").symlink_to(secret)
+    (seeds / "shadow.txt").symlink_to("/etc/shadow")
+    os.mkfifo(seeds / "pipe.txt")
+    assert list_documents(seeds) == ["existing.txt"]
+    for name in ("leak.txt", "shadow.txt", "pipe.txt", document_key("leak.txt")):
+        with pytest.raises(DocumentNotFound, match="no document named"):
+            remove_document(seeds, name)
+    assert secret.read_bytes() == b"SECRETPW=hunter2\n"
+    assert (seeds / "leak.txt").is_symlink() and not removed_dir(seeds).exists()
+
+
+def test_remove_takes_a_link_inside_the_folder_and_a_file_too_big_to_index(seeds: Path) -> None:
+    (seeds / "alias.txt").symlink_to("existing.txt")
+    with open(seeds / "huge.txt", "wb") as fh:
+        fh.truncate(12 * 2**20)  # over the index's limit, but a moderator must be able to remove it
+    assert list_documents(seeds) == ["alias.txt", "existing.txt", "huge.txt"]
+    assert remove_document(seeds, "huge.txt") == removed_dir(seeds) / "huge.txt"
+    moved = remove_document(seeds, "alias.txt")
+    assert moved.is_symlink()  # the link moved, not what it names
+    assert (seeds / "existing.txt").read_bytes() == TEXT
+    assert list_documents(seeds) == ["existing.txt"]

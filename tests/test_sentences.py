@@ -1,4 +1,4 @@
-from retrieval.sentences import split_sentences
+from retrieval.documents.sentences import split_sentences
 
 
 def sentences(text: str) -> list[str]:

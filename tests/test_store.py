@@ -2,8 +2,9 @@
 
 import json
 
-from retrieval.service import Citebot
-from retrieval.store import EmbeddingCache, current_generation
+from retrieval.api import Citebot
+from retrieval.errors import ReindexFailed
+from retrieval.index.store import EmbeddingCache, current_generation
 
 ARTICLE = "date 2024-03-01\nOslo - The council approved a new bridge. It will cost 40 million kroner.\n\nThe mayor, Kari Nordmann, said work starts in May."
 
@@ -69,15 +70,15 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
     before = citebot.ask("How much will the bridge cost?")
     (citebot.settings.seeds_dir / "more.txt").write_text("Another document about tunnels.")
 
-    import retrieval.service as service
+    import retrieval.index.build as build
 
     def explode(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service, "write_generation", explode)
+    monkeypatch.setattr(build, "write_generation", explode)
     try:
         citebot.reindex()
-    except service.ReindexFailed as exc:
+    except ReindexFailed as exc:
         # Wrapped so every edge shows it as a CitebotError; the cause stays attached.
         assert "No space left on device" in str(exc) and isinstance(exc.__cause__, OSError)
     else:
@@ -88,7 +89,7 @@ def test_failed_rebuild_keeps_the_old_index_serving(make_citebot, monkeypatch):
 
 
 def test_large_corpus_gets_approximate_indexes_for_sentences_and_paragraphs(make_citebot, embedder, monkeypatch):
-    import retrieval.index as index_module
+    import retrieval.index.vectors as index_module
 
     monkeypatch.setattr(index_module, "HNSW_THRESHOLD", 3)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.md": "# Ferries\n\nFerries run hourly.\n\nTickets cost 5 kroner."})
@@ -98,6 +99,35 @@ def test_large_corpus_gets_approximate_indexes_for_sentences_and_paragraphs(make
     again = Citebot(citebot.settings, embedder=embedder)
     assert again.ensure_index() is None  # reloads with the recorded kinds
     assert again.ask("How much does a ferry ticket cost?").results[0].doc == "ferry.md"
+
+
+def test_a_generation_built_from_vectors_the_caller_has_is_served_as_it_is(make_citebot, embedder):
+    """The build the benchmarks share with ``reindex``: any source of vectors, same generation."""
+    from retrieval.documents.loading import load_documents
+    from retrieval.index.build import Extracted, build_generation
+    from retrieval.index.chunks import paragraph_texts, sentence_texts
+    from retrieval.index.store import IndexLock
+
+    citebot = make_citebot({"bridge.txt": ARTICLE})
+    loaded = load_documents(citebot.settings.seeds_dir)
+    asked: list[str] = []
+
+    def vectors(texts):
+        asked.extend(texts)
+        return embedder.encode(texts), 0
+
+    citebot.index_dir.mkdir()
+    lock = IndexLock(citebot.index_dir)
+    assert lock.acquire()
+    try:
+        report = build_generation(citebot.index_dir, loaded, model_id=embedder.model_id, vectors=vectors, extras=lambda docs: Extracted({}))
+    finally:
+        lock.release()
+    assert report.added == ("bridge.txt",) and report.embedded == 0 and report.sentences == 3
+    assert asked == sentence_texts(loaded.documents) + paragraph_texts(loaded.documents)
+    assert citebot.ensure_index() is None  # it matches the seeds and the model: nothing to rebuild
+    assert citebot.generation == report.generation
+    assert citebot.ask("How much will the bridge cost?").results[0].paragraph == 1
 
 
 def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):
@@ -112,7 +142,7 @@ def test_same_size_rewrite_of_an_index_file_is_caught(make_citebot, embedder):
 
 
 class _Calendar:
-    """``time`` for retrieval.cache with a settable date: the cache's month passes in a test."""
+    """``time`` for retrieval.index.cache with a settable date: the cache's month passes in a test."""
 
     def __init__(self) -> None:
         import time
@@ -140,7 +170,7 @@ def _cached(citebot) -> int:
 
 def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, monkeypatch):
     calendar = _Calendar()
-    monkeypatch.setattr("retrieval.cache.time", calendar)
+    monkeypatch.setattr("retrieval.index.cache.time", calendar)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
     seeds = citebot.settings.seeds_dir
@@ -155,7 +185,7 @@ def test_a_document_put_back_within_a_month_is_not_embedded_again(make_citebot, 
 
 def test_vectors_no_build_used_for_a_month_leave_the_cache(make_citebot, monkeypatch):
     calendar = _Calendar()
-    monkeypatch.setattr("retrieval.cache.time", calendar)
+    monkeypatch.setattr("retrieval.index.cache.time", calendar)
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
     full = _cached(citebot)
@@ -176,13 +206,14 @@ HARBOUR = "date 2024-03-05\nBergen - Harbour master Ola Hansen said the ferries 
 
 
 def test_a_reindex_splits_and_tags_only_new_paragraphs_and_finds_the_same_people(make_citebot, monkeypatch):
-    import retrieval.people as people
-    import retrieval.sentences as sentences
-    from retrieval.documents import load_documents
+    import retrieval.documents.sentences as sentences
+    import retrieval.people.nlp as spacy_pass  # the one spaCy pass of a build
+    from retrieval.people import extract_people
+    from retrieval.documents.loading import load_documents
 
     citebot = make_citebot({"bridge.txt": ARTICLE, "ferry.txt": OTHER})
     citebot.ensure_index()
-    nlp = people.get_nlp()
+    nlp = spacy_pass.get_nlp()
     assert nlp is not None, "spaCy's English model is a dependency"
     read: list[str] = []
 
@@ -204,7 +235,7 @@ def test_a_reindex_splits_and_tags_only_new_paragraphs_and_finds_the_same_people
         split.append(text)
         return real_split(text)
 
-    monkeypatch.setattr(people, "get_nlp", lambda: Reading())
+    monkeypatch.setattr(spacy_pass, "get_nlp", lambda: Reading())
     monkeypatch.setattr(sentences, "split_sentences", splitting)
     (citebot.settings.seeds_dir / "harbour.txt").write_text(HARBOUR)
     citebot.reindex()
@@ -214,7 +245,7 @@ def test_a_reindex_splits_and_tags_only_new_paragraphs_and_finds_the_same_people
     assert sorted(read) == harbour and sorted(split) == harbour
 
     # Annotations from the cache give what a build from nothing gives.
-    monkeypatch.setattr(people, "get_nlp", lambda: nlp)
-    fresh = people.extract_people(new)
+    monkeypatch.setattr(spacy_pass, "get_nlp", lambda: nlp)
+    fresh = extract_people(new)
     assert [(p.name, p.roles, p.mentions) for p in citebot.people()] == [(p.name, p.roles, p.mentions) for p in fresh]
     assert "Ola Hansen" in {p.name for p in fresh}

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import SeedsFolderError
-from retrieval.service import ReindexRunning
-from retrieval.watch import SeedWatcher, snapshot, watch_seeds
+from retrieval.errors import ReindexRunning, SeedsFolderError
+from retrieval.documents.watch import SeedWatcher, snapshot, watch_seeds
 
 
 class Clock:
@@ -60,6 +59,48 @@ def test_snapshot_sees_documents_only(seeds):
     assert set(snap) == {"a.txt", "notes.md"}
     assert snap["a.txt"][0] == len("Alpha document.")
     assert snapshot(seeds / "missing") is None
+
+
+def snapshot_within(folder: Path, seconds: float = 20.0):
+    """``snapshot`` on a thread, so a FIFO that blocked it would fail the test instead of hanging."""
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append(snapshot(folder)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "snapshot hung"
+    return out[0]
+
+
+def test_links_out_and_special_files_are_named_once_and_their_targets_ignored(seeds, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="retrieval.documents.watch")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRETPW=hunter2")
+    (seeds / "leak.txt").symlink_to(secret)
+    (seeds / "status.txt").symlink_to("/proc/self/status")  # different on every read
+    os.mkfifo(seeds / "pipe.txt")
+    snap = snapshot_within(seeds)
+    assert snap["leak.txt"] == snap["status.txt"] == "a link leading outside the seeds folder"
+    assert snap["pipe.txt"] == "a FIFO, not a file"
+
+    watcher, clock, calls = make_watcher(seeds)
+    named = [r.getMessage() for r in caplog.records]
+    assert any("leak.txt (a link leading outside the seeds folder)" in m for m in named)
+    assert any("pipe.txt (a FIFO, not a file)" in m for m in named)
+    secret.write_text("SECRETPW=changed, and longer")  # what a link out names is never looked at
+    assert poll_at(watcher, clock, 1, 5, 10) == [False, False, False]
+    assert len(caplog.records) == len(named)  # named once, not every poll
+
+    (seeds / "shadow.txt").symlink_to("/etc/shadow")  # a new one: the index would list it as skipped
+    assert poll_at(watcher, clock, 11, 15) == [False, True]
+    assert any("shadow.txt (a link leading outside" in r.getMessage() for r in caplog.records)
+
+
+def test_a_link_inside_the_folder_is_watched_through(seeds):
+    (seeds / "alias.txt").symlink_to("a.txt")
+    watcher, clock, calls = make_watcher(seeds)
+    assert snapshot(seeds)["alias.txt"] == snapshot(seeds)["a.txt"]
+    (seeds / "a.txt").write_text("Alpha document, rewritten.")
+    assert poll_at(watcher, clock, 1, 5) == [False, True]
 
 
 def test_calls_once_after_changes_settle(seeds):
@@ -106,7 +147,7 @@ def test_change_reverted_before_settling_is_no_change(seeds):
 
 
 def test_vanished_folder_warns_once_and_does_not_call(seeds, caplog):
-    caplog.set_level(logging.WARNING, logger="retrieval.watch")
+    caplog.set_level(logging.WARNING, logger="retrieval.documents.watch")
     watcher, clock, calls = make_watcher(seeds)
     moved = seeds.with_name("elsewhere")
     seeds.rename(moved)
@@ -154,7 +195,7 @@ def test_reindex_running_is_retried_other_errors_are_not(seeds, caplog):
     poll_at(watcher, clock, 1, 4, 5, 6)
     assert attempts == [4, 5]  # refused while a build runs, so tried again at the next poll
 
-    caplog.set_level(logging.ERROR, logger="retrieval.watch")
+    caplog.set_level(logging.ERROR, logger="retrieval.documents.watch")
     (seeds / "c.txt").write_text("Gamma")
     poll_at(watcher, clock, 7, 10, 11, 12)
     assert attempts == [4, 5, 10]  # failed: logged, and not retried until the next change
@@ -178,22 +219,11 @@ def test_thread_watcher_reindexes_a_dropped_file(make_citebot):
     assert citebot.ask("How often does the ferry to Bergen leave?").results[0].doc == "ferry.md"
 
 
-def test_async_watcher_awaits_a_coroutine_callback(seeds, monkeypatch):
-    import retrieval.watch as watch
-
-    looked = threading.Event()
-    real_snapshot = watch.snapshot
-
-    def snapshot_and_tell(folder):
-        result = real_snapshot(folder)
-        looked.set()
-        return result
-
-    monkeypatch.setattr(watch, "snapshot", snapshot_and_tell)
-
+def test_async_watcher_awaits_a_coroutine_callback(seeds):
     async def main() -> int:
         calls = 0
         changed = asyncio.Event()
+        looked = asyncio.Event()
 
         async def on_change() -> None:
             nonlocal calls
@@ -201,8 +231,8 @@ def test_async_watcher_awaits_a_coroutine_callback(seeds, monkeypatch):
             await asyncio.sleep(0)
             changed.set()
 
-        task = asyncio.create_task(watch_seeds(seeds, on_change, interval=0.02, debounce=0.1))
-        assert await asyncio.to_thread(looked.wait, 20)  # its baseline is taken: now change the folder
+        task = asyncio.create_task(watch_seeds(seeds, on_change, interval=0.02, debounce=0.1, started=looked))
+        await asyncio.wait_for(looked.wait(), 20)  # its baseline is taken: now change the folder
         await asyncio.to_thread((seeds / "b.txt").write_text, "Beta")
         await asyncio.wait_for(changed.wait(), 20)
         task.cancel()

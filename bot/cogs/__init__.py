@@ -1,1 +1,1 @@
-"""One cog per feature; each is a thin layer over ``retrieval.service.Citebot``."""
+"""One cog per feature; each is a thin layer over ``retrieval.Citebot``."""

@@ -9,14 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..audit import audit
-from ..checks import is_moderator
-from ..render import MessageParts, escape, truncate
+from ..checks import MODERATOR_PERMISSIONS, is_moderator
+from ..render import escape, render_text, truncate
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
 
 
-@app_commands.default_permissions(manage_guild=True)
+@app_commands.default_permissions(MODERATOR_PERMISSIONS)
 @app_commands.guild_only()
 class Feedback(commands.GroupCog, group_name="feedback", group_description="Moderators: votes on answers"):
     def __init__(self, bot: "CitebotBot") -> None:
@@ -37,9 +37,7 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
                 f"*{escape(truncate(item.title, 60))}*{', ' + item.date if item.date else ''}, ¶{item.paragraph}"
                 for item in items
             ] or ["none yet"]
-        await interaction.followup.send(
-            **MessageParts(content=truncate("\n".join(lines), 2000, markdown=True)).send_kwargs(), ephemeral=True
-        )
+        await interaction.followup.send(**render_text("\n".join(lines), markdown=True).send_kwargs(), ephemeral=True)
 
     @app_commands.command(name="reset", description="Forget every vote in this server (rankings return to the text alone)")
     @is_moderator()
@@ -47,7 +45,7 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
         await interaction.response.defer(ephemeral=True, thinking=True)
         removed = await self.bot.run_heavy(self.bot.citebot.feedback.reset, interaction.guild_id)
         await audit(self.bot, interaction, "feedback reset", f"{removed} votes removed")
-        await interaction.followup.send(**MessageParts(content=f"Removed {removed} votes.").send_kwargs(), ephemeral=True)
+        await interaction.followup.send(**render_text(f"Removed {removed} votes.").send_kwargs(), ephemeral=True)
 
 
 async def setup(bot: "CitebotBot") -> None:

@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.search import clean_text
+from retrieval import clean_text
 
-from ..render import autocomplete_choices, escape, render_people, render_person, render_quotes, MessageParts, truncate
+from ..render import autocomplete_choices, render_people, render_person, render_quotes, render_text
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -43,8 +43,7 @@ class People(commands.Cog):
             if match.person is not None:
                 parts = render_person(match.person, sources=sources)
             else:
-                hint = f" Did you mean: {', '.join(match.suggestions)}?" if match.suggestions else ""
-                parts = MessageParts(content=truncate(escape(f"No one called “{name}” in the documents.{hint}"), 2000, markdown=True), ephemeral=True)
+                parts = render_text(match.not_found(name), ephemeral=True)
         await interaction.response.send_message(**parts.send_kwargs(), ephemeral=parts.ephemeral)
 
     @app_commands.command(name="quote", description="Find verbatim quotes in the documents and who said them")
@@ -56,12 +55,10 @@ class People(commands.Cog):
         topic: app_commands.Range[str, 1, 300] | None = None,
         speaker: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        self.bot.check_rate(interaction.user.id)
+        self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(thinking=True)
         result = await self.bot.run_heavy(self.bot.citebot.quotes, topic, speaker)
-        parts = render_quotes(result.quotes, topic=topic, speaker=speaker)
-        if result.note:
-            parts.content = truncate(f"{parts.content or ''}\n{escape(result.note)}".strip(), 2000, markdown=True)
+        parts = render_quotes(result.quotes, topic=topic, speaker=speaker, note=result.note)
         await interaction.followup.send(**parts.send_kwargs())
 
 

@@ -1,7 +1,7 @@
 """/seed add and /seed remove: moderators keep the documents current, then the index follows.
 
 Also, with ``CITEBOT_WATCH=1``, watches the seeds folder so files dropped in by hand are
-indexed without a command (the watcher is ``retrieval.watch.watch_seeds``; this is the glue).
+indexed without a command (the watcher is ``retrieval.watch_seeds``; this is the glue).
 """
 
 from __future__ import annotations
@@ -16,22 +16,26 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval.documents import DOCUMENT_SUFFIXES
-from retrieval.errors import CitebotError
-from retrieval.seeds import (
+from retrieval import (
+    CitebotError,
     SeedRejected,
-    add_document,
+    Stored,
+    add_url,
     document_key,
     find_document,
     list_documents,
     remove_document,
     safe_document_name,
+    shown,  # names are echoed in replies, the audit line and labels
+    store_document,
+    type_problem,
 )
-from retrieval.service import ReindexRunning
 
 from ..audit import audit
-from ..checks import is_moderator
-from ..render import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_LIMIT, MESSAGE_CONTENT_LIMIT, MessageParts, escape, truncate
+from ..checks import MODERATOR_PERMISSIONS, is_moderator, may_moderate
+from ..render import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_LIMIT, render_text
+from ..replies import added_summary
+from .admin import reindex_and_report
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -43,38 +47,25 @@ log = logging.getLogger("citebot.bot.seed")
 WATCH_INTERVAL = 2.0
 WATCH_DEBOUNCE = 3.0
 
-# Content types a text document may arrive with. Discord guesses from the extension and some
-# clients send none or octet-stream for .md; everything else (image/*, application/pdf...) is
-# refused before a byte is downloaded. The bytes are checked as UTF-8 text after download anyway.
-_TEXT_TYPES = ("text/",)
-_UNTYPED = {"", "application/octet-stream"}
+# A URL option holds at most this many characters (fetch refuses longer ones anyway).
+URL_OPTION_CHARS = 2000
 
 
 def attachment_problem(attachment: discord.Attachment, max_bytes: int) -> str | None:
-    """Why ``attachment`` cannot be a document, judged from its metadata alone; else None."""
+    """Why ``attachment`` cannot be a document, judged from its metadata alone (before a byte
+    is downloaded); else None. Its name says the format (the one suffix list), and the type
+    Discord declares for it must fit that format; the bytes are read as that format after."""
     try:
         safe_document_name(attachment.filename)
     except SeedRejected as exc:
         return str(exc)
-    content_type = (attachment.content_type or "").split(";", 1)[0].strip().lower()
-    if content_type not in _UNTYPED and not content_type.startswith(_TEXT_TYPES):
-        kinds = " or ".join(DOCUMENT_SUFFIXES)
-        return f"{attachment.filename} is {content_type}; only {kinds} text files can be documents"
+    if (problem := type_problem(attachment.filename, attachment.content_type)) is not None:
+        return problem
     if attachment.size > max_bytes:
         return f"{attachment.filename} is {attachment.size:,} bytes; the limit is {max_bytes:,} bytes"
     if attachment.size == 0:
         return f"{attachment.filename}: the file is empty"
     return None
-
-
-# Characters that display as nothing or as something else, or break a line: shown as
-# <U+XXXX> wherever a name is echoed (replies, the audit line, autocomplete labels).
-_UNSHOWABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-
-
-def shown(name: str) -> str:
-    """``name`` with every invisible or direction-changing character spelled out."""
-    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in _UNSHOWABLE else c for c in name)
 
 
 def _round_trips(name: str) -> bool:
@@ -131,51 +122,94 @@ class Seed(commands.Cog):
     seed = app_commands.Group(
         name="seed",
         description="Moderators: add or remove documents",
-        default_permissions=discord.Permissions(manage_guild=True),
+        default_permissions=MODERATOR_PERMISSIONS,
         guild_only=True,
     )
 
     def __init__(self, bot: "CitebotBot") -> None:
         self.bot = bot
         self._watch_task: asyncio.Task[None] | None = None
+        # How /seed add url: reaches the web: None is the real DNS and sockets; tests give a
+        # fake that answers names as a table (fetch checks every address either way).
+        self.network = None
 
     @property
     def seeds_dir(self) -> Path:
-        return Path(self.bot.settings.seeds_dir)
+        return Path(self.bot.citebot.settings.seeds_dir)
+
+    @property
+    def max_document_bytes(self) -> int:
+        """The largest upload accepted: a file the index would skip as too big is refused now."""
+        return min(self.bot.settings.max_upload_bytes, self.bot.citebot.settings.max_document_bytes)
 
     # ---- commands ---------------------------------------------------------------------
 
-    @seed.command(name="add", description="Moderators: add a .txt or .md document and reindex")
-    @app_commands.describe(file="A UTF-8 .txt or .md file", replace="Overwrite a document with the same name")
+    @seed.command(name="add", description="Moderators: add a document (a file or a web page's URL) and reindex")
+    @app_commands.describe(
+        file="A .txt, .md, .html, .pdf or .docx file",
+        url="Or the http(s) address of a web page, PDF or Word file to fetch",
+        replace="Overwrite a document with the same name",
+    )
     @is_moderator()
-    async def add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
-        self.bot.check_rate(interaction.user.id)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment | None = None,
+        url: app_commands.Range[str, 1, URL_OPTION_CHARS] | None = None,
+        replace: bool = False,
+    ) -> None:
+        self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        action = f"seed add {shown(file.filename)}" + (" (replace)" if replace else "")
-        problem = attachment_problem(file, self.bot.settings.max_upload_bytes)
+        what = shown(file.filename) if file is not None else f"url {shown(url)[:200]}" if url is not None else ""
+        action = f"seed add {what}".rstrip() + (" (replace)" if replace else "")
+        if file is not None and url is None:
+            stored = await self._add_attachment(interaction, action, file, replace)
+        elif url is not None and file is None:
+            stored = await self._add_url(interaction, action, url, replace)
+        else:
+            await self._refuse(interaction, action, "Not added: give either a file or a url, not both or neither.")
+            return
+        if stored is not None:
+            await reindex_and_report(self.bot, interaction, action, added_summary(stored, shown))
+
+    async def _add_attachment(
+        self, interaction: discord.Interaction, action: str, file: discord.Attachment, replace: bool
+    ) -> Stored | None:
+        limit = self.max_document_bytes
+        problem = attachment_problem(file, limit)
         if problem is not None:
             await self._refuse(interaction, action, f"Not added: {problem}.")
-            return
+            return None
         try:
             data = await file.read()
         except discord.HTTPException as exc:
-            log.warning("downloading attachment %s failed: %s", file.filename, exc)
+            log.warning("downloading attachment %s failed: %s", shown(file.filename), exc)
             await self._refuse(interaction, action, "Not added: the attachment could not be downloaded; try again.")
-            return
+            return None
         try:
-            path = await asyncio.to_thread(
-                add_document, self.seeds_dir, file.filename, data,
-                replace=replace, max_bytes=self.bot.settings.max_upload_bytes,
+            # Off the event loop: reading a long PDF takes a while.
+            return await asyncio.to_thread(
+                store_document, self.seeds_dir, file.filename, data, replace=replace, max_bytes=limit
             )
         except CitebotError as exc:  # SeedRejected, or the folder could not be written
             await self._refuse(interaction, action, f"Not added: {exc}.")
-            return
-        await self._reindex_and_report(interaction, action, f"Saved {path.name}.")
+            return None
+
+    async def _add_url(self, interaction: discord.Interaction, action: str, url: str, replace: bool) -> Stored | None:
+        try:
+            # Only ever fetched, never read as a path: add_url, not add_source. The fetch
+            # blocks (DNS, the download, up to its timeout), so it runs on a worker thread.
+            return await asyncio.to_thread(
+                add_url, self.seeds_dir, url, max_bytes=self.max_document_bytes,
+                allow_private=self.bot.citebot.settings.fetch_allow_private, replace=replace, network=self.network,
+            )
+        except CitebotError as exc:  # refused or failed fetch, not a readable document, a name taken
+            await self._refuse(interaction, action, f"Not added: {exc}.")
+            return None
 
     async def name_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         # Checks do not run for autocomplete: don't list the folder to members who can't remove.
-        perms = getattr(interaction.user, "guild_permissions", None)
-        if interaction.guild is None or perms is None or not perms.manage_guild:
+        if not may_moderate(interaction):
             return []
         try:
             names = await asyncio.to_thread(list_documents, self.seeds_dir)
@@ -188,7 +222,7 @@ class Seed(commands.Cog):
     @app_commands.autocomplete(name=name_autocomplete)
     @is_moderator()
     async def remove(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
-        self.bot.check_rate(interaction.user.id)
+        self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         action = f"seed remove {shown(name)}"
         try:
@@ -200,47 +234,27 @@ class Seed(commands.Cog):
         except CitebotError as exc:
             await self._refuse(interaction, action, f"Not removed: {shown(str(exc))}.")
             return
-        await self._reindex_and_report(
-            interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted)."
+        await reindex_and_report(
+            self.bot, interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted)."
         )
 
     # ---- shared steps -----------------------------------------------------------------
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
-        parts = MessageParts(content=truncate(escape(text), MESSAGE_CONTENT_LIMIT, markdown=True))
-        await interaction.followup.send(**parts.send_kwargs(), ephemeral=True)
+        await interaction.followup.send(**render_text(text).send_kwargs(), ephemeral=True)
 
     async def _refuse(self, interaction: discord.Interaction, action: str, text: str) -> None:
         await audit(self.bot, interaction, action, "refused: " + text)
         await self._reply(interaction, text)
 
-    async def _reindex_and_report(self, interaction: discord.Interaction, action: str, done: str) -> None:
-        """Reindex after a change to the folder; the change itself stands whatever happens here."""
-        try:
-            report = await self.bot.run_heavy(self.bot.citebot.reindex)
-        except ReindexRunning:
-            outcome = f"{done} A reindex is already running; try again when it finishes (/reindex)."
-        except CitebotError as exc:
-            outcome = f"{done} The reindex failed: {exc}."  # the service says whether an index still answers
-        except Exception:
-            log.exception("reindex after %s failed", action)
-            outcome = f"{done} The reindex failed (the error has been logged). The previous index keeps answering."
-        else:
-            outcome = f"{done}\nReindexed.\n{report.summary()}"
-        # The summary names files as they are (one dropped in by hand may hold a direction
-        # override): spell such characters out, keeping the summary's own line breaks.
-        outcome = "\n".join(shown(line) for line in outcome.split("\n"))
-        await audit(self.bot, interaction, action, outcome)
-        await self._reply(interaction, outcome)
-
     # ---- CITEBOT_WATCH ----------------------------------------------------------------
 
     async def cog_load(self) -> None:
         # Cogs load in setup_hook, so watching starts with the bot and stops with it (close
-        # unloads every cog).
-        if not self.bot.settings.watch:
+        # unloads every cog). Sharded, one process watches: the one that rebuilds the shared library.
+        if not self.bot.settings.watch or not self.bot.builds_shared:
             return
-        from retrieval.watch import watch_seeds  # only needed when watching
+        from retrieval import watch_seeds  # only needed when watching
 
         self._watch_task = asyncio.create_task(
             watch_seeds(self.seeds_dir, self._seeds_changed, interval=WATCH_INTERVAL, debounce=WATCH_DEBOUNCE),

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..audit import audit
-from ..checks import is_moderator
+from ..checks import moderator_command
 from ..guild_settings import GuildSettings
 from ..render import MessageParts
 
@@ -27,10 +27,11 @@ def describe(settings: GuildSettings) -> str:
     channels = ", ".join(f"<#{c}>" for c in listed[:SHOWN_CHANNELS]) or "all channels"
     if len(listed) > SHOWN_CHANNELS:
         channels += f" and {len(listed) - SHOWN_CHANNELS} more channels"
+    sources = "this server's documents and the shared library" if settings.shared else "this server's documents only"
     return (
         f"Answers go {'into a thread' if settings.answer_mode == 'thread' else 'in the channel'}; "
         f"/ask answers are {'private to the asker' if settings.private else 'public'} by default; "
-        f"mentions are answered in {channels}."
+        f"mentions are answered in {channels}; answers come from {sources}."
     )
 
 
@@ -45,10 +46,9 @@ class ServerSettings(commands.Cog):
         allow_channel="Add a channel where mentions are answered (none listed = all channels)",
         remove_channel="Remove a channel from the mention allowlist",
         all_channels="Clear the allowlist: answer mentions in every channel",
+        shared_library="Answer from the bot's shared library too, not only this server's documents (on by default)",
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @is_moderator()
+    @moderator_command()
     async def settings(
         self,
         interaction: discord.Interaction,
@@ -57,6 +57,7 @@ class ServerSettings(commands.Cog):
         allow_channel: discord.TextChannel | None = None,
         remove_channel: discord.TextChannel | None = None,
         all_channels: bool | None = None,
+        shared_library: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None  # guild_only
         store = self.bot.guild_settings
@@ -66,6 +67,8 @@ class ServerSettings(commands.Cog):
             changes["answer_mode"] = answer_in
         if private is not None:
             changes["private"] = private
+        if shared_library is not None:
+            changes["shared"] = shared_library
         channels = set(current.channels)
         if all_channels:
             channels.clear()
