@@ -59,6 +59,7 @@ CONFIDENCE_FEATURES = (
     "ret_margin", "ret_score", "rivals", "dist", "near", "head_near", "sent_margin", "question_terms",
     "missing_names_near", "missing_numbers", "missing_contrast", "subject_agrees", "subject_differs",
     "patterns_agree", "patterns_differ", "modifier_swapped", "unit_differs",
+    "modifier_replaced", "missing_names_sentence", "subject_missing",
     "kind_person", "kind_place", "kind_date", "kind_number", "kind_age", "kind_duration", "kind_org", "kind_group", "kind_work",
     "kind_thing",
 )
@@ -298,14 +299,17 @@ def calibrate(points: Sequence[Point], precision: float, unanswerable: float, n_
             rows.append((c, k, right, impossible))
         # Only cut where the next answer is less confident: ties go together.
         cuts[group] = [r for i, r in enumerate(rows) if i + 1 >= len(rows) or rows[i + 1][0] < r[0]]
-    best: tuple[int, dict[str, float]] = (0, {g: 1.0 for g in groups})
-    for combo in itertools.product(*(cuts[g] for g in groups)):
-        shown = sum(c[1] for c in combo)
-        right = sum(c[2] for c in combo)
-        impossible = sum(c[3] for c in combo)
-        if shown and right / shown >= precision and impossible <= unanswerable * n_unanswerable and right > best[0]:
-            best = (right, {g: c[0] for g, c in zip(groups, combo)})
-    return best[1]
+    # Showing more of a group without one more right answer never helps: only the first cut
+    # at each count of right answers can be best, and every combination is scored at once.
+    kept = [[r for i, r in enumerate(cuts[g]) if i == 0 or r[2] > cuts[g][i - 1][2]] for g in groups]
+    grids = np.meshgrid(*(np.arange(len(k)) for k in kept), indexing="ij")
+    shown, right, impossible = (sum(np.array([r[col] for r in k])[idx] for k, idx in zip(kept, grids))
+                                for col in (1, 2, 3))
+    ok = (shown > 0) & (right / np.maximum(shown, 1) >= precision) & (impossible <= unanswerable * n_unanswerable) & (right > 0)
+    if not ok.any():
+        return {g: 1.0 for g in groups}
+    best = np.unravel_index(int(np.argmax(np.where(ok, right, -1))), ok.shape)  # the first of the most right
+    return {g: k[i][0] for g, k, i in zip(groups, kept, best)}
 
 
 def stable_thresholds(points: Sequence[Point], precision: float, unanswerable: float, n_unanswerable: int,

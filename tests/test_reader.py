@@ -142,7 +142,7 @@ def test_an_answer_below_the_threshold_is_not_shown_anywhere(seed_only, monkeypa
 def test_the_shipped_model_loads_from_the_package_with_its_thresholds():
     model = reader_model()
     assert model is not None
-    assert set(model.thresholds) == {"numeric", "named", "thing"}
+    assert set(model.thresholds) == {"date", "numeric", "named", "thing"}
     assert all(0.0 < t <= 1.0 for t in model.thresholds.values())
 
 
@@ -208,3 +208,54 @@ def test_an_index_built_without_spacy_answers_from_the_patterns(make_citebot, mo
     answer = bot.ask("How many tents were sent?")
     assert answer.short_answer == "10,000" and answer.short_answer_confidence is None
     assert "10,000 tents" in answer.results[0].text
+
+
+def test_who_heads_an_organisation_is_its_current_head_from_the_people_index(seed_only):
+    # Hamas has a current head, a former chief and a central leader: only the first heads it.
+    answer = seed_only.ask("Who heads Hamas?")
+    assert answer.short_answer == "Hassan Darwish"
+    assert "Hassan Darwish" in answer.results[0].text
+
+
+def test_which_party_a_person_leads_is_the_organisation_of_their_role(seed_only):
+    answer = seed_only.ask("Which organisation is Khaled Mashal the former chief of?")
+    assert answer.short_answer == "Hamas"
+
+
+def test_a_leader_the_people_index_does_not_know_is_left_to_the_reader():
+    from retrieval.models import Person, Role
+    from retrieval.query.answers import role_holder_answer
+
+    people = [Person("Hafiz Naeem ur Rehman", ("Rehman",), (Role("Emir", "Jamaat-e-Islami"),), ())]
+    text = "Jamaat-e-Islami Emir Hafiz Naeem ur Rehman held a meeting."
+    assert role_holder_answer("Who leads JI?", text, people) == "Hafiz Naeem ur Rehman"  # its initials
+    assert role_holder_answer("Who leads Hamas?", text, people) is None
+    assert role_holder_answer("Who used to lead Jamaat-e-Islami?", text, people) is None  # no former emir
+    assert role_holder_answer("Who leads Jamaat-e-Islami?", "The meeting was in Doha.", people) is None  # not cited
+
+
+def test_an_event_does_not_date_itself_whatever_its_preposition():
+    from retrieval.index.parses import Phrase
+    from retrieval.query.reader.spans import Candidate, repeats_question
+
+    during = Candidate(Phrase(0, 3, ("RELATIVE",), 0, 2, ("dur", "meet")), "During the meeting", 0, 18)
+    q = "When did Hafiz Naeem meet the Hamas leadership?"
+    assert repeats_question(during, q.lower(), {"hafiz", "naeem", "meet", "hama", "leadership"})
+    assert not repeats_question(during, "when did the ceasefire start?", {"ceasefir", "start"})
+
+
+def test_what_year_is_answered_with_the_year_of_a_date():
+    from retrieval.index.parses import Phrase
+    from retrieval.query.reader.reading import answer_text
+    from retrieval.query.reader.spans import Candidate
+
+    date = Candidate(Phrase(0, 3, ("DATE",), 0, 2, ("1", "mai", "1191")), "1 May 1191", 0, 10)
+    assert answer_text(date, wants("What year did the storm hit Richard's fleet?")) == "1191"
+    assert answer_text(date, wants("When did the storm hit Richard's fleet?")) == "1 May 1191"
+
+
+def test_who_wrote_a_title_is_not_asking_who_said_a_quotation():
+    from retrieval.query.said import asks_who_said
+
+    assert not asks_who_said('Who wrote "On the Computational Complexity of Algorithms"?')
+    assert asks_who_said("Who said Pakistanis are committed to Gaza's reconstruction?")

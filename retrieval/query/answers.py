@@ -175,6 +175,8 @@ def short_answer(
     role = role_answer(question, text, people)
     if role is not None:
         return role or None
+    if held := role_holder_answer(question, text, people):
+        return held
     checked, holder = identity_answer(question, text)
     if checked:
         return holder
@@ -367,4 +369,70 @@ def _role_in(words: list[str], text: str) -> re.Match[str] | None:
             if modifiers and other:
                 continue  # "central leader" when the question asks for the former one
             return found
+    return None
+
+
+# "Who leads Jamaat-e-Islami?", "Who used to run Hamas?": the verb form of "who is the leader
+# of X", and "Which party is Hafiz Naeem ur Rehman the emir of?", its inverse. Both are read
+# from the people index's roles (a title at an organisation, as the text states them).
+_LEADS = re.compile(
+    r"^\s*who\s+(?P<former>used\s+to\s+|formerly\s+|previously\s+)?(?:(?:currently|now)\s+)?"
+    r"(?:leads|heads|runs|chairs|lead|head|run|chair)\s+(?:the\s+)?(?P<org>[^?]+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_ORGANISATION_OF = re.compile(
+    r"^\s*(?:which|what)\s+(?:party|organi[sz]ation|group|movement|faction|company|body)\s+(?:is|was)\s+"
+    r"(?P<person>[^?]+?)\s+(?:the\s+|an?\s+)?(?P<title>[\w’'-]+(?:\s+[\w’'-]+)?)\s+(?:of|at|in|for)\s*\??\s*$",
+    re.IGNORECASE,
+)
+# The nouns of a role that leads an organisation, and what makes a title not its current holder.
+_LEADING = frozenset("leader head chief emir president chairman chairwoman chairperson chair".split())
+_NOT_CURRENT = frozenset("former ex previous late deputy vice acting interim central senior assistant".split())
+_FORMER = frozenset("former ex previous".split())
+
+
+def _acronym(name: str) -> str:
+    """"Jamaat-e-Islami" -> "ji": the initials of its capitalised parts."""
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper()).lower()
+
+
+def _same_organisation(asked: str, stated: str) -> bool:
+    a, s = asked.strip().lower(), stated.strip().lower()
+    return a == s or (len(a) >= 2 and a == _acronym(stated)) or (len(s) >= 2 and s == _acronym(asked))
+
+
+def role_holder_answer(question: str, text: str, people: Sequence[Person] | None) -> str | None:
+    """For "who leads / used to run <organisation>?": the one person the people index gives
+    that organisation's leading role (current, or former), and for "which party is <person>
+    the <title> of?": that person's organisation; only when ``text`` names the answer, and
+    ``None`` when the question is not of these forms or the index does not tell one answer."""
+    if not people:
+        return None
+    if m := _LEADS.match(question):
+        former = bool(m.group("former"))
+        holders = []
+        for person in people:
+            for role in person.roles:
+                words = role.title.lower().replace("-", " ").split()
+                if not role.organisation or not words or words[-1] not in _LEADING:
+                    continue
+                if not _same_organisation(m.group("org"), role.organisation):
+                    continue
+                if (former and _FORMER & set(words)) or (not former and not _NOT_CURRENT & set(words)):
+                    holders.append(person)
+                    break
+        if len(holders) == 1 and any(re.search(rf"\b{re.escape(n)}\b", text) for n in _names_of(holders[0])):
+            return holders[0].name
+        return None
+    if m := _ORGANISATION_OF.match(question):
+        asked = m.group("person").strip().lower()
+        title = m.group("title").lower().split()[-1]
+        owners = {
+            role.organisation
+            for person in people if asked in {n.lower() for n in _names_of(person)}
+            for role in person.roles
+            if role.organisation and role.title.lower().split()[-1] == title
+        }
+        if len(owners) == 1 and (owner := owners.pop()) and re.search(rf"\b{re.escape(owner)}\b", text):
+            return owner
     return None

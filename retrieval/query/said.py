@@ -18,7 +18,9 @@ NO_SPEAKER = "the source does not name the speaker"
 
 _WHO_SAID = re.compile(
     r"^\s*who(?:'s|’s)?\s+(?:(?:has|had|have|did|was|is)\s+)?"
-    r"(?:said|says|say|stated|states|state|told|tells|wrote|writes|declared|declares|announced|announces|added|"
+    # Not "wrote": "Who wrote "On the Computational Complexity of Algorithms"?" asks for an
+    # author, and a title in quotation marks is not speech.
+    r"(?:said|says|say|stated|states|state|told|tells|declared|declares|announced|announces|added|"
     r"remarked|claimed|claims|insisted|warned|warns|promised|vowed|quoted|spoke|speaks)\b",
     re.IGNORECASE,
 )

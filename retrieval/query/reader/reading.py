@@ -29,7 +29,7 @@ from ...index.chunks import is_dateline
 from ...index.lexical import tokenize
 from ...index.parses import Parse
 from ...models import Passage, Person
-from ..answers import _about_dateline, identity_answer, role_answer, role_stated, short_answer
+from ..answers import _about_dateline, identity_answer, role_answer, role_holder_answer, role_stated, short_answer
 from ..question import Question
 from ..wants import Wants
 from .model import ReaderModel, sigmoid
@@ -125,9 +125,18 @@ def read(
 
 
 def answer_text(cand: Candidate, want: Wants) -> str:
-    """What is shown for a candidate: without quotes and brackets around it, and without the
-    noun the question asks with ("11th" for "in what century")."""
-    return _without_head(_clean(cand.text), want)
+    """What is shown for a candidate: without quotes and brackets around it, without the
+    noun the question asks with ("11th" for "in what century"), and only the year of a
+    date when the question asks what year ("1191" of "1 May 1191")."""
+    text = _without_head(_clean(cand.text), want)
+    if want.head in ("year", "years") and want.kind == "date":
+        years = _YEAR.findall(text)
+        if len(years) == 1 and years[0] != text:
+            return years[0]
+    return text
+
+
+_YEAR = re.compile(r"(?<![\d,.])\b(?:1\d{3}|20\d{2})\b(?![\d,.]\d)")
 
 
 def _clean(text: str) -> str:
@@ -294,6 +303,22 @@ def _modifier_swaps(question: str, sentence_terms: frozenset[str]) -> int:
     return swaps
 
 
+def _modifier_replaced(question: str, sentence: str) -> int:
+    """How many "Name noun" pairs of the question the sentence writes with another name
+    before the noun: "a Norman general" asked of "a Byzantine general" even when the
+    sentence says "Norman" elsewhere ("Norman mercenaries to serve as a Byzantine general")."""
+    words = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z][\w'’-]*", question)]
+    replaced = 0
+    for (w1, at), (w2, _) in zip(words, words[1:]):
+        if not w1[:1].isupper() or at == 0 or not w2[:1].islower() or len(w2) < 3:
+            continue
+        before = re.findall(rf"([A-Za-z][\w'’-]*)\s+{re.escape(w2)}\b", sentence, re.IGNORECASE)
+        # compared as terms: "Gaza's residents" is written "Gaza’s residents" too
+        if before and all(b[:1].isupper() and tokenize(b) != tokenize(w1) for b in before):
+            replaced += 1
+    return replaced
+
+
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
 _CONTRAST = frozenset("not never no nor without least most first last only never n't cannot isn't wasn't didn't "
                       "doesn't don't aren't weren't".split())
@@ -358,6 +383,14 @@ def confidence_features(
     f["subject_agrees"] = float(agrees is True)
     f["subject_differs"] = float(agrees is False)
     f["modifier_swapped"] = float(min(2, _modifier_swaps(question, sentences[first.sentence].terms)))
+    own = sentences[first.sentence]
+    f["modifier_replaced"] = float(min(2, _modifier_replaced(question, para.text[own.start:own.end])))
+    # The question's names absent from the answer's own sentence (not only from around it),
+    # and the subject of a "did" question absent from it: how unanswerable questions are
+    # made from a sentence that answers another ("When did Herve go up against the Turks?"
+    # of "Robert Crispin led the Normans ... against the Turks").
+    f["missing_names_sentence"] = float(min(2, sum(1 for w in names if tokenize(w) and not set(tokenize(w)) & own.terms)))
+    f["subject_missing"] = float(bool(want.subject) and not set(want.subject) & own.terms)
     for kind in ("person", "place", "date", "number", "age", "duration", "org", "group", "work", "thing"):
         f[f"kind_{kind}"] = float(want.kind == kind)
     return f
@@ -412,8 +445,8 @@ def short_for(
 ) -> tuple[str | None, float | None]:
     """The short answer for the shown passage and how sure it is, or ``(None, None)``.
 
-    Rules that know who is who come first ("who is Khaled Mashal", "who is the current head
-    of Hamas"); then the best phrase, if its confidence reaches the threshold; then the
+    Rules that know who is who come first ("who is Khaled Mashal", "who leads Jamaat-e-Islami",
+    "who is the current head of Hamas"); then the best phrase, if its confidence reaches the threshold; then the
     dateline's date or place for a question about what the dateline reports, but only when
     the sentence holds no date or place of its own ("It was built in 1874" answers "when was
     it built", not the day the article is dated)."""
@@ -421,6 +454,8 @@ def short_for(
     role = role_answer(question, passage.text, people)
     if role is not None:
         return (role, RULE_CONFIDENCE) if role else (None, None)
+    if held := role_holder_answer(question, passage.text, people):
+        return held, RULE_CONFIDENCE
     checked, holder = identity_answer(question, passage.text)
     if checked:
         # The pattern reads "current head Hassan Darwish" right, but "Robert's son" can be

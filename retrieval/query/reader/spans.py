@@ -169,7 +169,8 @@ def grouped(features: dict[str, float], want: Wants) -> dict[str, float]:
 STRICT_KINDS = frozenset({"date", "number", "age", "duration"})
 
 
-_RELATIVE_WORDS = frozenset("after before following until since during".split())
+# As terms (stemmed: "during" is "dur"), since they are compared with a phrase's terms.
+_RELATIVE_WORDS = frozenset(t for w in ("after", "before", "following", "until", "since", "during") for t in tokenize(w))
 _CALENDAR = frozenset({"YEAR", "DECADE", "CENTURY", "DATE"})
 _GENERIC = frozenset({"CHUNK", "PHRASE", "WORD"}) | PATTERN_LABELS
 
