@@ -28,7 +28,9 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
     async def stats(self, interaction: discord.Interaction) -> None:
         # The heavy threads may all be busy answering: don't let the 3-second deadline pass.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        up, down = await self.bot.run_heavy(self.bot.citebot.feedback.stats, interaction.guild_id)
+        server = interaction.guild_id
+        assert server is not None  # guild_only
+        up, down = await self.bot.run_heavy(lambda: self.bot.libraries.feedback(server).stats(server))
         lines = []
         for heading, items in (("Most 👍", up), ("Most 👎", down)):
             lines.append(f"**{heading}**")
@@ -43,7 +45,9 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
     @is_moderator()
     async def reset(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        removed = await self.bot.run_heavy(self.bot.citebot.feedback.reset, interaction.guild_id)
+        server = interaction.guild_id
+        assert server is not None  # guild_only
+        removed = await self.bot.run_heavy(lambda: self.bot.libraries.feedback(server).reset(server))
         await audit(self.bot, interaction, "feedback reset", f"{removed} votes removed")
         await interaction.followup.send(**render_text(f"Removed {removed} votes.").send_kwargs(), ephemeral=True)
 
