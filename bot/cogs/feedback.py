@@ -30,7 +30,12 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
         await interaction.response.defer(ephemeral=True, thinking=True)
         server = interaction.guild_id
         assert server is not None  # guild_only
-        up, down = await self.bot.run_heavy(lambda: self.bot.libraries.feedback(server).stats(server))
+
+        def stats():  # a server that never voted has no votes file, and gets none made
+            votes = self.bot.libraries.library(server).existing_feedback()
+            return votes.stats(server) if votes is not None else ([], [])
+
+        up, down = await self.bot.run_heavy(stats)
         lines = []
         for heading, items in (("Most 👍", up), ("Most 👎", down)):
             lines.append(f"**{heading}**")
@@ -47,7 +52,12 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
         await interaction.response.defer(ephemeral=True, thinking=True)
         server = interaction.guild_id
         assert server is not None  # guild_only
-        removed = await self.bot.run_heavy(lambda: self.bot.libraries.feedback(server).reset(server))
+
+        def reset() -> int:
+            votes = self.bot.libraries.library(server).existing_feedback()
+            return votes.reset(server) if votes is not None else 0
+
+        removed = await self.bot.run_heavy(reset)
         await audit(self.bot, interaction, "feedback reset", f"{removed} votes removed")
         await interaction.followup.send(**render_text(f"Removed {removed} votes.").send_kwargs(), ephemeral=True)
 
