@@ -53,6 +53,7 @@ from .checks import RateLimiter, application_owners
 from .checks import is_owner as owner_rule
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
+from .payloads import use_tolerant_json
 from .render import render_error
 from .settings import BotSettings
 from .replies import REINDEX_RUNNING, UNEXPECTED
@@ -213,6 +214,7 @@ class CitebotBot(commands.Bot):
         # The bot never joins voice: discord.py's two warnings that voice libraries are
         # missing would otherwise open every start, and every start-up error, on stderr.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        use_tolerant_json()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
