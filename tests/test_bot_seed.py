@@ -21,7 +21,7 @@ from make_documents import MINUTES_TITLE, encrypted_pdf, image_only_pdf, minutes
 from retrieval.documents.formats import word
 from retrieval.documents.seeds import add_document
 from retrieval.errors import ReindexRunning
-from webserver import PUBLIC, FakeNetwork, Seen, Server, redirect, send
+from webserver import PUBLIC, FakeNetwork, Server, claims_a_gigabyte, redirect, send
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE_GUILD = 0x20
@@ -488,17 +488,7 @@ async def test_seed_add_url_redirected_to_a_private_address_is_refused(world, se
 async def test_seed_add_url_claiming_a_gigabyte_is_refused_before_the_download(world, server, allow_private):
     fake, bot, seeds, _ = world
 
-    def huge(handler, seen: Seen) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/pdf")
-        handler.send_header("Content-Length", str(10**9))
-        handler.end_headers()
-        chunk = bytes(256 * 1024)
-        while seen.body_bytes_sent < 10**9:  # until the client hangs up
-            handler.wfile.write(chunk)
-            seen.body_bytes_sent += len(chunk)
-
-    server.routes["/huge.pdf"] = huge
+    server.routes["/huge.pdf"] = claims_a_gigabyte
     _, reply = await seed(fake, "add", {"url": server.url("/huge.pdf")})
     assert unescape(reply.content) == "Not added: the file is 953.7 MiB; the limit is 64 KiB."
     seen = server.seen[0]
