@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from retrieval.libraries import Libraries  # noqa: E402
+from tables import print_table  # noqa: E402
 from retrieval.settings import DEFAULT_LIBRARY_BUDGET, Settings  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -224,10 +225,7 @@ def main() -> None:
         (f"warm ask p50 / p95, server scopes ({warm['servers']} servers + shared)",
          f"{warm['scope_p50_ms']:.1f} / {warm['scope_p95_ms']:.1f} ms ({warm['scope_p50_ms'] / warm['single_p50_ms']:.2f}x)"),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|---|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
+    print_table(rows)
 
 
 if __name__ == "__main__":

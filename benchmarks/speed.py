@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from retrieval.index.embedder import load_embedder  # noqa: E402
+from tables import print_table  # noqa: E402
 from retrieval.api import Citebot  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
@@ -98,10 +99,7 @@ def main() -> None:
             )
             cold.append(time.perf_counter() - t)
         rows.append((f"cold `citebot ask`, persisted index (median of {args.repeat})", f"{statistics.median(cold):.2f} s"))
-    width = max(len(r[0]) for r in rows)
-    print(f"| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|---|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """The Discord bot: a ``commands.Bot`` subclass handed everything it uses.
 
 Shaped like discord.py's ``examples/advanced_startup.py``: the start-up code (``run_bot``,
-or a test) opens the Citebot service and the bot's state stores and hands them to the bot,
-which closes the stores in ``close()``; cogs load in ``setup_hook``; one tree error handler;
-``AllowedMentions.none()`` bot-wide.
+or a test) opens the libraries (``retrieval.Libraries``: the shared one and every server's)
+and the bot's state stores and hands them to the bot, which closes them in ``close()``;
+cogs load in ``setup_hook``; one tree error handler; ``AllowedMentions.none()`` bot-wide.
+
+A question in a server is answered from that server's scope (``CitebotBot.scope``: its own
+library and, unless its /settings turned it off, the shared one); in a DM from the shared
+library alone. Nothing of one server's library is ever read for another server or a DM.
 
 Sharded (``CITEBOT_SHARD_COUNT`` set) the bot is :class:`ShardedCitebotBot`, the same bot
 over discord.py's ``AutoShardedBot``, serving the shards ``CITEBOT_SHARD_IDS`` names. One
 process serves shard 0 (every unsharded process does): it alone rebuilds the shared library,
-watches its folder and syncs the slash commands (``builds_shared``); every process reads it.
+watches its folder and syncs the slash commands (``builds_shared``); every process reads it,
+and every few seconds switches to a generation another process published (``refresh``).
 """
 
 from __future__ import annotations
@@ -30,13 +35,25 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval import Citebot, CitebotError, QuestionError, ReindexRunning, Settings, StorageError, atomic_write_text
+from retrieval import (
+    Citebot,
+    CitebotError,
+    Libraries,
+    QuestionError,
+    ReindexRunning,
+    Scope,
+    Settings,
+    StorageError,
+    atomic_write_text,
+    library_label,
+)
 
 from .answer_store import AnswerStore
 from .checks import RateLimiter, application_owners
 from .checks import is_owner as owner_rule
 from .guild_settings import GuildSettingsStore
 from .logs import setup_logging
+from .payloads import use_tolerant_json
 from .render import render_error
 from .settings import BotSettings
 from .replies import REINDEX_RUNNING, UNEXPECTED
@@ -168,20 +185,20 @@ OWNERS_REFRESH_SECONDS = 3600.0
 
 
 class CitebotBot(commands.Bot):
-    """The bot over ``citebot``, with its own ``settings`` and the stores it keeps its state
+    """The bot over ``libraries``, with its own ``settings`` and the stores it keeps its state
     in (opened by the caller, see :func:`open_bot`, closed by :meth:`close`); ``state_dir``
-    holds the marker that spares a command sync when nothing changed.
+    (the libraries' data folder too) holds the marker that spares a command sync when
+    nothing changed.
 
     ``builds_shared``: whether this process may rebuild the shared library (and watch its
     folder, and sync the commands). True unsharded, and in the one process that holds
-    shard 0; the others only read the shared library's generations. Until the core offers
-    a read-only mode, every process still runs ``ensure_serving`` at start-up, and the
-    index lock keeps a second rebuild from starting.
+    shard 0; in the others ``libraries`` only reads the shared library (``build_shared``
+    off), and ``refresh`` switches them to each generation the builder publishes.
     """
 
     def __init__(
         self,
-        citebot: Citebot,
+        libraries: Libraries,
         settings: BotSettings,
         *,
         answers: AnswerStore,
@@ -197,6 +214,7 @@ class CitebotBot(commands.Bot):
         # The bot never joins voice: discord.py's two warnings that voice libraries are
         # missing would otherwise open every start, and every start-up error, on stderr.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        use_tolerant_json()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -204,14 +222,18 @@ class CitebotBot(commands.Bot):
             help_command=None,
             **options,
         )
-        self.citebot = citebot
+        self.libraries = libraries
         self.settings = settings
         self.answers = answers
         self.guild_settings = guild_settings
         self.state_dir = Path(state_dir)
         self.limiter = RateLimiter(settings.cooldown_per_minute)
-        # Heavy work (embedding, FAISS, rebuilds) shares two threads: the machine has two cores.
+        # Questions (embedding, FAISS) share two threads: the machine has two cores. Rebuilds
+        # take a thread of their own, one at a time: however long one runs, and whichever
+        # library it is, questions to every library keep both threads.
         self.heavy = asyncio.Semaphore(2)
+        self.rebuilds = asyncio.Semaphore(1)
+        self._refresh_task: asyncio.Task[None] | None = None
         # Waits between start-up attempts to reach the gateway (tests pass zeros).
         self.connect_delays = tuple(connect_delays) if connect_delays is not None else backoff_delays(settings.connect_attempts)
         self.identify_delay = identify_delay
@@ -228,16 +250,22 @@ class CitebotBot(commands.Bot):
 
     async def close(self) -> None:
         # discord.py unloads the cogs first (the seeds watcher stops), then the stores close.
+        task, self._refresh_task = self._refresh_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         try:
             await super().close()
         finally:
             self.answers.close()
             self.guild_settings.close()
+            self.libraries.close()
 
     async def setup_hook(self) -> None:
-        # Load (or rebuild) the index before commands arrive, off the event loop. With nothing
-        # to serve it raises, and run_bot turns that into one line.
-        problem = await asyncio.to_thread(self.citebot.ensure_serving)
+        # Load (or rebuild) the shared index before commands arrive, off the event loop. With
+        # nothing to serve it raises, and run_bot turns that into one line. Server libraries
+        # load on their first question.
+        problem = await asyncio.to_thread(self.libraries.shared.ensure_serving)
         if problem is not None:  # the rebuild could not happen; the previous index answers
             log.error("rebuilding the index failed; serving the previous one: %s", problem)
         # login() has just fetched the application: its owner or team, without another request.
@@ -246,6 +274,41 @@ class CitebotBot(commands.Bot):
             await self.load_extension(module)
         if self.builds_shared:  # the commands are the application's: one process syncs them
             await self.sync_commands_if_changed()
+        self._refresh_task = asyncio.create_task(self._refresh_libraries(), name="citebot-refresh-libraries")
+
+    # ---- libraries ----------------------------------------------------------------------
+
+    def scope(self, server_id: int | None) -> Scope:
+        """What a question asked in ``server_id`` (None: a DM) is answered from: that server's
+        library, and the shared one unless the server's /settings turned it off. Safe on a
+        worker thread; made per question, never kept."""
+        shared = self.guild_settings.get(server_id).shared
+        return self.libraries.scope(server_id, shared=shared)
+
+    async def _refresh_libraries(self) -> None:
+        """Every ``refresh_seconds``, switch each loaded library to a generation another process
+        published (the shared library's builder, ``citebot index``/``add``/``remove``)."""
+        while True:
+            await asyncio.sleep(self.settings.refresh_seconds)  # a period, not a wait for an event
+            try:
+                switched = await asyncio.to_thread(self.libraries.refresh)
+            except Exception:  # a bug here must not stop the refreshing for good
+                log.exception("looking for new index generations failed")
+                continue
+            for library in switched:
+                log.info("%s: now answering from a new index generation", library_label(library))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # Nothing is deleted: invited again, the server finds its documents, settings and votes.
+        log.info(
+            "removed from server %s (%s); its library and state are kept in %s (delete them with "
+            "`citebot forget --server %s`)", guild.name, guild.id, self.libraries.folder(guild.id), guild.id,
+        )
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        documents = await asyncio.to_thread(self.libraries.documents, guild.id)
+        kept = f"; its library is back ({len(documents)} document{'' if len(documents) == 1 else 's'})" if documents else ""
+        log.info("added to server %s (%s)%s", guild.name, guild.id, kept)
 
     # ---- owners -------------------------------------------------------------------------
 
@@ -361,7 +424,13 @@ class CitebotBot(commands.Bot):
     # ---- shared helpers for cogs ------------------------------------------------------------
 
     async def run_heavy(self, func, *args, **kwargs):
+        """A question's work (embedding, searching) on one of the two heavy threads."""
         async with self.heavy:
+            return await asyncio.to_thread(func, *args, **kwargs)
+
+    async def run_rebuild(self, func, *args, **kwargs):
+        """A rebuild on the rebuilds' own thread (one at a time), never one a question needs."""
+        async with self.rebuilds:
             return await asyncio.to_thread(func, *args, **kwargs)
 
     # ---- errors ---------------------------------------------------------------------------
@@ -389,11 +458,11 @@ class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
     (all of them when ``CITEBOT_SHARD_IDS`` is unset; as many as Discord recommends when the
     count is ``auto``), one gateway connection each, in this process."""
 
-    def __init__(self, citebot: Citebot, settings: BotSettings, **options: Any) -> None:
+    def __init__(self, libraries: Libraries, settings: BotSettings, **options: Any) -> None:
         count = settings.shard_count
         options["shard_count"] = count if isinstance(count, int) else None  # None: discord.py asks Discord
         options["shard_ids"] = list(settings.shard_ids) if settings.shard_ids is not None else None
-        super().__init__(citebot, settings, **options)
+        super().__init__(libraries, settings, **options)
 
     @property
     def sharded(self) -> bool:
@@ -431,16 +500,31 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not deliver an error message to the user", exc_info=True)
 
 
-def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None = None, **options: Any) -> CitebotBot:
-    """The bot over ``citebot`` with its stores opened in ``state_dir`` (default: the data
-    folder of ``citebot``'s settings; each server's state in its own folder there, see
-    ``server_state``); ``bot.close()`` closes them. An install from before per-server state
-    is upgraded here, once: its single files are split by server and kept, renamed.
+def open_libraries(citebot: Citebot, settings: BotSettings, state_dir: Path | None = None) -> Libraries:
+    """The libraries of a bot whose shared library is ``citebot``'s folders (its settings and
+    model), each server's in ``state_dir`` (default: ``citebot``'s data folder). The shared
+    library is this process's to rebuild only if it serves shard 0."""
+    library_settings = citebot.settings if state_dir is None else citebot.settings.with_overrides(data_dir=Path(state_dir))
+    return Libraries(library_settings, citebot.embedder, build_shared=settings.holds_shard_zero)
+
+
+def open_bot(
+    libraries: Libraries | Citebot, settings: BotSettings, *, state_dir: Path | None = None, **options: Any
+) -> CitebotBot:
+    """The bot over ``libraries`` with its stores opened in their data folder (each server's
+    state beside its library, see ``server_state``); ``bot.close()`` closes them all. A
+    ``Citebot`` stands for the shared library: the libraries are made over its settings
+    (``open_libraries``), in ``state_dir`` when given. An install from before per-server
+    state is upgraded here, once: its single files are split by server and kept, renamed.
 
     Raises ``OSError`` when the folder cannot be used, ``StorageError`` for a state file the
     disk refuses; nothing is left open then.
     """
-    folder = Path(state_dir) if state_dir is not None else citebot.settings.state_dir
+    if isinstance(libraries, Citebot):
+        libraries = open_libraries(libraries, settings, state_dir)
+    elif state_dir is not None and Path(state_dir) != Path(libraries.settings.state_dir):
+        raise ValueError("a server's bot state lives beside its library: state_dir is the libraries' data folder")
+    folder = Path(libraries.settings.state_dir)
     folder.mkdir(parents=True, exist_ok=True)  # a file in its place fails here, with its name
     guild_settings = GuildSettingsStore(folder)
     try:
@@ -458,7 +542,7 @@ def open_bot(citebot: Citebot, settings: BotSettings, *, state_dir: Path | None 
             guild_settings.close()
             raise
     bot_class = ShardedCitebotBot if settings.sharded else CitebotBot
-    return bot_class(citebot, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
+    return bot_class(libraries, settings, answers=answers, guild_settings=guild_settings, state_dir=folder, **options)
 
 
 def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
@@ -473,7 +557,8 @@ def run_bot(settings: Settings, bot_settings: BotSettings) -> int:
     setup_logging(bot_settings.log_level)
     configure_discord_endpoints(bot_settings)
     try:
-        bot = open_bot(Citebot(settings), bot_settings)
+        # One model for every library; the shared library is rebuilt by shard 0's process only.
+        bot = open_bot(Libraries(settings, build_shared=bot_settings.holds_shard_zero), bot_settings)
     except OSError as exc:  # the server settings and answers live in the data folder
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"citebot: cannot use the data folder {settings.state_dir}: {exc.strerror or exc}{where}", file=sys.stderr)

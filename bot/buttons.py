@@ -1,7 +1,9 @@
 """An answer's message and the buttons under it, which keep working across restarts.
 
 A button's custom id names only an action and the stored answer (``AnswerStore``); the
-buttons are registered as dynamic items in the Ask cog's ``setup``.
+buttons are registered as dynamic items in the Ask cog's ``setup``. Each passage kept says
+which library it is from, and a button acts on that library: "Show context" reads it
+through the server's scope (never another server's library), votes go to that server's.
 """
 
 from __future__ import annotations
@@ -83,7 +85,9 @@ class AnswerButton(
         passage = _page(bot, state).passages[0]
         # Deferred first: with both heavy threads busy answering, the 3 seconds would pass.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        around = await bot.run_heavy(bot.citebot.context, passage)
+        # The scope of the server the answer was given in, shared library included (the
+        # passage may be from it even if the server has turned it off since).
+        around = await bot.run_heavy(lambda: bot.libraries.scope(state.scope).context(passage))
         await interaction.followup.send(**render_context(passage, around).send_kwargs(), ephemeral=True)
 
     async def _del(self, bot: "CitebotBot", state: AnswerState, interaction: discord.Interaction) -> None:
@@ -100,7 +104,10 @@ class AnswerButton(
             return
         passage = shown[self.index]
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await bot.run_heavy(bot.citebot.feedback.vote, state.scope, interaction.user.id, state.answer.question, passage, self.value)
+        server = state.scope
+        await bot.run_heavy(
+            lambda: bot.libraries.feedback(server).vote(server, interaction.user.id, state.answer.question, passage, self.value)
+        )
         log.info("vote %+d by %s on %s ¶%s", self.value, interaction.user.id, passage.doc, passage.paragraph)
         mark = "👍" if self.value > 0 else "👎"
         await interaction.followup.send(
@@ -111,7 +118,8 @@ class AnswerButton(
 
 
 def _page(bot: "CitebotBot", state: AnswerState) -> MessageParts:
-    return render_answer(state.answer, page=state.page, per_page=PER_PAGE, sources=bot.citebot.sources())
+    # A kept answer has results (answer_view keeps no other): no "not found" to list sources for.
+    return render_answer(state.answer, page=state.page, per_page=PER_PAGE)
 
 
 def answer_message(bot: "CitebotBot", state: AnswerState) -> tuple[MessageParts, discord.ui.View]:
@@ -143,7 +151,9 @@ async def answer_view(
     """The message for a new answer: saved with its buttons when it has results; a "not
     found" reply has nothing to page, show or vote on."""
     if not answer.answered:
-        return render_answer(answer, sources=bot.citebot.sources()), None
+        # What the documents cover, as this server (or DM) sees them.
+        sources = await asyncio.to_thread(lambda: bot.scope(scope).sources())
+        return render_answer(answer, sources=sources), None
     state = AnswerState(new_key(), answer, asker_id, scope, deletable)
     await asyncio.to_thread(bot.answers.save, state)
     return answer_message(bot, state)

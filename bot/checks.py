@@ -6,6 +6,10 @@ when a command runs, before autocomplete lists anything, and before a button del
 Owners (they may change the shared library) are the application's owner, or the admins and
 developers of the team that owns it, as Discord reports them, plus ``CITEBOT_OWNER_IDS``.
 Asking is open to everyone, at most ``CITEBOT_COOLDOWN_PER_MINUTE`` times a minute.
+
+Libraries (``library_refusal``): a server's moderators change that server's own library
+(add, remove, reindex) and no other; the shared library, which every server reads, only
+the owners change, and only where they are moderators too (the commands are moderators').
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 import discord
 from discord import app_commands
 
-from .replies import asking_quickly
+from .replies import NOT_A_MODERATOR, NOT_AN_OWNER, SERVERS_ONLY, asking_quickly
 
 if TYPE_CHECKING:
+    from retrieval import LibraryId
+
     from .app import CitebotBot
 
 T = TypeVar("T")
@@ -40,6 +46,10 @@ class NotOwner(app_commands.CheckFailure):
     pass
 
 
+class LibraryRefused(app_commands.CheckFailure):
+    """A change to a library the user may not make (``library_refusal``), or not from here."""
+
+
 class CooldownHit(app_commands.CheckFailure):
     def __init__(self, retry_after: float) -> None:
         super().__init__(asking_quickly(retry_after))
@@ -50,12 +60,6 @@ def manages_server(user: discord.abc.User) -> bool:
     """A moderator: Manage Server in this server (a DM's user has no server permissions)."""
     perms = getattr(user, "guild_permissions", None)
     return bool(perms and perms.manage_guild)
-
-
-def may_moderate(interaction: discord.Interaction) -> bool:
-    """Whether this interaction comes from a moderator in a server (autocomplete's check:
-    checks do not run for autocomplete, and the folder's listing is for moderators)."""
-    return interaction.guild is not None and manages_server(interaction.user)
 
 
 def may_delete_answer(user: discord.abc.User, asker_id: int) -> bool:
@@ -88,6 +92,20 @@ async def is_owner(bot: "CitebotBot", user: discord.abc.User) -> bool:
     return user.id in await bot.owners()
 
 
+async def library_refusal(bot: "CitebotBot", interaction: discord.Interaction, library: "LibraryId") -> str | None:
+    """Why the user of ``interaction`` may not change ``library`` (add to it, remove from it,
+    rebuild it, list it for that), or None when they may. A server's library is changed
+    from that server, by its moderators; the shared library (``None``) by the bot's owners,
+    from a server where they are moderators too."""
+    if interaction.guild is None:
+        return SERVERS_ONLY
+    if not manages_server(interaction.user):
+        return NOT_A_MODERATOR
+    if library is None:
+        return None if await is_owner(bot, interaction.user) else NOT_AN_OWNER
+    return None if library == interaction.guild_id else NOT_A_MODERATOR  # another server's: never
+
+
 def owner_only() -> Callable[[T], T]:
     """The run-time owner check, for a command (or a subcommand) only owners may run; others
     are refused privately, and the attempt is logged with who made it."""
@@ -98,7 +116,7 @@ def owner_only() -> Callable[[T], T]:
             command = getattr(interaction.command, "qualified_name", "?")
             log.info("refused /%s for %s (%s) in guild %s: not an owner", command, interaction.user, interaction.user.id,
                      interaction.guild_id)
-            raise NotOwner("Only the bot's owners can do this.")
+            raise NotOwner(NOT_AN_OWNER)
         return True
 
     return app_commands.check(predicate)
@@ -110,11 +128,11 @@ def is_moderator() -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction) -> bool:
         command = getattr(interaction.command, "qualified_name", "?")
         if interaction.guild is None:
-            raise NotModerator("This command only works in a server.")
+            raise NotModerator(SERVERS_ONLY)
         if not manages_server(interaction.user):
             # Logged, not posted to the audit channel: any member could otherwise spam it.
             log.info("refused /%s for %s (%s): no Manage Server", command, interaction.user, interaction.user.id)
-            raise NotModerator("Only members with the Manage Server permission can do this.")
+            raise NotModerator(NOT_A_MODERATOR)
         return True
 
     return app_commands.check(predicate)

@@ -1,8 +1,9 @@
 """One way to answer a question, however it arrived: /ask, a mention, a reply, a DM.
 
 :func:`deliver_answer` checks the question (a typo costs nothing), counts it against the
-rate limit, answers it off the event loop, keeps it for its buttons, and posts it in a
-thread or in place. What differs between the ways in is only how the asker is told
+rate limit, answers it off the event loop from the scope of where it was asked (the
+server's library and the shared one, or a DM's shared library alone: ``CitebotBot.scope``),
+keeps it for its buttons, and posts it in a thread or in place. What differs between the ways in is only how the asker is told
 things and where a message can go: that is a :class:`Route`.
 """
 
@@ -35,7 +36,7 @@ class Route(Protocol):
     """Where a question came from, and so how to answer it there."""
 
     asker_id: int
-    scope: int | None  # the server: its votes and its settings (None in DMs)
+    scope: int | None  # the server: its library, votes and settings (None in DMs)
     channel_id: int | None
     deletable: bool  # whether the answer gets a 🗑 button (others cannot see a private answer)
     can_thread: bool  # whether "answer in a thread" can apply here
@@ -122,7 +123,8 @@ class MessageRoute:
 def parse_question(bot: "CitebotBot", text: str, since: str | None, until: str | None) -> Question:
     """The question with its date range, checked; ``QuestionError`` says what is wrong.
     A question asked in a message is what it asks, not whom it pings."""
-    return bot.citebot.parse_question(strip_mentions(text), since=since, until=until)
+    # The limits are the same in every library: the shared one's parse needs no scope made.
+    return bot.libraries.shared.parse_question(strip_mentions(text), since=since, until=until)
 
 
 async def deliver_answer(
@@ -143,7 +145,7 @@ async def deliver_answer(
         return
     try:
         async with route.working():
-            answer = await bot.run_heavy(bot.citebot.ask, question, scope=route.scope)
+            answer = await bot.run_heavy(lambda: bot.scope(route.scope).ask(question))
     except CitebotError as exc:
         await route.refuse(str(exc))
         return

@@ -469,15 +469,17 @@ def render_context(passage: Passage, around: Sequence[Passage]) -> MessageParts:
 
 
 def render_sources(sources: Sequence[SourceInfo]) -> MessageParts:
-    """/sources: every indexed document with date, place and counts."""
+    """/sources: every indexed document with date, place and counts; a server's own
+    documents (a source with a ``library``) are marked as this server's."""
     if not sources:
-        return MessageParts(content="No documents are indexed yet. A moderator can run /reindex.")
+        return MessageParts(content="No documents are indexed yet. A moderator can add one with /seed add.")
     lines = []
     for i, s in enumerate(sources, start=1):
         where = ", ".join(escape(x) for x in (s.date, s.place) if x) or "undated"
         counts = f"{_plural(s.paragraphs, 'paragraph')}, {_plural(s.sentences, 'sentence')}"
         title = _escaped(s.title.translate(_LINK_TEXT) if web_url(s.url) else s.title, 150)
-        lines.append(f"**{i}.** {_linked(f'*{title}*', s.url, 300)} — {where} · {counts}")
+        own = " · this server's" if s.library is not None else ""
+        lines.append(f"**{i}.** {_linked(f'*{title}*', s.url, 300)} — {where} · {counts}{own}")
     total_p = sum(s.paragraphs for s in sources)
     total_s = sum(s.sentences for s in sources)
     draft = _Draft(
@@ -491,14 +493,17 @@ def render_sources(sources: Sequence[SourceInfo]) -> MessageParts:
 # --------------------------------------------------------------------------------- people
 
 
-def _source_lookup(sources: Sequence[SourceInfo]) -> dict[str, SourceInfo]:
-    return {s.doc: s for s in sources}
+SourceKey = tuple[object, str]  # (library, doc): a server's "notes.txt" is not the shared one's
 
 
-def _mention_lines(person: Person, sources: dict[str, SourceInfo]) -> list[str]:
+def _source_lookup(sources: Sequence[SourceInfo]) -> dict[SourceKey, SourceInfo]:
+    return {(s.library, s.doc): s for s in sources}
+
+
+def _mention_lines(person: Person, sources: dict[SourceKey, SourceInfo]) -> list[str]:
     lines = []
     for m in person.mentions:
-        info = sources.get(m.doc)
+        info = sources.get((m.library, m.doc))
         title, date = (info.title, info.date) if info else (m.doc, None)
         url = info.url if info else None
         lines.append(f"• {_cite(title, date, m.cited_paragraph, page=m.page, section=m.section, url=url, title_limit=100, link_limit=200)}")
@@ -513,7 +518,7 @@ def _quote_body(text: str) -> str:
     return f"“{text}”"
 
 
-def _person_draft(person: Person, sources: dict[str, SourceInfo], budget: int, *, full: bool) -> _Draft:
+def _person_draft(person: Person, sources: dict[SourceKey, SourceInfo], budget: int, *, full: bool) -> _Draft:
     title = _escaped(person.name, EMBED_TITLE_LIMIT) or "Unnamed person"
     footer = f"{_plural(len(person.mentions), 'mention')} · {_plural(len(person.quotes), 'quote')}"
     room = min(EMBED_DESCRIPTION_LIMIT, budget - len(title) - len(footer))

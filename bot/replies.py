@@ -18,6 +18,15 @@ SPEAKER_NOT_NAMED = "speaker not named in the source"
 NO_PEOPLE = "No people are named in the documents yet."
 REINDEX_RUNNING = "A reindex is already running; try again when it finishes (/reindex). The current index keeps answering."
 REINDEX_CRASHED = "The reindex failed (the error has been logged). The previous index keeps answering."
+SERVERS_ONLY = "This command only works in a server."
+NOT_A_MODERATOR = "Only members with the Manage Server permission can do this."
+NOT_AN_OWNER = "Only the bot's owners can do this."
+# An owner's change to the shared library typed in a server another process serves: that
+# process only reads it (``CitebotBot.builds_shared``); nothing is changed.
+SHARED_READ_ONLY = (
+    "The shared library is changed by the bot's process that serves shard 0, not this one: "
+    "use a server on shard 0, or citebot add, remove and index on the command line. Nothing was changed."
+)
 
 
 def asking_quickly(wait: float) -> str:

@@ -111,6 +111,9 @@ class BotSettings:
     shard_ids: tuple[int, ...] | None = None
     # Owners besides the application's owner or team (they may change the shared library).
     owner_ids: frozenset[int] = frozenset()
+    # Seconds between two looks for index generations another process published (the
+    # shared library rebuilt by the process holding shard 0, or by `citebot index`).
+    refresh_seconds: int = 5
 
     @property
     def sharded(self) -> bool:
@@ -148,6 +151,7 @@ class BotSettings:
             shard_count=(count := read(env_shard_count, "CITEBOT_SHARD_COUNT")),
             shard_ids=_shard_ids(read, count),
             owner_ids=read(env_snowflakes, "CITEBOT_OWNER_IDS") or frozenset(),
+            refresh_seconds=read(env_int, "CITEBOT_REFRESH_SECONDS", 5, 1, 3600),
         )
 
 

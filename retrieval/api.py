@@ -434,6 +434,15 @@ class Citebot:
                     self._feedback = FeedbackStore(self.feedback_path, self.embedder.encode)
         return self._feedback
 
+    def close(self) -> None:
+        """Close the file this library keeps open between questions (its votes); using the
+        votes again reopens it. The searcher is not closed: a question still running keeps
+        it, and it is freed after (as a replaced one is, see ``_swap``)."""
+        with self._swap_lock:
+            feedback, self._feedback = self._feedback, None
+        if feedback is not None:
+            feedback.close()
+
     def sources(self) -> list[SourceInfo]:
         """Indexed documents, newest first; undated ones last."""
         sources = self.searcher.sources()  # once: a reindex may swap the searcher in between

@@ -244,6 +244,15 @@ class Libraries:
                 log.error("the votes of %s are not moved to each server's file yet: %s", self.shared.feedback_path, exc)
             self._votes_split = True
 
+    def close(self) -> None:
+        """Close every loaded library's votes file and unload the server libraries (a front
+        end that stops calls it). Using the libraries again loads them again."""
+        with self._lock:
+            loaded = list(self._loaded.values())
+            self._loaded.clear()
+        for citebot in (self.shared, *loaded):
+            citebot.close()
+
     # ---- forgetting ----------------------------------------------------------------------
 
     def forget(self, server_id: int) -> Path:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pytest_asyncio
 
 from bot.app import RateLimiter, open_bot
 from bot.settings import BotSettings
+from retrieval import Scope, add_document, remove_document
 from retrieval.errors import IndexUnavailable
 from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 
@@ -15,9 +18,10 @@ MANAGE_GUILD = 0x20
 
 @pytest_asyncio.fixture(scope="module")
 async def world(seed_citebot, tmp_path_factory):
-    """One fake Discord and one running bot for the module; tests reset what they change."""
+    """One fake Discord and one running bot for the module (the seeds as its shared library,
+    its own data folder for the servers' libraries); tests reset what they change."""
     async with FakeDiscord() as fake:
-        bot = open_bot(seed_citebot, BotSettings(cooldown_per_minute=0))
+        bot = open_bot(seed_citebot, BotSettings(cooldown_per_minute=0), state_dir=tmp_path_factory.mktemp("data"))
         async with running_bot(bot, fake):
             yield fake, bot
 
@@ -140,11 +144,18 @@ async def test_reindex_refused_for_member_without_manage_server(world):
 
 async def test_reindex_by_moderator_defers_and_summarises(world):
     fake, bot = world
-    it = await fake.slash("reindex", user=fake.moderator)
-    deferred = await fake.wait_for_response(it)
-    assert deferred.type == 5 and deferred.ephemeral
-    summary = await fake.wait_for_followup(it, timeout=60)
-    assert "Reindexed" in summary.content and "1 documents" in summary.content
+    # /reindex rebuilds the server's own library: give it one document (dropped in by hand).
+    seeds = bot.libraries.seeds_folder(fake.guild_id, create=True)
+    add_document(seeds, "notice.txt", b"The harbour office opens at nine on weekdays.")
+    try:
+        it = await fake.slash("reindex", user=fake.moderator)
+        deferred = await fake.wait_for_response(it)
+        assert deferred.type == 5 and deferred.ephemeral
+        summary = await fake.wait_for_followup(it, timeout=60)
+        assert "Reindexed" in summary.content and "1 documents" in summary.content
+    finally:
+        remove_document(seeds, "notice.txt")
+        await asyncio.to_thread(bot.libraries.library(fake.guild_id).reindex)
 
 
 async def test_reindex_is_refused_in_dms(world):
@@ -201,14 +212,14 @@ async def test_a_mention_that_fails_is_answered_with_the_reason(world, monkeypat
     def damaged(*args, **kwargs):
         raise IndexUnavailable("the index is damaged; a moderator can run /reindex")
 
-    monkeypatch.setattr(bot.citebot, "ask", damaged)
+    monkeypatch.setattr(Scope, "ask", damaged)
     message = await fake.send_message("how many tents were sent?", mentions_bot=True)
     assert "the index is damaged" in all_text(await fake.wait_for_reply(message))
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr(bot.citebot, "ask", broken)
+    monkeypatch.setattr(Scope, "ask", broken)
     message = await fake.send_message("how many tents were sent?", mentions_bot=True)
     text = all_text(await fake.wait_for_reply(message))
     assert "Something went wrong" in text and "internal detail" not in text
@@ -217,15 +228,15 @@ async def test_a_mention_that_fails_is_answered_with_the_reason(world, monkeypat
 async def test_exception_in_command_is_reported_and_bot_keeps_answering(world, monkeypatch):
     fake, bot = world
     calls = {"n": 0}
-    real_ask = bot.citebot.ask
+    real_ask = Scope.ask
 
-    def flaky(question, *args, **kwargs):
+    def flaky(scope, question, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("boom")
-        return real_ask(question, *args, **kwargs)
+        return real_ask(scope, question, *args, **kwargs)
 
-    monkeypatch.setattr(bot.citebot, "ask", flaky)
+    monkeypatch.setattr(Scope, "ask", flaky)
     it = await fake.slash("ask", {"question": "How many tents were sent?"})
     error = await fake.wait_for_followup(it)
     assert error.ephemeral and "went wrong" in error.content and "boom" not in error.content

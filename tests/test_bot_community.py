@@ -47,7 +47,7 @@ async def bot(fake, community_citebot):
         yield bot
         # Before the bot's close() closes its stores.
         bot.guild_settings.update(fake.guild_id, answer_mode="channel", private=False, channels=frozenset())
-    community_citebot.feedback.reset(fake.guild_id)
+        bot.libraries.feedback(fake.guild_id).reset(fake.guild_id)
 
 
 def buttons(message) -> dict[str, str]:
@@ -63,9 +63,10 @@ async def ask(fake, question: str, **options):
     return it, await fake.wait_for_followup(it)
 
 
-async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake, bot, community_citebot):
+async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake, bot):
     question = "What did they say about Gaza?"  # several passages answer about equally well
-    before = community_citebot.ask(question, scope=fake.guild_id)
+    votes = bot.libraries.feedback(fake.guild_id)  # the server's own votes
+    before = bot.scope(fake.guild_id).ask(question)
     first, second = before.results[0], before.results[1]
     assert first.score - second.score < 2 * MAX_BOOST, "the test needs a near tie"
 
@@ -76,28 +77,29 @@ async def test_votes_reorder_near_ties_and_a_second_vote_replaces_the_first(fake
         assert (await fake.wait_for_followup(down)).ephemeral
         up = await fake.click(reply, ids["👍 2"], user=user)
         await fake.wait_for_followup(up)
-    after = community_citebot.ask(question, scope=fake.guild_id)
+    after = bot.scope(fake.guild_id).ask(question)
     assert after.results[0].paragraph == second.paragraph
 
     # Other servers are not affected, and a changed vote replaces the old one.
-    assert community_citebot.ask(question, scope=fake.guild_id + 1).results[0].paragraph == first.paragraph
+    assert bot.scope(fake.guild_id + 1).ask(question).results[0].paragraph == first.paragraph
     for user in (fake.user, fake.moderator, fake.voter):
         flip = await fake.click(reply, ids["👍 1"], user=user)
         await fake.wait_for_followup(flip)
-    up, down = community_citebot.feedback.stats(fake.guild_id)
+    up, down = votes.stats(fake.guild_id)
     top = {(v.paragraph, v.up, v.down) for v in up}
     assert (first.paragraph, 3, 0) in top  # three 👍, the earlier 👎 replaced
 
 
-async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot, community_citebot):
+async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot):
     question = "solidarity with Gaza"
-    before = community_citebot.ask(question, scope=fake.guild_id, k=5)
+    votes = bot.libraries.feedback(fake.guild_id)  # the server's own votes
+    before = bot.scope(fake.guild_id).ask(question, k=5)
     best = before.results[0]
     weak = next(p for p in before.results if best.score - p.score > 2 * MAX_BOOST)
     for i in range(20):  # many voters pushing the weak passage up and the best one down
-        community_citebot.feedback.vote(fake.guild_id, 1000 + i, question, weak, 1)
-        community_citebot.feedback.vote(fake.guild_id, 1000 + i, question, best, -1)
-    after = community_citebot.ask(question, scope=fake.guild_id, k=5)
+        votes.vote(fake.guild_id, 1000 + i, question, weak, 1)
+        votes.vote(fake.guild_id, 1000 + i, question, best, -1)
+    after = bot.scope(fake.guild_id).ask(question, k=5)
     order = [p.paragraph for p in after.results]
     assert order.index(best.paragraph) < order.index(weak.paragraph)
     # ...while the votes did move both passages, within the bound.
@@ -106,7 +108,7 @@ async def test_votes_cannot_lift_a_passage_over_a_clearly_better_one(fake, bot, 
 
     it = await fake.slash("feedback reset", user=fake.moderator)
     assert "Removed" in (await fake.wait_for_followup(it)).content
-    assert community_citebot.feedback.stats(fake.guild_id) == ([], [])
+    assert votes.stats(fake.guild_id) == ([], [])
 
 
 async def test_settings_persist_across_a_restart_and_thread_mode_makes_a_thread(fake, community_citebot):
@@ -149,11 +151,12 @@ async def test_answer_buttons_keep_working_after_the_bot_restarts(fake, communit
         vote = await fake.click(reply, now["👍 4"], user=fake.voter)
         assert "recorded" in (await fake.wait_for_followup(vote)).content
         fourth = community_citebot.ask("What did the Hamas leaders and Rehman talk about?", k=6).results[3]
-        up, _ = community_citebot.feedback.stats(fake.guild_id)
+        votes = restarted.libraries.feedback(fake.guild_id)  # the server's own votes
+        up, _ = votes.stats(fake.guild_id)
         assert (fourth.paragraph, 1) in {(v.paragraph, v.up) for v in up}
         shown = await fake.wait_for_response(await fake.click(reply, now["Show paragraph"]))
         assert shown.ephemeral and f"¶{fourth.paragraph}" in all_text(shown)
-    community_citebot.feedback.reset(fake.guild_id)
+        votes.reset(fake.guild_id)
 
 
 async def test_buttons_of_an_answer_older_than_a_month_ask_for_the_question_again(fake, bot, community_citebot):

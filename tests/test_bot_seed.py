@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import shutil
 from dataclasses import replace
 from types import SimpleNamespace
 from pathlib import Path
@@ -21,10 +20,8 @@ from fakediscord import CommandUnavailable, FakeDiscord, all_text, running_bot
 from make_documents import MINUTES_TITLE, encrypted_pdf, image_only_pdf, minutes_pdf, timetable_docx
 from retrieval.documents.formats import word
 from retrieval.documents.seeds import add_document
-from retrieval.api import Citebot
 from retrieval.errors import ReindexRunning
-from retrieval.settings import Settings
-from webserver import PUBLIC, FakeNetwork, Seen, Server, redirect, send
+from webserver import PUBLIC, FakeNetwork, Server, claims_a_gigabyte, redirect, send
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE_GUILD = 0x20
@@ -39,16 +36,15 @@ HARBOUR = (
 
 
 @pytest_asyncio.fixture(scope="module")
-async def world(tmp_path_factory, embedder):
-    """A bot over its own copy of the seeds (these tests change the folder), with an audit channel."""
-    base = tmp_path_factory.mktemp("seedbot")
-    seeds = base / "seeds"
-    shutil.copytree(ROOT / "seeds", seeds)
-    citebot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
+async def world(tmp_path_factory, seed_citebot):
+    """A bot whose shared library is the seeds, with an audit channel. /seed in the test's
+    server changes that server's own library: ``seeds`` is its folder, which these tests change."""
+    data = tmp_path_factory.mktemp("seedbot")
     async with FakeDiscord() as fake:
         audit_channel = fake.add_channel("mod-log")
         settings = BotSettings(cooldown_per_minute=0, audit_channel_id=audit_channel, max_upload_bytes=64 * 1024)
-        bot = open_bot(citebot, settings)
+        bot = open_bot(seed_citebot, settings, state_dir=data)
+        seeds = bot.libraries.seeds_folder(fake.guild_id, create=True)
         async with running_bot(bot, fake, timeout=REINDEX_TIMEOUT):
             yield fake, bot, seeds, audit_channel
 
@@ -114,7 +110,7 @@ async def test_seed_group_is_synced_for_moderators_in_servers_only(world):
     assert {o["name"] for o in command["options"]} == {"add", "remove"}
     add = next(o for o in command["options"] if o["name"] == "add")
     assert [(o["name"], o.get("required", False)) for o in add["options"]] == [
-        ("file", False), ("url", False), ("replace", False)]  # a file or a url: the bot checks which
+        ("file", False), ("url", False), ("replace", False), ("library", False)]  # a file or a url: the bot checks which
     with pytest.raises(CommandUnavailable):
         await fake.slash("seed add", {"file": fake.add_attachment("x.txt", HARBOUR, "text/plain")},
                          user=fake.moderator, guild=False)
@@ -225,7 +221,7 @@ async def test_seed_add_refusal_of_a_blank_or_surrogate_name_spells_it_out(world
 
 async def test_seed_add_respects_a_document_limit_lower_than_the_upload_limit(world, downloads, monkeypatch):
     fake, bot, seeds, _ = world
-    monkeypatch.setattr(bot.citebot, "settings", replace(bot.citebot.settings, max_document_bytes=1000))
+    monkeypatch.setattr(bot.libraries, "settings", replace(bot.libraries.settings, max_document_bytes=1000))
     assert bot.settings.max_upload_bytes > 1000
     data = HARBOUR + b"The ferry ran late. " * 60
     _, reply = await seed(fake, "add", {"file": fake.add_attachment("ferry.txt", data, "text/plain")})
@@ -256,7 +252,7 @@ async def test_seed_add_while_a_reindex_runs_keeps_the_file(world, monkeypatch):
     def busy(*args, **kwargs):
         raise ReindexRunning("a reindex is already running")
 
-    monkeypatch.setattr(bot.citebot, "reindex", busy)
+    monkeypatch.setattr(bot.libraries.library(fake.guild_id), "reindex", busy)
     url = fake.add_attachment("queued.txt", HARBOUR.replace(b"Harbour", b"Quay"), "text/plain")
     _, reply = await seed(fake, "add", {"file": url})
     assert "a reindex is already running; try again when it finishes" in reply.content.lower()
@@ -267,7 +263,7 @@ async def test_seed_remove_moves_the_file_and_the_document_leaves_sources(world,
     fake, bot, seeds, audit_channel = world
     caplog.set_level(logging.INFO, logger="citebot.audit")
     add_document(seeds, "old_notice.txt", HARBOUR.replace(b"Harbour Festival Report", b"Old Ferry Notice"))
-    await asyncio.to_thread(bot.citebot.reindex)
+    await asyncio.to_thread(bot.libraries.library(fake.guild_id).reindex)
     it = await fake.slash("sources")
     assert "Old Ferry Notice" in all_text(await fake.wait_for_response(it))
 
@@ -391,14 +387,14 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
             raise ReindexRunning("a reindex is already running")
         loop.call_soon_threadsafe(done.set)
 
-    async def run_heavy(func, *args, **kwargs):
+    async def run_rebuild(func, *args, **kwargs):
         return await asyncio.to_thread(func, *args, **kwargs)
 
     bot = SimpleNamespace(
         settings=BotSettings(watch=True),
         builds_shared=True,
-        citebot=SimpleNamespace(reindex=reindex, settings=Settings(seeds_dir=seeds, index_dir=tmp_path / "index")),
-        run_heavy=run_heavy,
+        libraries=SimpleNamespace(shared=SimpleNamespace(reindex=reindex), seeds_folder=lambda library, create=False: seeds),
+        run_rebuild=run_rebuild,
     )
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
@@ -416,7 +412,7 @@ async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_
 async def test_no_watcher_without_the_setting(tmp_path):
     from bot.cogs import seed as seed_cog
 
-    bot = SimpleNamespace(settings=BotSettings(), citebot=SimpleNamespace(settings=Settings(seeds_dir=tmp_path, index_dir=tmp_path / "index")))
+    bot = SimpleNamespace(settings=BotSettings(), libraries=SimpleNamespace(seeds_folder=lambda library, create=False: tmp_path))
     cog = seed_cog.Seed(bot)  # type: ignore[arg-type]
     await cog.cog_load()
     assert cog._watch_task is None
@@ -441,7 +437,7 @@ def server():
 def allow_private(world, monkeypatch):
     """CITEBOT_FETCH_ALLOW_PRIVATE on for this test: the test's server is on 127.0.0.1."""
     bot = world[1]
-    monkeypatch.setattr(bot.citebot, "settings", replace(bot.citebot.settings, fetch_allow_private=True))
+    monkeypatch.setattr(bot.libraries, "settings", replace(bot.libraries.settings, fetch_allow_private=True))
 
 
 async def test_seed_add_url_fetches_the_page_says_what_it_found_and_answers_link_to_it(world, server, allow_private):
@@ -468,7 +464,7 @@ async def test_seed_add_url_fetches_the_page_says_what_it_found_and_answers_link
 
 async def test_seed_add_url_of_a_private_address_is_refused_with_the_setting_off(world, server):
     fake, bot, seeds, audit_channel = world
-    assert not bot.citebot.settings.fetch_allow_private
+    assert not bot.libraries.settings.fetch_allow_private
     server.routes["/news/ferry"] = lambda handler, seen: send(handler, 200, NEWS)
     before = sorted(p.name for p in seeds.iterdir())
     _, reply = await seed(fake, "add", {"url": server.url("/news/ferry")})
@@ -492,17 +488,7 @@ async def test_seed_add_url_redirected_to_a_private_address_is_refused(world, se
 async def test_seed_add_url_claiming_a_gigabyte_is_refused_before_the_download(world, server, allow_private):
     fake, bot, seeds, _ = world
 
-    def huge(handler, seen: Seen) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/pdf")
-        handler.send_header("Content-Length", str(10**9))
-        handler.end_headers()
-        chunk = bytes(256 * 1024)
-        while seen.body_bytes_sent < 10**9:  # until the client hangs up
-            handler.wfile.write(chunk)
-            seen.body_bytes_sent += len(chunk)
-
-    server.routes["/huge.pdf"] = huge
+    server.routes["/huge.pdf"] = claims_a_gigabyte
     _, reply = await seed(fake, "add", {"url": server.url("/huge.pdf")})
     assert unescape(reply.content) == "Not added: the file is 953.7 MiB; the limit is 64 KiB."
     seen = server.seen[0]

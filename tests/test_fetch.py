@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from retrieval.documents.fetch import Fetched, fetch, is_public_address
-from webserver import PUBLIC, TLS, FakeNetwork, Seen, Server, redirect, send
+from webserver import PUBLIC, TLS, FakeNetwork, Seen, Server, claims_a_gigabyte, redirect, send
 from retrieval.errors import CitebotError, FetchError, FetchRefused
 from retrieval.settings import Settings
 
@@ -208,17 +208,7 @@ def test_http_errors_are_named(server: Server) -> None:
 
 
 def test_a_claimed_length_of_1_gb_is_refused_before_the_body_is_read(server: Server) -> None:
-    def huge(handler, seen: Seen) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/pdf")
-        handler.send_header("Content-Length", str(10**9))
-        handler.end_headers()
-        chunk = bytes(256 * 1024)
-        while seen.body_bytes_sent < 10**9:  # until the client hangs up
-            handler.wfile.write(chunk)
-            seen.body_bytes_sent += len(chunk)
-
-    server.routes["/huge.pdf"] = huge
+    server.routes["/huge.pdf"] = claims_a_gigabyte
     network = FakeNetwork(server, {"news.example": [PUBLIC]})
     with pytest.raises(FetchRefused, match="the file is 953.7 MiB; the limit is 1.0 MiB"):
         fetch(server.url("/huge.pdf", "news.example"), max_bytes=MB, timeout=5, network=network)

@@ -513,6 +513,18 @@ def test_person_embed_has_roles_mentions_and_citations() -> None:
     assert "¶5" in fields["Quotes"]
 
 
+def test_a_mention_cites_the_document_of_its_own_library_and_sources_mark_the_servers() -> None:
+    # A server's "notes.txt" and the shared library's are two documents.
+    server = 123456789012345678
+    sources = [SourceInfo("notes.txt", "Shared notes", "2025-01-01", None, 1, 1),
+               SourceInfo("notes.txt", "Club notes", "2025-02-02", None, 1, 1, library=server)]
+    person = Person("Ann", (), (), (Mention("notes.txt", 1, library=server), Mention("notes.txt", 2)))
+    mentioned = {f.name: f.value for f in render_person(person, sources=sources).embeds[0].fields}["Mentioned in"]
+    assert mentioned.split("\n") == ["• *Club notes*, 2025-02-02, ¶1", "• *Shared notes*, 2025-01-01, ¶2"]
+    lines = render_sources(sources).embeds[0].description.split("\n")
+    assert "this server's" not in lines[0] and lines[1].endswith(" · this server's")
+
+
 def test_people_embed_per_person_and_the_rest_named() -> None:
     people = [Person(f"Person {i}", (), (Role("member"),), (Mention("a.txt", i),)) for i in range(1, 41)]
     parts = render_people(people)

@@ -63,8 +63,7 @@ async def test_each_servers_settings_and_answers_live_in_its_own_files(fake, see
     bot = open_bot(seed_citebot, NO_COOLDOWN, state_dir=tmp_path)
     async with running_bot(bot, fake):
         assert "documents and the shared library" in await settings(fake, fake.channel_id, private=True)
-        shown = await settings(fake, fake.other.channel_id, answer_in="thread", shared_library=False)
-        assert "Saved" in shown and "this server's documents only" in shown
+        await settings(fake, fake.other.channel_id, answer_in="thread")
         in_a = await fake.slash("ask", {"question": TENTS})
         answer_a = await fake.wait_for_followup(in_a)
         assert answer_a.ephemeral  # A's own setting
@@ -72,6 +71,9 @@ async def test_each_servers_settings_and_answers_live_in_its_own_files(fake, see
         thread = await fake.wait_for_thread(lambda t: t.message_id == int(asked_b["id"]))
         answer_b = await fake.wait_for_message(thread.id)  # B's own setting: a thread
         answer_dm = await fake.wait_for_reply(await fake.send_message(TENTS, dm=True))
+        # Turned off once B has asked: B's library is empty, the tents are the shared library's.
+        shown = await settings(fake, fake.other.channel_id, shared_library=False)
+        assert "Saved" in shown and "this server's documents only" in shown
 
         files = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.sqlite")}
         assert files == {

@@ -23,6 +23,14 @@ from fakediscord import FakeDiscord, all_text, running_bot, shard_of
 from retrieval import SettingsError
 
 TENTS = "How many tents were sent?"
+LIGHTHOUSE = b"""date 2025-05-01
+# Harbour lighthouse restored
+
+Valletta - The harbour lighthouse shines again after its restoration.
+
+The restoration of the lighthouse took eleven months and cost 2 million euros, the harbour board said.
+"""
+LIGHTHOUSE_Q = "How much did the restoration of the lighthouse cost?"
 
 
 # ---- settings ---------------------------------------------------------------------------
@@ -148,17 +156,24 @@ async def start(env: dict[str, str], cwd, procs: list[asyncio.subprocess.Process
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     procs.append(proc)
+    return await logged(proc, "connected as")
+
+
+async def logged(proc: asyncio.subprocess.Process, text: str, timeout: float = 90) -> str:
+    """The next line of ``proc``'s log that holds ``text`` (the lines before it are read and
+    checked for tracebacks, as its last lines are when it stops)."""
     assert proc.stderr is not None
     lines: list[str] = []
 
-    async def connected() -> str:
+    async def find() -> str:
         while line := (await proc.stderr.readline()).decode():
             lines.append(line)
-            if "connected as" in line:
+            assert "Traceback" not in line, "".join(lines)
+            if text in line:
                 return line
-        raise AssertionError("citebot run exited before connecting:\n" + "".join(lines))
+        raise AssertionError(f"citebot run exited before logging {text!r}:\n" + "".join(lines))
 
-    return await asyncio.wait_for(connected(), 90)
+    return await asyncio.wait_for(find(), timeout)
 
 
 async def test_two_processes_serve_two_shards_of_one_bot_from_one_shared_library(seed_citebot, tmp_path):
@@ -169,7 +184,8 @@ async def test_two_processes_serve_two_shards_of_one_bot_from_one_shared_library
         near, far = fake.add_guild("On shard 0", shard=(0, 2)), fake.add_guild("On shard 1", shard=(1, 2))
         procs: list[asyncio.subprocess.Process] = []
         try:
-            envs = [run_env(tmp_path, fake, CITEBOT_SHARD_COUNT="2", CITEBOT_SHARD_IDS=str(shard)) for shard in (0, 1)]
+            envs = [run_env(tmp_path, fake, CITEBOT_SHARD_COUNT="2", CITEBOT_SHARD_IDS=str(shard), CITEBOT_REFRESH_SECONDS="1")
+                    for shard in (0, 1)]
             started = await asyncio.gather(*(start(env, tmp_path, procs) for env in envs))
             for shard, line in enumerate(started):
                 servers = sum(1 for gid in fake.guilds if shard_of(gid, 2) == shard)
@@ -190,8 +206,23 @@ async def test_two_processes_serve_two_shards_of_one_bot_from_one_shared_library
             assert "10,000" in all_text(await fake.wait_for_reply(dm, timeout=30))
             assert {d["shard"] for d in fake.dispatched if d["t"] == "MESSAGE_CREATE" and d["d"]["id"] == dm["id"]} == {(0, 2)}
             assert len([m for m in fake.sent if m.reply_to == int(message["id"])]) == 1  # one answer, not one per process
-            # Left for the wiring step of issue #14, which brings the core's refresh of the shared
-            # library: `citebot index` builds a new generation here, and both processes answer from it.
+
+            # `citebot index` on the command line publishes a new generation of the shared library:
+            # both processes switch to it (each says so) and answer from it, in their servers and in DMs.
+            (tmp_path / "seeds" / "lighthouse.txt").write_bytes(LIGHTHOUSE)
+            index = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "index", env=run_env(tmp_path, fake), cwd=tmp_path,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(index.communicate(), 90)
+            assert index.returncode == 0 and "added: lighthouse.txt" in out.decode(), err.decode()
+            for proc in procs:
+                await logged(proc, "the shared library: now answering from a new index generation", timeout=30)
+            for guild in (far, near):
+                it = await fake.slash("ask", {"question": LIGHTHOUSE_Q}, channel_id=guild.channel_id)
+                assert "2 million euros" in all_text(await fake.wait_for_followup(it, timeout=30))
+            dm = await fake.send_message(LIGHTHOUSE_Q, dm=True)
+            assert "2 million euros" in all_text(await fake.wait_for_reply(dm, timeout=30))
         finally:
             for proc in procs:
                 if proc.returncode is None:

@@ -103,6 +103,18 @@ def redirect(location: str) -> Route:
     return route
 
 
+def claims_a_gigabyte(handler, seen: Seen) -> None:
+    """A PDF whose headers claim 1 GB, streamed until the client hangs up."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/pdf")
+    handler.send_header("Content-Length", str(10**9))
+    handler.end_headers()
+    chunk = bytes(256 * 1024)
+    while seen.body_bytes_sent < 10**9:
+        handler.wfile.write(chunk)
+        seen.body_bytes_sent += len(chunk)
+
+
 class FakeNetwork:
     """DNS as a table; connections to any address in ``local`` go to the test server."""
 

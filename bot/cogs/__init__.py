@@ -1,1 +1,2 @@
-"""One cog per feature; each is a thin layer over ``retrieval.Citebot``."""
+"""One cog per feature; each is a thin layer over ``retrieval.Libraries``: questions go to
+the scope of where they are asked (``CitebotBot.scope``), changes to one library."""

@@ -28,7 +28,14 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
     async def stats(self, interaction: discord.Interaction) -> None:
         # The heavy threads may all be busy answering: don't let the 3-second deadline pass.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        up, down = await self.bot.run_heavy(self.bot.citebot.feedback.stats, interaction.guild_id)
+        server = interaction.guild_id
+        assert server is not None  # guild_only
+
+        def stats():  # a server that never voted has no votes file, and gets none made
+            votes = self.bot.libraries.library(server).existing_feedback()
+            return votes.stats(server) if votes is not None else ([], [])
+
+        up, down = await self.bot.run_heavy(stats)
         lines = []
         for heading, items in (("Most 👍", up), ("Most 👎", down)):
             lines.append(f"**{heading}**")
@@ -43,7 +50,14 @@ class Feedback(commands.GroupCog, group_name="feedback", group_description="Mode
     @is_moderator()
     async def reset(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        removed = await self.bot.run_heavy(self.bot.citebot.feedback.reset, interaction.guild_id)
+        server = interaction.guild_id
+        assert server is not None  # guild_only
+
+        def reset() -> int:
+            votes = self.bot.libraries.library(server).existing_feedback()
+            return votes.reset(server) if votes is not None else 0
+
+        removed = await self.bot.run_heavy(reset)
         await audit(self.bot, interaction, "feedback reset", f"{removed} votes removed")
         await interaction.followup.send(**render_text(f"Removed {removed} votes.").send_kwargs(), ephemeral=True)
 

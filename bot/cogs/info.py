@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -20,7 +21,10 @@ class Info(commands.Cog):
 
     @app_commands.command(name="sources", description="List the indexed documents with their dates and sizes")
     async def sources(self, interaction: discord.Interaction) -> None:
-        parts = render_sources(self.bot.citebot.sources())
+        # This server's documents and the shared library's (a DM: the shared library's). On a
+        # thread: a server's library not loaded yet is loaded now.
+        sources = await asyncio.to_thread(lambda: self.bot.scope(interaction.guild_id).sources())
+        parts = render_sources(sources)
         await interaction.response.send_message(**parts.send_kwargs())
 
     @app_commands.command(name="help", description="What citebot can do and how to ask")

@@ -1,7 +1,11 @@
-"""/seed add and /seed remove: moderators keep the documents current, then the index follows.
+"""/seed add and /seed remove: moderators keep their server's documents current, then its
+index follows. Each server has its own library (its seeds folder made on the first add);
+``library: shared`` acts on the shared library instead, for the bot's owners only
+(``admin.check_library``).
 
-Also, with ``CITEBOT_WATCH=1``, watches the seeds folder so files dropped in by hand are
-indexed without a command (the watcher is ``retrieval.watch_seeds``; this is the glue).
+Also, with ``CITEBOT_WATCH=1``, watches the shared library's seeds folder so files dropped
+in by hand are indexed without a command (the watcher is ``retrieval.watch_seeds``; this is
+the glue). Server libraries are changed through /seed (or ``citebot add --server``), not watched.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from discord.ext import commands
 
 from retrieval import (
     CitebotError,
+    LibraryId,
     SeedRejected,
     Stored,
     add_url,
     document_key,
     find_document,
-    list_documents,
+    library_label,
     remove_document,
     safe_document_name,
     shown,  # names are echoed in replies, the audit line and labels
@@ -32,10 +37,10 @@ from retrieval import (
 )
 
 from ..audit import audit
-from ..checks import MODERATOR_PERMISSIONS, is_moderator, may_moderate
+from ..checks import MODERATOR_PERMISSIONS, is_moderator, library_refusal
 from ..render import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_LIMIT, render_text
 from ..replies import added_summary
-from .admin import reindex_and_report
+from .admin import LIBRARY_CHOICES, LIBRARY_OPTION, check_library, chosen_library, library_action, reindex_and_report
 
 if TYPE_CHECKING:
     from ..app import CitebotBot
@@ -133,14 +138,14 @@ class Seed(commands.Cog):
         # fake that answers names as a table (fetch checks every address either way).
         self.network = None
 
-    @property
-    def seeds_dir(self) -> Path:
-        return Path(self.bot.citebot.settings.seeds_dir)
+    def seeds_dir(self, library: LibraryId, *, create: bool = False) -> Path:
+        """The seeds folder of ``library``; ``create`` makes a server's (its first document)."""
+        return self.bot.libraries.seeds_folder(library, create=create)
 
     @property
     def max_document_bytes(self) -> int:
         """The largest upload accepted: a file the index would skip as too big is refused now."""
-        return min(self.bot.settings.max_upload_bytes, self.bot.citebot.settings.max_document_bytes)
+        return min(self.bot.settings.max_upload_bytes, self.bot.libraries.settings.max_document_bytes)
 
     # ---- commands ---------------------------------------------------------------------
 
@@ -149,7 +154,9 @@ class Seed(commands.Cog):
         file="A .txt, .md, .html, .pdf or .docx file",
         url="Or the http(s) address of a web page, PDF or Word file to fetch",
         replace="Overwrite a document with the same name",
+        library=LIBRARY_OPTION,
     )
+    @app_commands.choices(library=LIBRARY_CHOICES)
     @is_moderator()
     async def add(
         self,
@@ -157,23 +164,27 @@ class Seed(commands.Cog):
         file: discord.Attachment | None = None,
         url: app_commands.Range[str, 1, URL_OPTION_CHARS] | None = None,
         replace: bool = False,
+        library: app_commands.Choice[str] | None = None,
     ) -> None:
+        target = chosen_library(interaction, library.value if library else None)
+        what = shown(file.filename) if file is not None else f"url {shown(url)[:200]}" if url is not None else ""
+        action = library_action(f"seed add {what}".rstrip() + (" (replace)" if replace else ""), target)
+        await check_library(self.bot, interaction, target, action)  # before a byte is downloaded
         self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        what = shown(file.filename) if file is not None else f"url {shown(url)[:200]}" if url is not None else ""
-        action = f"seed add {what}".rstrip() + (" (replace)" if replace else "")
         if file is not None and url is None:
-            stored = await self._add_attachment(interaction, action, file, replace)
+            stored = await self._add_attachment(interaction, action, file, replace, target)
         elif url is not None and file is None:
-            stored = await self._add_url(interaction, action, url, replace)
+            stored = await self._add_url(interaction, action, url, replace, target)
         else:
             await self._refuse(interaction, action, "Not added: give either a file or a url, not both or neither.")
             return
         if stored is not None:
-            await reindex_and_report(self.bot, interaction, action, added_summary(stored, shown))
+            into = library_label(None) if target is None else None  # a server's own needs no naming there
+            await reindex_and_report(self.bot, interaction, action, added_summary(stored, shown, into), library=target)
 
     async def _add_attachment(
-        self, interaction: discord.Interaction, action: str, file: discord.Attachment, replace: bool
+        self, interaction: discord.Interaction, action: str, file: discord.Attachment, replace: bool, library: LibraryId
     ) -> Stored | None:
         limit = self.max_document_bytes
         problem = attachment_problem(file, limit)
@@ -189,53 +200,71 @@ class Seed(commands.Cog):
         try:
             # Off the event loop: reading a long PDF takes a while.
             return await asyncio.to_thread(
-                store_document, self.seeds_dir, file.filename, data, replace=replace, max_bytes=limit
+                lambda: store_document(self.seeds_dir(library, create=True), file.filename, data, replace=replace, max_bytes=limit)
             )
         except CitebotError as exc:  # SeedRejected, or the folder could not be written
             await self._refuse(interaction, action, f"Not added: {exc}.")
             return None
 
-    async def _add_url(self, interaction: discord.Interaction, action: str, url: str, replace: bool) -> Stored | None:
+    async def _add_url(
+        self, interaction: discord.Interaction, action: str, url: str, replace: bool, library: LibraryId
+    ) -> Stored | None:
+        limit, allow_private = self.max_document_bytes, self.bot.libraries.settings.fetch_allow_private
         try:
             # Only ever fetched, never read as a path: add_url, not add_source. The fetch
             # blocks (DNS, the download, up to its timeout), so it runs on a worker thread.
             return await asyncio.to_thread(
-                add_url, self.seeds_dir, url, max_bytes=self.max_document_bytes,
-                allow_private=self.bot.citebot.settings.fetch_allow_private, replace=replace, network=self.network,
+                lambda: add_url(self.seeds_dir(library, create=True), url, max_bytes=limit,
+                                allow_private=allow_private, replace=replace, network=self.network)
             )
         except CitebotError as exc:  # refused or failed fetch, not a readable document, a name taken
             await self._refuse(interaction, action, f"Not added: {exc}.")
             return None
 
     async def name_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        # Checks do not run for autocomplete: don't list the folder to members who can't remove.
-        if not may_moderate(interaction):
+        # The library the command will act on (the option as typed so far). Checks do not
+        # run for autocomplete: a library is listed only to those who may remove from it.
+        library = chosen_library(interaction, getattr(interaction.namespace, "library", None))
+        if await library_refusal(self.bot, interaction, library) is not None:
             return []
         try:
-            names = await asyncio.to_thread(list_documents, self.seeds_dir)
+            names = await asyncio.to_thread(self.bot.libraries.documents, library)
         except CitebotError:
             return []
         return removal_choices(names, current)
 
     @seed.command(name="remove", description="Moderators: move a document to removed/ and reindex")
-    @app_commands.describe(name="The document's file name (pick it from the list)")
+    @app_commands.describe(name="The document's file name (pick it from the list)", library=LIBRARY_OPTION)
     @app_commands.autocomplete(name=name_autocomplete)
+    @app_commands.choices(library=LIBRARY_CHOICES)
     @is_moderator()
-    async def remove(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+    async def remove(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 100],
+        library: app_commands.Choice[str] | None = None,
+    ) -> None:
+        target = chosen_library(interaction, library.value if library else None)
+        action = library_action(f"seed remove {shown(name)}", target)
+        await check_library(self.bot, interaction, target, action)
         self.bot.limiter.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        action = f"seed remove {shown(name)}"
+        seeds = self.seeds_dir(target)
+        if target is not None and not seeds.is_dir():
+            await self._refuse(interaction, action, "Not removed: this server's library has no documents yet.")
+            return
         try:
             # The value may be a key standing for a name Discord cannot carry (see
             # removal_value); audit and reply with the file's real name.
-            real = (await asyncio.to_thread(find_document, self.seeds_dir, name)).name
-            action = f"seed remove {shown(real)}"
-            moved = await asyncio.to_thread(remove_document, self.seeds_dir, real)
+            real = (await asyncio.to_thread(find_document, seeds, name)).name
+            action = library_action(f"seed remove {shown(real)}", target)
+            moved = await asyncio.to_thread(remove_document, seeds, real)
         except CitebotError as exc:
             await self._refuse(interaction, action, f"Not removed: {shown(str(exc))}.")
             return
         await reindex_and_report(
-            self.bot, interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted)."
+            self.bot, interaction, action, f"Moved {shown(real)} to {moved.parent.name}/{shown(moved.name)} (not deleted).",
+            library=target,
         )
 
     # ---- shared steps -----------------------------------------------------------------
@@ -256,11 +285,12 @@ class Seed(commands.Cog):
             return
         from retrieval import watch_seeds  # only needed when watching
 
+        seeds = self.seeds_dir(None)
         self._watch_task = asyncio.create_task(
-            watch_seeds(self.seeds_dir, self._seeds_changed, interval=WATCH_INTERVAL, debounce=WATCH_DEBOUNCE),
+            watch_seeds(seeds, self._seeds_changed, interval=WATCH_INTERVAL, debounce=WATCH_DEBOUNCE),
             name="citebot-seed-watcher",
         )
-        log.info("watching %s for changes", self.seeds_dir)
+        log.info("watching %s for changes", seeds)
 
     async def cog_unload(self) -> None:
         task, self._watch_task = self._watch_task, None
@@ -273,7 +303,7 @@ class Seed(commands.Cog):
         # ReindexRunning propagates on purpose: the watcher keeps the change pending and
         # calls again later (the running build may have read the folder before the change).
         log.info("seeds folder changed; reindexing")
-        await self.bot.run_heavy(self.bot.citebot.reindex, reason="seeds folder changed")
+        await self.bot.run_rebuild(self.bot.libraries.shared.reindex, reason="seeds folder changed")
 
 
 async def setup(bot: "CitebotBot") -> None:

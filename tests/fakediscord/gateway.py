@@ -194,7 +194,11 @@ class Gateway(State):
         self.bot_guilds.add(guild_id)
         for session in list(self._sessions):
             if session.identified and not session.ws.closed and session.holds(guild_id):
-                await session.send({"op": 0, "t": "GUILD_CREATE", "d": self._guild_create_payload(session.intents, guild_id)})
+                payload = self._guild_create_payload(session.intents, guild_id)
+                # A guild joined carries no "unavailable" (false means "back after an outage":
+                # discord.py then says on_guild_available, not on_guild_join; discord-api-docs #4518).
+                del payload["unavailable"]
+                await session.send({"op": 0, "t": "GUILD_CREATE", "d": payload})
         self._notify()
 
     def _require_connected(self) -> None:
