@@ -368,10 +368,13 @@ async def test_reindex_is_audited(world):
 
 async def test_watch_setting_reindexes_files_dropped_by_hand_and_stops_with_the_cog(tmp_path, monkeypatch):
     from bot.cogs import seed as seed_cog
+    import retrieval
     from retrieval.documents import watch
 
     looked = asyncio.Event()  # set by the watcher once its first look (the baseline) is taken
-    monkeypatch.setattr(watch, "watch_seeds", functools.partial(watch.watch_seeds, started=looked))
+    # The cog takes the watcher from the package, which keeps the function once it is first
+    # looked up, so the package's name is the one to replace.
+    monkeypatch.setattr(retrieval, "watch_seeds", functools.partial(watch.watch_seeds, started=looked))
     monkeypatch.setattr(seed_cog, "WATCH_INTERVAL", 0.02)
     monkeypatch.setattr(seed_cog, "WATCH_DEBOUNCE", 0.05)
     seeds = tmp_path / "seeds"
