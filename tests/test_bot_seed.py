@@ -289,6 +289,7 @@ async def test_seed_remove_moves_the_file_and_the_document_leaves_sources(world,
 
 async def test_seed_remove_of_unknown_or_unsafe_name_is_refused(world):
     fake, bot, seeds, _ = world
+    (seeds / "harbour.txt").write_bytes(HARBOUR)  # what a path that climbs out and back names
     _, reply = await seed(fake, "remove", {"name": "nothing-here.txt"})
     assert "Not removed" in reply.content and "no document named" in unescape(reply.content)
     _, reply = await seed(fake, "remove", {"name": "../seeds/harbour.txt"})
