@@ -15,20 +15,20 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from .parses import Parse
+from .phrases import NAME_TITLES, ROMAN_NUMERAL
 
 _PLACE_PREPOSITIONS = {"in": 1.0, "at": 1.0, "near": 1.0, "across": 1.0, "throughout": 1.0, "within": 1.0,
                        "into": 1.0, "from": 0.5, "to": 0.5, "toward": 0.5, "towards": 0.5, "around": 0.5}
 _PLACE_OF = frozenset("duchy kingdom county city province island isle republic empire principality region town "
                       "village port coast capital state bishop archbishop earl duke count king queen".split())
-_TITLES = frozenset("king queen duke duchess earl count countess prince princess emperor empress pope saint st "
-                    "bishop archbishop abbot lord lady sir baron baroness emir sultan caliph tsar czar general "
-                    "admiral captain president chancellor dr mr mrs ms professor".split())
+# A title before a capitalised word marks a person; "Dr. X" and "Mr. X" too, which a name's
+# extent does not keep.
+_TITLES = NAME_TITLES | frozenset("dr mr mrs ms professor".split())
 _ROLE_NOUNS = frozenset("leader leaders general commander ruler king queen duke son daughter brother sister father "
                         "mother wife husband nephew niece uncle heir bishop abbot monk emperor founder author "
                         "chief head president minister mercenary knight warrior rival successor predecessor".split())
 _KIN_AFTER = frozenset("brother sister son daughter father mother wife husband nephew niece uncle heir army troops "
                        "forces men plans reign death rule successor fiancee fiancée rival".split())
-_ROMAN = re.compile(r"^(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)$")
 _PEOPLE_ADJECTIVE = re.compile(r"(?:an|ans|ish|ese|ic|ian|ians|ern)$")
 # How clearly the votes must agree before a name's label is overruled: enough of them, and
 # clearly more than for any other label.
@@ -116,7 +116,7 @@ def _cues(text: str, parse: Parse, first: int, last: int) -> list[tuple[str, flo
         cues.append(("PERSON", 1.5))
     if lower == "of" and first > 1 and _word(text, parse, first - 2).lower() in _PLACE_OF:
         cues.append(("GPE", 2.0))
-    if _ROMAN.match(_word(text, parse, last - 1)) and last - first >= 2:
+    if ROMAN_NUMERAL.match(_word(text, parse, last - 1)) and last - first >= 2:
         cues.append(("PERSON", 2.0))
     if after in ("'s", "’s") and last + 1 < len(tokens) and _word(text, parse, last + 1).lower() in _KIN_AFTER:
         cues.append(("PERSON", 1.0))

@@ -155,12 +155,12 @@ def _token_at(starts: list[int], offset: int) -> int | None:
 
 # Words written before a name that are part of how the person is called ("King Malcolm III",
 # "Duke Richard II"), and the links of a name's "of/de/the" tail ("William of Montreuil").
-_NAME_TITLES = frozenset(
+NAME_TITLES = frozenset(
     "king queen duke duchess earl count countess prince princess emperor empress pope saint st bishop archbishop abbot "
     "lord lady sir baron baroness emir sultan caliph tsar czar general admiral captain president chancellor".split()
 )
 _NAME_LINKS = frozenset("of de the von van da di du le la".split())
-_ROMAN_NUMERAL = re.compile(r"^(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)$")
+ROMAN_NUMERAL = re.compile(r"^(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)$")
 
 
 def _name_extent(text: str, tokens: Sequence[Token], first: int, last: int, lo: int, hi: int) -> tuple[int, int]:
@@ -170,10 +170,10 @@ def _name_extent(text: str, tokens: Sequence[Token], first: int, last: int, lo: 
     while (first - 2 >= lo and word(first - 1).lower() in ("of", "de") and word(first - 2)[:1].isupper()
            and tokens[first - 2].pos == "PROPN"):
         first -= 2
-    while first - 1 >= lo and word(first - 1)[:1].isupper() and word(first - 1).lower().rstrip(".") in _NAME_TITLES:
+    while first - 1 >= lo and word(first - 1)[:1].isupper() and word(first - 1).lower().rstrip(".") in NAME_TITLES:
         first -= 1
     j = last
-    if j < hi and _ROMAN_NUMERAL.match(word(j)):
+    if j < hi and ROMAN_NUMERAL.match(word(j)):
         j += 1  # "Richard I": the numeral is read as the pronoun "I"
     while j + 1 < hi and word(j).lower() in _NAME_LINKS and word(j + 1)[:1].isupper() and tokens[j + 1].pos == "PROPN":
         j += 2
