@@ -32,6 +32,8 @@ Portland - The old harbour lighthouse reopened to visitors this week after two y
 
 The city council paid for the work. The mayor said the tower would stay open every weekend in summer.
 
+The restoration cost 2.4 million euros, the council said.
+
 Volunteers from the cycling club donated three hundred bicycles to the town's schools during the reopening festival.
 """
 
@@ -89,6 +91,12 @@ def test_a_number_written_in_words_answers_how_many(mixed):
     answer = mixed.ask("How many bicycles were donated?")
     assert answer.short_answer == "three hundred"
     assert "three hundred bicycles" in answer.results[0].text
+
+
+def test_an_amount_is_answered_with_its_scale_never_the_bare_figure(mixed):
+    answer = mixed.ask("How much did the restoration cost?")
+    assert "2.4 million euros" in answer.results[0].text
+    assert answer.short_answer is not None and answer.short_answer.startswith("2.4 million")
 
 
 def test_which_city_is_answered_from_the_dateline_paragraph(seed_only):

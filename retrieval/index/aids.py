@@ -21,7 +21,7 @@ from .phrases import prepare, sentence_kinds
 if TYPE_CHECKING:
     from ..people.nlp import Annotation, AnnotationCache
 
-AIDS_VERSION = "aids-4"  # change when what prepare() stores changes
+AIDS_VERSION = "aids-5"  # change when what prepare() stores changes
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,10 @@ _PATTERNS = (
     # Three-digit years only after a word that dates them: "in 911", "by 850 AD".
     ("YEAR", re.compile(r"\b(?:in|by|of|from|since|until|around|circa|c\.)\s(\d{3})\b(?![\d,.]\d)", re.IGNORECASE)),
     ("NUMBER", re.compile(rf"\b(?:{_NUMBER_WORDS})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORDS}))*\b", re.IGNORECASE)),
-    ("NUMBER", re.compile(r"(?<![\w.])\$?\d+(?:[.,]\d+)*(?:\s*(?:%|per\s?cent|percent))?")),
+    # With its scale and currency: "2.4 million euros", never "2.4" of it.
+    ("NUMBER", re.compile(r"(?<![\w.])[$£€]?\d+(?:[.,]\d+)*(?:\s*(?:%|per\s?cent|percent)|"
+                          r"\s+(?:hundred|thousand|million|billion|trillion)\b"
+                          r"(?:\s+(?:euros?|dollars?|pounds?|rupees?|francs?|marks?|yen|yuan)\b)?)?", re.IGNORECASE)),
     ("DURATION", re.compile(rf"\b(?:\d+(?:[.,]\d+)*|(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS}))*)\s+"
                             r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|century)\b", re.IGNORECASE)),
     ("QUOTED", re.compile(r"[\"“]([^\"“”]{3,120})[\"”]")),

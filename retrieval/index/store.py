@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 # 2: people and quotes stored as their records (models.to_record); 3: paragraphs keep their
 # page, section and cited number, documents their URL (citations say where); 4: paragraphs
 # carry their parse and sentences their typed phrases (aids.py), for reading the answer
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = "LOCK"
