@@ -48,6 +48,12 @@ def _built(tmp_path_factory, embedder, files: dict[str, str]) -> Citebot:
     bot.ensure_index()
     return bot
 
+FERRY = """# Harbour council approves new ferry
+
+The harbour council on Tuesday approved the purchase of a new electric ferry for 12 million euros, chairwoman Maria Borg said.
+
+The ferry will carry up to 400 passengers and enter service in spring 2027.
+"""
 
 # Built once for the module (a build runs spaCy's parser); tests that change the reader
 # model do it through monkeypatch, which puts it back.
@@ -58,7 +64,7 @@ def seed_only(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory, embedder):
-    return _built(tmp_path_factory, embedder, {"hamas.txt": SEED, "norse.txt": NORSE, "lighthouse.txt": LIGHTHOUSE})
+    return _built(tmp_path_factory, embedder, {"hamas.txt": SEED, "norse.txt": NORSE, "lighthouse.txt": LIGHTHOUSE, "ferry.md": FERRY})
 
 
 def test_the_leader_named_in_the_paragraph_not_a_word_in_quotes(mixed):
@@ -97,6 +103,14 @@ def test_an_amount_is_answered_with_its_scale_never_the_bare_figure(mixed):
     answer = mixed.ask("How much did the restoration cost?")
     assert "2.4 million euros" in answer.results[0].text
     assert answer.short_answer is not None and answer.short_answer.startswith("2.4 million")
+
+
+@pytest.mark.parametrize("question", ["How much will the ferry cost?", "What was the price of the new ferry?"])
+def test_what_it_costs_is_a_sum_of_money_not_the_count_beside_the_question_words(mixed, question):
+    answer = mixed.ask(question)
+    assert "12 million euros" in answer.results[0].text
+    assert answer.short_answer in (None, "12 million euros")
+    assert mixed.ask("How many passengers can the ferry carry?").short_answer == "400"
 
 
 def test_which_city_is_answered_from_the_dateline_paragraph(seed_only):

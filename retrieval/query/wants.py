@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..index.lexical import tokenize
 
@@ -26,6 +26,8 @@ _PLACE_NOUNS = frozenset(
 )
 _DATE_NOUNS = frozenset("year years century centuries decade decades date dates day days month months era period periods "
                         "time season".split())
+_MONEY_WORDS = frozenset("cost costs costing price prices priced pay pays paid spend spends spent worth fee fees "
+                         "fine fined budget salary wage wages charge charged fare fares".split())
 _NUMBER_NOUNS = frozenset("number numbers amount amounts percentage percent population size cost price total "
                           "rate figure toll age sum".split())
 _ORG_NOUNS = frozenset("organisation organization organisations organizations company companies group groups party "
@@ -72,6 +74,9 @@ class Wants:
     # "When did King Harold II conquer England?": who does it (its terms), and the verb's term.
     subject: tuple[str, ...] = ()
     verb: str | None = None
+    # "How much did it cost?", "What was the price of ...?": a sum of money, so "400
+    # passengers" is no answer however sure the rest of the reading is.
+    money: bool = False
 
 
 def _words(question: str) -> list[str]:
@@ -161,7 +166,7 @@ def wants(question: str) -> Wants:
         # "what river ... bounded": the clause goes on after the head noun
         after = words.index(found.head, after) + 1
     subject, verb = _subject_and_verb(question)
-    return Wants(found.kind, found.head, found.terms, found.wh, _role(words, after), _plural(words, found.head), subject, verb)
+    return replace(found, role=_role(words, after), plural=_plural(words, found.head), subject=subject, verb=verb)
 
 
 _SUBJECT_QUESTION = re.compile(r"\b(?:when|where|why|how|what|which|who|whom)\s+(?:\w+\s+){0,2}?(?:did|does|do)\s+(?P<rest>.+)", re.IGNORECASE)
@@ -206,7 +211,8 @@ def _wants(question: str) -> Wants:
             if nxt == "old":
                 return Wants("age", None, terms, "how")  # "how old": an age, not any number
             if nxt in ("many", "much", "far", "big", "large", "tall", "high", "deep", "wide", "heavy"):
-                return Wants("number", words[i + 2] if nxt in ("many", "much") and i + 2 < len(words) else None, terms, "how")
+                return Wants("number", words[i + 2] if nxt in ("many", "much") and i + 2 < len(words) else None, terms, "how",
+                             money=nxt == "much" and bool(_MONEY_WORDS & set(words)))
             if nxt == "long":
                 return Wants("duration", None, terms, "how")
             return Wants(None, None, terms, "how")
@@ -225,7 +231,7 @@ def _wants(question: str) -> Wants:
             if head and head.startswith(_CATEGORY):
                 return Wants("thing", head[len(_CATEGORY):], terms, word)  # "what type of time": a kind, not a value
             kind = _kind_of_noun(head) or "thing"
-            return Wants(kind, head, terms, word)
+            return Wants(kind, head, terms, word, money=kind == "number" and head in _MONEY_WORDS)
     if words and words[0] in _AUX:
         return Wants(None, None, terms, None)  # yes/no
     return Wants(None, None, terms, None)

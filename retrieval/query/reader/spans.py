@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -379,10 +380,16 @@ def fits(cand: Candidate, want: Wants) -> bool:
     return bool(strong) and any(label in strong for label in cand.labels)
 
 
+_CURRENCY = re.compile(r"[$£€¥₹]|\b(?:euros?|dollars?|pounds?|rupees?|francs?|marks?|yen|yuan|cents?|pence|lira|"
+                       r"crowns?|shillings?|florins?|ducats?|livres?|usd|eur|gbp)\b", re.IGNORECASE)
+
+
 def fits_loosely(cand: Candidate, want: Wants) -> bool:
     """Of the type asked for, or of one that can be ("after the ceasefire" for "when")."""
     kind = want.kind or ""
     if kind == "number" and _CALENDAR & set(cand.labels):
+        return False
+    if want.money and "MONEY" not in cand.labels and not _CURRENCY.search(cand.text):
         return False
     allowed = _STRONG.get(kind, set()) | (_WEAK.get(kind, set()) if kind in STRICT_KINDS else set())
     return any(label in allowed for label in cand.labels)
@@ -401,6 +408,8 @@ def kinds_fit(kinds: str | None, want: Wants, question_lower: str, question_term
     for label, phrases in _parsed_kinds(kinds):
         if label in strong:
             for phrase, terms in phrases:
+                if want.money and label != "MONEY" and not _CURRENCY.search(phrase):
+                    continue  # a sum of money is asked for (the rule of fits_loosely)
                 if phrase not in question_lower and not (terms and terms <= question_terms):
                     return True
     return False
