@@ -27,6 +27,15 @@ _NUMBER_WORDS = (
     "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
     "million|billion|dozen|dozens|hundreds|thousands|millions|single|both|zero|couple|half"
 )
+# Money by sign and by name (a regex alternation), for the amounts found here and the questions
+# about what something costs (query/reader/spans.py).
+CURRENCY_SIGNS = "$£€¥₹₩₽₺₪"
+CURRENCY_NAMES = (
+    r"euros?|dollars?|pounds?|sterling|rupees?|francs?|marks?|yen|yuan|renminbi|cents?|pence|lira|lire|crowns?|"
+    r"kron(?:a|e|er|or|ur)|shillings?|florins?|guilders?|ducats?|livres?|pesos?|reais|real|rubles?|roubles?|won|"
+    r"dinars?|dirhams?|riyals?|rials?|shekels?|baht|ringgit|rupiah|zloty|forints?|koruna|taka|naira|cedis?|rand|"
+    r"dong|usd|eur|gbp|chf|jpy|cny|inr"
+)
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)"
 _PATTERNS = (
     ("CENTURY", re.compile(rf"\b(?:(?:early|late|mid|the\s+first\s+half\s+of\s+the|the\s+second\s+half\s+of\s+the)[\s-]+)?"
@@ -37,9 +46,9 @@ _PATTERNS = (
     ("YEAR", re.compile(r"\b(?:in|by|of|from|since|until|around|circa|c\.)\s(\d{3})\b(?![\d,.]\d)", re.IGNORECASE)),
     ("NUMBER", re.compile(rf"\b(?:{_NUMBER_WORDS})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORDS}))*\b", re.IGNORECASE)),
     # With its scale and currency: "2.4 million euros", never "2.4" of it.
-    ("NUMBER", re.compile(r"(?<![\w.])[$£€]?\d+(?:[.,]\d+)*(?:\s*(?:%|per\s?cent|percent)|"
+    ("NUMBER", re.compile(rf"(?<![\w.])[{CURRENCY_SIGNS}]?\d+(?:[.,]\d+)*(?:\s*(?:%|per\s?cent|percent)|"
                           r"\s+(?:hundred|thousand|million|billion|trillion)\b"
-                          r"(?:\s+(?:euros?|dollars?|pounds?|rupees?|francs?|marks?|yen|yuan)\b)?)?", re.IGNORECASE)),
+                          rf"(?:\s+(?:{CURRENCY_NAMES})\b)?)?", re.IGNORECASE)),
     ("DURATION", re.compile(rf"\b(?:\d+(?:[.,]\d+)*|(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS}))*)\s+"
                             r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|century)\b", re.IGNORECASE)),
     ("QUOTED", re.compile(r"[\"“]([^\"“”]{3,120})[\"”]")),

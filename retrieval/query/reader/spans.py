@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 from ...index.lexical import tokenize
 from ...index.parses import Parse, Phrase
-from ...index.phrases import PATTERN_LABELS, TYPED_LABELS, TYPED_OR_WORK
+from ...index.phrases import CURRENCY_NAMES, CURRENCY_SIGNS, PATTERN_LABELS, TYPED_LABELS, TYPED_OR_WORK
 from ..wants import Wants
 
 
@@ -380,8 +380,16 @@ def fits(cand: Candidate, want: Wants) -> bool:
     return bool(strong) and any(label in strong for label in cand.labels)
 
 
-_CURRENCY = re.compile(r"[$£€¥₹]|\b(?:euros?|dollars?|pounds?|rupees?|francs?|marks?|yen|yuan|cents?|pence|lira|"
-                       r"crowns?|shillings?|florins?|ducats?|livres?|usd|eur|gbp)\b", re.IGNORECASE)
+# A sum of money: a currency by sign, name or code, or a figure in millions (a cost of "40
+# million" is money whatever the currency is called).
+_CURRENCY = re.compile(
+    rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_NAMES})\b|\b\d+(?:[.,]\d+)*\s+(?:thousand|million|billion|trillion)\b",
+    re.IGNORECASE,
+)
+
+
+def is_money(labels: Sequence[str] | set[str], text: str) -> bool:
+    return "MONEY" in labels or bool(_CURRENCY.search(text))
 
 
 def fits_loosely(cand: Candidate, want: Wants) -> bool:
@@ -389,7 +397,7 @@ def fits_loosely(cand: Candidate, want: Wants) -> bool:
     kind = want.kind or ""
     if kind == "number" and _CALENDAR & set(cand.labels):
         return False
-    if want.money and "MONEY" not in cand.labels and not _CURRENCY.search(cand.text):
+    if want.money and not is_money(cand.labels, cand.text):
         return False
     allowed = _STRONG.get(kind, set()) | (_WEAK.get(kind, set()) if kind in STRICT_KINDS else set())
     return any(label in allowed for label in cand.labels)
@@ -408,7 +416,7 @@ def kinds_fit(kinds: str | None, want: Wants, question_lower: str, question_term
     for label, phrases in _parsed_kinds(kinds):
         if label in strong:
             for phrase, terms in phrases:
-                if want.money and label != "MONEY" and not _CURRENCY.search(phrase):
+                if want.money and not is_money({label}, phrase):
                     continue  # a sum of money is asked for (the rule of fits_loosely)
                 if phrase not in question_lower and not (terms and terms <= question_terms):
                     return True
