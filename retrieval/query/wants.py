@@ -26,7 +26,7 @@ _PLACE_NOUNS = frozenset(
 )
 _DATE_NOUNS = frozenset("year years century centuries decade decades date dates day days month months era period periods "
                         "time season".split())
-_MONEY_WORDS = frozenset("cost costs costing price prices priced pay pays paid spend spends spent worth fee fees "
+_MONEY_WORDS = frozenset("cost costs costing price prices priced pay pays paid spend spends spent worth fee fees money funding "
                          "fine fined budget salary wage wages charge charged fare fares".split())
 _NUMBER_NOUNS = frozenset("number numbers amount amounts percentage percent population size cost price total "
                           "rate figure toll age sum".split())
