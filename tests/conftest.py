@@ -12,6 +12,7 @@ import pytest
 from retrieval.index.embedder import load_embedder
 from retrieval.api import Citebot
 from retrieval.settings import Settings
+from webserver import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -49,6 +50,14 @@ def seed_citebot(tmp_path_factory, embedder) -> Citebot:
     citebot = Citebot(Settings(seeds_dir=seeds, index_dir=base / "index"), embedder=embedder)
     citebot.ensure_index()
     return citebot
+
+
+@pytest.fixture
+def server():
+    """A web server on 127.0.0.1 whose routes the test sets (tests/webserver.py)."""
+    s = Server()
+    yield s
+    s.close()
 
 
 @pytest.fixture

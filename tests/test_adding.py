@@ -15,7 +15,7 @@ from retrieval.documents.adding import add_source, add_url, looks_like_url
 from retrieval.documents.loading import load_documents
 from retrieval.errors import CitebotError, FetchRefused, SeedRejected
 from retrieval.settings import Settings
-from webserver import PUBLIC, FakeNetwork, Server, redirect, send
+from webserver import PUBLIC, FakeNetwork, redirect, send
 
 DATA = Path(__file__).parent / "data"
 NEWS = (DATA / "news_article.html").read_bytes()
@@ -33,13 +33,6 @@ def seeds(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(seeds: Path) -> Settings:
     return Settings(seeds_dir=seeds, index_dir=seeds.parent / "index", max_document_bytes=MB)
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 def test_a_local_pdf_is_copied_and_its_pages_counted(seeds, settings, tmp_path) -> None:

@@ -21,7 +21,7 @@ from make_documents import MINUTES_TITLE, encrypted_pdf, image_only_pdf, minutes
 from retrieval.documents.formats import word
 from retrieval.documents.seeds import add_document
 from retrieval.errors import ReindexRunning
-from webserver import PUBLIC, FakeNetwork, Server, claims_a_gigabyte, redirect, send
+from webserver import PUBLIC, FakeNetwork, claims_a_gigabyte, redirect, send
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE_GUILD = 0x20
@@ -428,13 +428,6 @@ async def test_no_watcher_without_the_setting(tmp_path):
 NEWS = (ROOT / "tests" / "data" / "news_article.html").read_bytes()
 NEWS_TITLE = "Ferry service returns to the harbour after winter repairs"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ MB = 1 << 20
 
 
 @pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def tls_server():
     s = Server(tls=True)
     yield s
